@@ -1,0 +1,87 @@
+"""Tokenlight's backend: explain a Hugging Face text classifier's predictions with Captum.
+
+A plain library, usable from a notebook or the command line::
+
+    from explain import load_checkpoint, attribute
+    model = load_checkpoint("tokenlight-sentiment")
+    result = attribute(model, "The ride was smooth and quiet.", baseline="pad", n_steps=50)
+    print(result.predicted_label, result.delta)
+"""
+
+from explain.baselines import BASELINES, DEFAULT_BASELINE, Baseline, get_baseline
+from explain.bundled import (
+    BUNDLED_NAME,
+    ModelCard,
+    TrainingRecipe,
+    build_bundled,
+    read_card,
+)
+from explain.checkpoints import (
+    CHECKPOINTS,
+    DEFAULT_CHECKPOINT,
+    LoadedModel,
+    checkpoint_names,
+    load_checkpoint,
+)
+from explain.devices import resolve_device
+from explain.errors import (
+    BundledCheckpointMissing,
+    CheckpointError,
+    InputError,
+    TokenlightError,
+)
+from explain.highlight import escape, highlight_html, visualization_record
+from explain.integrated_gradients import EmbeddingIntegratedGradients
+from explain.methods import (
+    DEFAULT_METHOD,
+    METHODS,
+    IntSetting,
+    Method,
+    attribute,
+    get_method,
+)
+from explain.plots import probability_chart, token_bar_chart
+from explain.prediction import Prediction, predict
+from explain.results import Attribution, AttributionSettings
+from explain.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS, OutputKind
+
+__all__ = [
+    "BASELINES",
+    "BUNDLED_NAME",
+    "CHECKPOINTS",
+    "DEFAULT_BASELINE",
+    "DEFAULT_CHECKPOINT",
+    "DEFAULT_METHOD",
+    "METHODS",
+    "OUTPUT_DESCRIPTIONS",
+    "OUTPUT_KINDS",
+    "Attribution",
+    "AttributionSettings",
+    "Baseline",
+    "BundledCheckpointMissing",
+    "CheckpointError",
+    "EmbeddingIntegratedGradients",
+    "InputError",
+    "IntSetting",
+    "LoadedModel",
+    "Method",
+    "ModelCard",
+    "OutputKind",
+    "Prediction",
+    "TokenlightError",
+    "TrainingRecipe",
+    "attribute",
+    "build_bundled",
+    "checkpoint_names",
+    "escape",
+    "get_baseline",
+    "get_method",
+    "highlight_html",
+    "load_checkpoint",
+    "predict",
+    "probability_chart",
+    "read_card",
+    "resolve_device",
+    "token_bar_chart",
+    "visualization_record",
+]

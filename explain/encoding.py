@@ -1,0 +1,71 @@
+"""Tokenise one text once, keeping what attribution and display need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from transformers import PreTrainedTokenizerBase
+
+from explain.errors import InputError
+
+
+@dataclass(frozen=True, eq=False)
+class Encoding:
+    """A tokenised text, as ``(1, seq_len)`` tensors plus display information."""
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    token_type_ids: torch.Tensor | None
+    special_mask: torch.Tensor
+    tokens: tuple[str, ...]
+    offsets: tuple[tuple[int, int], ...]
+    tokens_dropped: int
+
+    def model_inputs(self) -> dict[str, torch.Tensor]:
+        """Keyword arguments for the model, besides the ids."""
+        inputs = {"attention_mask": self.attention_mask}
+        if self.token_type_ids is not None:
+            inputs["token_type_ids"] = self.token_type_ids
+        return inputs
+
+
+def encode(
+    tokenizer: PreTrainedTokenizerBase, text: str, max_length: int, device: torch.device
+) -> Encoding:
+    """Tokenise ``text``, truncating to ``max_length`` tokens and counting what was dropped.
+
+    Raises:
+        InputError: the text is empty or only whitespace.
+    """
+    if not text or not text.strip():
+        raise InputError("The text is empty. Type a sentence to explain.")
+    kwargs = {
+        "return_tensors": "pt",
+        "return_special_tokens_mask": True,
+        "return_offsets_mapping": tokenizer.is_fast,
+        "truncation": True,
+        "max_length": max_length,
+    }
+    batch = tokenizer(text, **kwargs)
+    tokens_dropped = 0
+    if batch["input_ids"].shape[1] >= max_length:
+        full_length = len(tokenizer(text, truncation=False, verbose=False)["input_ids"])
+        tokens_dropped = max(0, full_length - max_length)
+    ids = batch["input_ids"]  # (1, seq_len)
+    if "offset_mapping" in batch:
+        offsets = tuple(
+            (int(a), int(b)) for a, b in batch["offset_mapping"][0].tolist()
+        )
+    else:
+        offsets = tuple((0, 0) for _ in range(ids.shape[1]))
+    token_type_ids = batch.get("token_type_ids")
+    return Encoding(
+        input_ids=ids.to(device),
+        attention_mask=batch["attention_mask"].to(device),
+        token_type_ids=None if token_type_ids is None else token_type_ids.to(device),
+        special_mask=batch["special_tokens_mask"].bool().to(device),
+        tokens=tuple(tokenizer.convert_ids_to_tokens(ids[0].tolist())),
+        offsets=offsets,
+        tokens_dropped=tokens_dropped,
+    )

@@ -1,0 +1,99 @@
+"""Captum's token highlighting as an HTML string, with every string escaped.
+
+Captum 0.9's ``visualize_text`` needs IPython, calls ``display()``, escapes no
+token or label (captum #1226) and writes ``<tr>`` where ``</tr>`` belongs. This
+module fills Captum's ``VisualizationDataRecord`` correctly and renders it with
+Captum's own cell formatters, after escaping each string itself.
+"""
+
+from __future__ import annotations
+
+import html
+
+import torch
+from captum.attr import visualization as captum_viz
+
+from explain.results import Attribution
+from explain.targets import OUTPUT_DESCRIPTIONS
+
+
+def escape(text: object) -> str:
+    """HTML-escape any value, quotes included."""
+    return html.escape(str(text), quote=True)
+
+
+def visualization_record(result: Attribution) -> captum_viz.VisualizationDataRecord:
+    """Captum's record for ``result``, with its eight fields in Captum's order.
+
+    ``true_class`` is unknown for a typed sentence, so it is ``"n/a"``;
+    ``attr_class`` is the label being explained, not the sentence; and
+    ``attr_score`` is the sum of the raw attributions. Strings are escaped.
+    """
+    return captum_viz.VisualizationDataRecord(
+        word_attributions=torch.tensor(result.normalized_scores),
+        pred_prob=result.probabilities[result.predicted_index],
+        pred_class=escape(result.predicted_label),
+        true_class="n/a",
+        attr_class=escape(result.target_label),
+        attr_score=result.attribution_sum,
+        raw_input_ids=[escape(token) for token in result.tokens],
+        convergence_score=result.delta,
+    )
+
+
+def highlight_html(result: Attribution, legend: bool = True) -> str:
+    """Render ``result`` as Captum's highlighted-token table.
+
+    Green tokens raised the target output, red ones lowered it; the colour's
+    strength is the token's score divided by the largest magnitude.
+
+    Args:
+        result: the attribution to render.
+        legend: add Captum's colour legend. Default: True
+
+    Returns:
+        A self-contained HTML fragment, safe to embed.
+    """
+    record = visualization_record(result)
+    header = "".join(
+        f"<th>{name}</th>"
+        for name in (
+            "True label",
+            "Predicted label",
+            "Attribution label",
+            "Attribution sum",
+            "Token importance",
+        )
+    )
+    row = "".join(
+        [
+            captum_viz.format_classname(record.true_class),
+            captum_viz.format_classname(
+                f"{record.pred_class} ({record.pred_prob:.2f})"
+            ),
+            captum_viz.format_classname(
+                f"{record.attr_class}<br><small>{escape(OUTPUT_DESCRIPTIONS[result.settings.output])}"
+                "</small>"
+            ),
+            captum_viz.format_classname(f"{record.attr_score:+.3f}"),
+            captum_viz.format_word_importances(
+                record.raw_input_ids, record.word_attributions
+            ),
+        ]
+    )
+    parts = ['<div class="tokenlight-highlight">']
+    if legend:
+        swatches = "".join(
+            f'<span style="display:inline-block;width:10px;height:10px;border:1px solid;'
+            f'background-color:{captum_viz._get_color(value)}"></span> {name} &nbsp;'
+            for value, name in (
+                (-1, "Lowers the target"),
+                (0, "Neutral"),
+                (1, "Raises the target"),
+            )
+        )
+        parts.append(f'<div style="margin-bottom:5px"><b>Legend: </b>{swatches}</div>')
+    parts.append(
+        f'<table style="width:100%"><tr>{header}</tr><tr>{row}</tr></table></div>'
+    )
+    return "".join(parts)

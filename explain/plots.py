@@ -1,0 +1,106 @@
+"""Plotly figures of attribution results. Each takes results and returns a figure."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from explain.results import Attribution
+
+NEGATIVE = "#d6604d"
+POSITIVE = "#4393c3"
+DIVERGING = [[0.0, NEGATIVE], [0.5, "#f7f7f7"], [1.0, POSITIVE]]
+
+
+def token_labels(tokens: tuple[str, ...]) -> list[str]:
+    """Axis labels that stay distinct when a token repeats: ``"the"``, ``"the·2"``."""
+    seen: dict[str, int] = {}
+    labels = []
+    for token in tokens:
+        seen[token] = seen.get(token, 0) + 1
+        labels.append(token if seen[token] == 1 else f"{token}·{seen[token]}")
+    return labels
+
+
+def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
+    """Bar chart of token scores in token order, coloured by sign on a diverging scale.
+
+    Args:
+        result: the attribution to plot.
+        normalized: plot scores divided by the largest magnitude instead of raw
+            scores. Default: False
+
+    Returns:
+        The figure; hovering a bar shows the token, its exact raw and
+        normalised scores, and its position.
+    """
+    values = result.normalized_scores if normalized else result.scores
+    peak = max((abs(v) for v in values), default=0.0) or 1.0
+    unit = "normalised" if normalized else result.settings.output.replace("_", "-")
+    figure = go.Figure(
+        go.Bar(
+            x=list(range(len(values))),
+            y=list(values),
+            marker={
+                "color": list(values),
+                "colorscale": DIVERGING,
+                "cmin": -peak,
+                "cmax": peak,
+                "line": {"color": "rgba(128,128,128,0.6)", "width": 1},
+            },
+            customdata=[
+                [token, raw, norm, index]
+                for index, (token, raw, norm) in enumerate(
+                    zip(
+                        result.tokens,
+                        result.scores,
+                        result.normalized_scores,
+                        strict=True,
+                    )
+                )
+            ],
+            hovertemplate="<b>%{customdata[0]}</b> (position %{customdata[3]})<br>"
+            "score: %{customdata[1]:.6f}<br>normalised: %{customdata[2]:.4f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=f"Token attributions towards '{result.target_label}' ({unit})",
+        xaxis={
+            "tickmode": "array",
+            "tickvals": list(range(len(values))),
+            "ticktext": token_labels(result.tokens),
+            "tickangle": -45,
+            "title": "token",
+        },
+        yaxis={"title": f"attribution ({unit})", "zeroline": True},
+        margin={"l": 40, "r": 10, "t": 50, "b": 40},
+        height=380,
+        showlegend=False,
+    )
+    return figure
+
+
+def probability_chart(result: Attribution) -> go.Figure:
+    """Horizontal bars of every label's predicted probability, the predicted one highlighted."""
+    colors = [
+        POSITIVE if index == result.predicted_index else "rgba(150,150,150,0.7)"
+        for index in range(len(result.labels))
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=list(result.probabilities),
+            y=list(result.labels),
+            orientation="h",
+            marker={"color": colors},
+            text=[f"{p:.1%}" for p in result.probabilities],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.4f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        xaxis={"range": [0, 1], "title": "probability", "tickformat": ".0%"},
+        yaxis={"autorange": "reversed"},
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        height=60 + 40 * len(result.labels),
+        showlegend=False,
+    )
+    return figure
