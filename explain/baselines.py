@@ -70,9 +70,7 @@ class Baseline:
         replacement = torch.full_like(input_ids, self.token_id(tokenizer))
         return torch.where(special_mask, input_ids, replacement)
 
-    def embedding(
-        self, input_embedding: torch.Tensor, special_mask: torch.Tensor
-    ) -> torch.Tensor:
+    def embedding(self, input_embedding: torch.Tensor, special_mask: torch.Tensor) -> torch.Tensor:
         """Baseline embedding-layer output for ``"zero_embedding"``.
 
         Args:
@@ -83,9 +81,7 @@ class Baseline:
             ``(batch, seq_len, hidden)``: the input's vectors at special tokens, zero elsewhere.
         """
         if self.kind != "zero_embedding":
-            raise ValueError(
-                f"Baseline {self.name!r} is built from token ids, not embeddings."
-            )
+            raise ValueError(f"Baseline {self.name!r} is built from token ids, not embeddings.")
         return input_embedding * special_mask.unsqueeze(-1).to(input_embedding.dtype)
 
 
@@ -94,13 +90,13 @@ BASELINES: dict[str, Baseline] = {
     for baseline in (
         Baseline(
             "pad",
-            "[PAD] at every text position: the seed notebook's and transformers-interpret's choice.",
+            "[PAD] at every text position: the seed notebook's and transformers-interpret's.",
             "token",
             "pad_token_id",
         ),
         Baseline(
             "mask",
-            "[MASK] at every text position: 'a word is here, but hidden', as in masked-LM training.",
+            "[MASK] at every text position: 'a word is here, but hidden', as in pre-training.",
             "token",
             "mask_token_id",
         ),

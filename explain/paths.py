@@ -36,7 +36,5 @@ def package_file(package: str, relative: str) -> Path:
         )
     path = Path(next(iter(spec.submodule_search_locations))) / relative
     if not path.exists():
-        raise CheckpointError(
-            f"{path} is missing from the installed {package!r} package."
-        )
+        raise CheckpointError(f"{path} is missing from the installed {package!r} package.")
     return path

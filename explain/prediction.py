@@ -33,9 +33,7 @@ def predict(loaded: LoadedModel, text: str) -> Prediction:
     """
     with loaded.lock, torch.inference_mode():
         encoding = encode(loaded.tokenizer, text, loaded.max_length, loaded.device)
-        logits = loaded.model(
-            input_ids=encoding.input_ids, **encoding.model_inputs()
-        ).logits
+        logits = loaded.model(input_ids=encoding.input_ids, **encoding.model_inputs()).logits
     probabilities = torch.softmax(logits.float(), dim=-1)[0]
     return Prediction(
         labels=loaded.labels,

@@ -108,9 +108,7 @@ class Attribution:
         if abs(sum(self.probabilities) - 1.0) > 1e-3:
             raise ValueError("Attribution probabilities do not sum to 1.")
         if self.tokens_dropped < 0 or self.seconds < 0:
-            raise ValueError(
-                "Attribution.tokens_dropped and seconds must not be negative."
-            )
+            raise ValueError("Attribution.tokens_dropped and seconds must not be negative.")
 
     @property
     def predicted_label(self) -> str:
@@ -146,8 +144,4 @@ class Attribution:
 def normalize(scores: tuple[float, ...]) -> tuple[float, ...]:
     """Divide by the largest magnitude, so values lie in [-1, 1]; all-zero stays zero."""
     peak = max((abs(score) for score in scores), default=0.0)
-    return (
-        tuple(score / peak for score in scores)
-        if peak > 0
-        else tuple(0.0 for _ in scores)
-    )
+    return tuple(score / peak for score in scores) if peak > 0 else tuple(0.0 for _ in scores)

@@ -22,9 +22,7 @@ def check_output(output: str) -> OutputKind:
         ValueError: it is not; the message lists the valid ones.
     """
     if output not in OUTPUT_KINDS:
-        raise ValueError(
-            f"Unknown output {output!r}. Choose one of: {', '.join(OUTPUT_KINDS)}."
-        )
+        raise ValueError(f"Unknown output {output!r}. Choose one of: {', '.join(OUTPUT_KINDS)}.")
     return output  # type: ignore[return-value]
 
 
@@ -47,9 +45,7 @@ def target_output(logits: torch.Tensor, label: int, output: OutputKind) -> torch
     return logits[:, label] - torch.logsumexp(others, dim=-1)
 
 
-def resolve_label(
-    label: int | str | None, labels: tuple[str, ...], predicted: int
-) -> int:
+def resolve_label(label: int | str | None, labels: tuple[str, ...], predicted: int) -> int:
     """Turn a label given by index, name or None (the predicted label) into an index.
 
     Raises:
@@ -59,13 +55,7 @@ def resolve_label(
         return predicted
     if isinstance(label, str) and label in labels:
         return labels.index(label)
-    if (
-        isinstance(label, int)
-        and not isinstance(label, bool)
-        and 0 <= label < len(labels)
-    ):
+    if isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(labels):
         return label
     choices = ", ".join(f"{i}={name}" for i, name in enumerate(labels))
-    raise ValueError(
-        f"Unknown target label {label!r}. This model's labels are: {choices}."
-    )
+    raise ValueError(f"Unknown target label {label!r}. This model's labels are: {choices}.")

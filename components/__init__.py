@@ -1,0 +1,1 @@
+"""Streamlit UI pieces. They render; the computing is done by ``explain``."""

@@ -1,0 +1,158 @@
+"""Input widgets: checkpoint, text, method settings, baseline, target and Run.
+
+Method settings are built from each method's declared ``IntSetting`` spec, so
+defaults and ranges live in ``explain.methods`` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+import explain
+
+CUSTOM_CHECKPOINT = "Other: a Hub id or a local directory"
+MAX_CHARS = 2000
+EXAMPLE_TEXT = "I would never trust a self-driving car to take my kids to school."
+PREDICTED = -1  # sentinel option in the target picker: "whatever the model predicts"
+
+
+@dataclass(frozen=True)
+class Request:
+    """One attribution the user asked for: everything the result depends on."""
+
+    checkpoint: str
+    text: str
+    method: str
+    target: int | None
+    output: str
+    baseline: str
+    settings: tuple[tuple[str, int], ...]
+
+
+def checkpoint_picker(default: str) -> str:
+    """Sidebar picker for the checkpoint; returns its spec (name, directory or hub id)."""
+    names = list(explain.checkpoint_names())
+    options = [*names, CUSTOM_CHECKPOINT]
+    preset = default if default in names else CUSTOM_CHECKPOINT
+    if "checkpoint_custom" not in st.session_state and preset == CUSTOM_CHECKPOINT:
+        st.session_state["checkpoint_custom"] = default
+    with st.sidebar:
+        st.header("Model")
+        choice = st.selectbox(
+            "Checkpoint",
+            options,
+            index=options.index(preset),
+            key="checkpoint_choice",
+            help="The text classifier to explain. The bundled checkpoint is built offline from "
+            "installed packages. Pick 'Other' to load a fine-tuned sequence classifier from the "
+            "Hugging Face Hub (needs a network) or from a local directory (safetensors only).",
+        )
+        if choice != CUSTOM_CHECKPOINT:
+            st.caption(explain.CHECKPOINTS[choice].description)
+            return choice
+        return st.text_input(
+            "Hub id or local directory",
+            key="checkpoint_custom",
+            placeholder="owner/model-name or /path/to/checkpoint",
+            help="A Hugging Face Hub id such as 'distilbert/distilbert-base-uncased-finetuned-"
+            "sst-2-english', or a directory holding config.json, tokenizer files and "
+            "model.safetensors. Press Enter to load it.",
+        ).strip()
+
+
+def text_input() -> str:
+    """The sentence to explain."""
+    return st.text_area(
+        "Text to explain",
+        value=EXAMPLE_TEXT,
+        max_chars=MAX_CHARS,
+        height=100,
+        key="text",
+        help=f"A sentence or short passage, up to {MAX_CHARS} characters. Text beyond the "
+        "model's token limit is cut off, and the page says how many tokens were dropped.",
+    )
+
+
+def attribution_controls(
+    loaded: explain.LoadedModel, prediction: explain.Prediction | None
+) -> tuple[str, int | None, str, str, tuple[tuple[str, int], ...]]:
+    """Sidebar controls for the attribution.
+
+    Returns:
+        (method, target, output, baseline, settings); target None means "predicted".
+    """
+    with st.sidebar:
+        st.header("Explanation")
+        method_name = st.selectbox(
+            "Method",
+            list(explain.METHODS),
+            format_func=lambda name: explain.METHODS[name].title,
+            key="method",
+            help="How token scores are computed. Every method returns one signed score per "
+            "token: positive pushed the target up, negative pushed it down.",
+        )
+        method = explain.get_method(method_name)
+        st.caption(f"{method.description} [Paper]({method.paper})")
+
+        predicted = (
+            f"Predicted label ({prediction.predicted_label})" if prediction else "Predicted label"
+        )
+        targets = [PREDICTED, *range(len(loaded.labels))]
+        if st.session_state.get("target") not in targets:  # another checkpoint's label
+            st.session_state["target"] = PREDICTED
+        target = st.selectbox(
+            "Target label",
+            targets,
+            format_func=lambda i: predicted if i == PREDICTED else loaded.labels[i],
+            key="target",
+            help="Which label's score to explain. By default, the label the model predicts. "
+            "Pick another to see what speaks for or against it.",
+        )
+        output = st.selectbox(
+            "Explained output",
+            list(explain.OUTPUT_KINDS),
+            format_func=lambda kind: kind.replace("_", "-"),
+            key="output",
+            help="The number being explained. Probability is bounded and easy to read; the logit "
+            "is the raw score, unaffected by the other labels; log-odds sits in between.",
+        )
+        st.caption(explain.OUTPUT_DESCRIPTIONS[output].capitalize() + ".")
+        baseline = st.selectbox(
+            "Baseline",
+            list(explain.BASELINES),
+            format_func=lambda name: f"{name}: {explain.BASELINES[name].description.split(':')[0]}",
+            key="baseline",
+            disabled=not method.uses_baseline,
+            help="The 'absent input' the explanation is measured against: scores add up to "
+            "F(input) - F(baseline). [CLS] and [SEP] stay in place; every other token changes.",
+        )
+        st.caption(explain.BASELINES[baseline].description)
+        settings = tuple(
+            (
+                spec.name,
+                int(
+                    st.number_input(
+                        spec.label,
+                        min_value=spec.minimum,
+                        max_value=spec.maximum,
+                        value=spec.default,
+                        step=spec.step,
+                        key=f"setting_{method.name}_{spec.name}",
+                        help=spec.help,
+                    )
+                ),
+            )
+            for spec in method.settings
+        )
+    return method_name, None if target == PREDICTED else int(target), output, baseline, settings
+
+
+def run_button() -> bool:
+    return st.button(
+        "Run",
+        type="primary",
+        key="run",
+        help="Compute the explanation for the text and the settings in the sidebar.",
+    )

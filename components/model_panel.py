@@ -1,0 +1,37 @@
+"""Load the chosen checkpoint for the page, or say clearly why not and stop."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import explain
+from components import backend
+
+
+def load_or_stop(spec: str) -> explain.LoadedModel:
+    """Return the loaded model; on failure show the reason and stop this run of the page."""
+    if not spec:
+        st.info("Type a Hugging Face Hub id or a local directory in the sidebar, then press Enter.")
+        st.stop()
+    if spec == explain.BUNDLED_NAME:
+        try:
+            backend.ensure_bundled_built()
+        except explain.TokenlightError as error:
+            st.error(f"Could not build the bundled checkpoint: {error}")
+            st.stop()
+    try:
+        with st.spinner(f"Loading {spec} ..."):
+            return backend.load_model(spec)
+    except (explain.TokenlightError, ValueError) as error:
+        st.error(str(error))
+        st.caption("Pick another checkpoint in the sidebar; the rest of the page still works.")
+        st.stop()
+
+
+def prediction_or_none(
+    loaded: explain.LoadedModel, spec: str, text: str
+) -> explain.Prediction | None:
+    """The model's prediction for ``text``, or None if the text is empty."""
+    if not text.strip():
+        return None
+    return backend.predict(loaded, spec, text)

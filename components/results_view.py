@@ -1,0 +1,88 @@
+"""Render an attribution: prediction, Captum highlighting, bar chart, completeness."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import explain
+
+LARGE_DELTA = 0.05  # relative |delta| above which the page warns
+
+
+def prediction_panel(result: explain.Attribution) -> None:
+    st.subheader("Prediction")
+    left, right = st.columns([1, 2])
+    left.metric(
+        "Predicted label",
+        result.predicted_label,
+        f"{result.probabilities[result.predicted_index]:.1%} probability",
+        delta_color="off",
+        help="The label with the highest softmax probability.",
+    )
+    right.plotly_chart(
+        explain.probability_chart(result), key="probability_chart", config={"displaylogo": False}
+    )
+
+
+def truncation_notice(result: explain.Attribution, max_length: int) -> None:
+    if result.tokens_dropped:
+        st.warning(
+            f"The text is longer than this model's limit of {max_length} tokens: the last "
+            f"{result.tokens_dropped} tokens were cut off and are not explained."
+        )
+
+
+def attribution_panels(result: explain.Attribution) -> None:
+    st.subheader(f"Why '{result.target_label}'?")
+    st.caption(
+        f"Green tokens raised the {result.settings.output.replace('_', '-')} of "
+        f"'{result.target_label}', red tokens lowered it, measured against the "
+        f"'{result.settings.baseline}' baseline."
+    )
+    highlight, chart = st.columns(2)
+    with highlight:
+        st.markdown("**Captum token highlighting**")
+        st.html(explain.highlight_html(result))
+    with chart:
+        st.plotly_chart(
+            explain.token_bar_chart(result), key="token_chart", config={"displaylogo": False}
+        )
+
+
+def completeness_panel(result: explain.Attribution) -> None:
+    st.subheader("Completeness check")
+    output = result.settings.output.replace("_", "-")
+    shown = result.baseline_tokens[:12]
+    baseline_preview = " ".join(shown) + (
+        " ..." if len(result.baseline_tokens) > len(shown) else ""
+    )
+    cols = st.columns(4)
+    cols[0].metric("F(input)", f"{result.f_input:.4f}", help=f"The target's {output} for the text.")
+    cols[1].metric(
+        "F(baseline)",
+        f"{result.f_baseline:.4f}",
+        help=f"The target's {output} for the baseline: {baseline_preview}",
+    )
+    cols[2].metric(
+        "Sum of attributions",
+        f"{result.attribution_sum:.4f}",
+        help="Integrated gradients promises this equals F(input) - F(baseline).",
+    )
+    cols[3].metric(
+        "Convergence delta",
+        f"{result.delta:+.2e}",
+        f"{result.relative_delta:.2%} of the change" if result.relative_delta < 1e6 else None,
+        delta_color="off",
+        help="Sum of attributions minus (F(input) - F(baseline)). Near zero means the "
+        "integral was computed accurately. It does not say the baseline was a good choice.",
+    )
+    if result.relative_delta > LARGE_DELTA:
+        st.warning(
+            f"The delta is {result.relative_delta:.1%} of F(input) - F(baseline): the scores do "
+            "not add up well. Raise the integration steps, or note that the input and baseline "
+            "score almost the same, so there is little to explain."
+        )
+    st.caption(
+        f"{result.settings.n_steps} steps, {result.settings.device}, "
+        f"computed in {result.seconds:.2f} s."
+    )
