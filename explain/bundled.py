@@ -104,7 +104,7 @@ class ModelCard:
     heldout_accuracy: float
     heldout_macro_f1: float
     majority_class_accuracy: float
-    per_class_recall: dict[str, float] = field(default_factory=dict)
+    per_class_recall: dict[str, float] = field(default_factory=dict)  # labels in held-out only
     torch_version: str = torch.__version__
 
     def to_json(self) -> str:

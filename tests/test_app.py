@@ -34,7 +34,8 @@ def test_typing_and_running_shows_highlight_chart_and_completeness(app: AppTest)
     app.button(key="run").click().run()
     assert not app.exception
     html = rendered_html(app)
-    assert "<mark" in html and "movie" in html
+    assert "<mark" in html
+    assert "movie" in html
     charts = app.get("plotly_chart")
     assert len(charts) == 2  # label probabilities and token scores
     labels = [metric.label for metric in app.metric]
@@ -83,5 +84,6 @@ def test_unreachable_hub_id_fails_clearly_and_the_app_recovers(
     assert any("not in the local Hugging Face cache" in error.value for error in app.error)
     app.text_input(key="checkpoint_custom").input(str(tiny_dir)).run()
     app.button(key="run").click().run()
-    assert not app.exception and not app.error
+    assert not app.exception
+    assert not app.error
     assert "<mark" in rendered_html(app)

@@ -70,7 +70,8 @@ def test_forward_passes_the_attention_mask(tiny_model: explain.LoadedModel) -> N
         explain.attribute(tiny_model, TEXT, n_steps=4)
     finally:
         hook.remove()
-    assert calls and all(call.get("attention_mask") is not None for call in calls)
+    assert calls
+    assert all(call.get("attention_mask") is not None for call in calls)
     assert all(call.get("token_type_ids") is not None for call in calls)
 
 

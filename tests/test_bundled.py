@@ -1,0 +1,65 @@
+"""The bundled-checkpoint pipeline, on real weights and tweets but a handful of steps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import explain
+from explain import bundled
+
+pytestmark = pytest.mark.slow
+
+
+def test_corpus_loads_with_three_labels_and_no_duplicate_texts() -> None:
+    frame, dropped = bundled.load_corpus()
+    assert len(frame) > 35_000
+    assert dropped > 0
+    assert set(frame["label"]) == {0, 1, 2}
+    assert frame["text"].is_unique
+
+
+def test_split_is_fixed_and_disjoint() -> None:
+    frame, _ = bundled.load_corpus()
+    recipe = bundled.TrainingRecipe()
+    train, heldout = bundled.split_corpus(frame, recipe)
+    assert len(heldout) == recipe.heldout_size >= 2000
+    assert not set(train["text"]) & set(heldout["text"])
+    bigger = bundled.TrainingRecipe(train_size=recipe.train_size * 2)
+    assert bundled.split_corpus(frame, bigger)[1]["text"].tolist() == heldout["text"].tolist()
+
+
+def test_build_pipeline_end_to_end_on_a_few_tweets(tmp_path: Path) -> None:
+    recipe = bundled.TrainingRecipe(heldout_size=16, train_size=24, batch_size=8)
+    messages: list[str] = []
+    card = bundled.build_bundled(
+        tmp_path / "model", recipe, progress=lambda f, m: messages.append(m)
+    )
+    assert bundled.is_built(tmp_path / "model")
+    assert card.optimizer_steps == 3
+    assert card.heldout_rows == 16
+    assert card.train_rows == 24
+    assert 0.0 <= card.heldout_accuracy <= 1.0
+    saved = json.loads((tmp_path / "model" / bundled.CARD_FILE).read_text())
+    assert saved["recipe"]["train_size"] == 24
+    assert messages[0] == "Reading the tweets"
+    assert messages[-1].startswith("Built")
+    assert not list(tmp_path.glob(".model-*")), "the staging directory must be cleaned up"
+
+    loaded = explain.load_checkpoint(str(tmp_path / "model"))
+    assert loaded.labels == bundled.LABELS
+    result = explain.attribute(loaded, "self-driving cars are great", n_steps=4)
+    assert result.tokens[0] == "[CLS]"
+    assert len(result.scores) == len(result.tokens)
+
+
+def test_same_recipe_gives_the_same_model(tmp_path: Path) -> None:
+    recipe = bundled.TrainingRecipe(heldout_size=8, train_size=16, batch_size=8)
+    first = bundled.build_bundled(tmp_path / "a", recipe)
+    second = bundled.build_bundled(tmp_path / "b", recipe)
+    a = (tmp_path / "a" / "model.safetensors").read_bytes()
+    b = (tmp_path / "b" / "model.safetensors").read_bytes()
+    assert a == b
+    assert first.heldout_accuracy == second.heldout_accuracy

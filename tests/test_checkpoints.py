@@ -1,0 +1,102 @@
+"""Loading checkpoints: what is accepted, what is refused, and how fast."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import BertConfig, BertModel
+
+import explain
+from explain import bundled
+from explain.checkpoints import classify_spec
+from explain.devices import resolve_device
+from tests.tiny import save_tiny_classifier
+
+
+def test_local_directory_loads_in_eval_mode_with_labels(tiny_model: explain.LoadedModel) -> None:
+    assert tiny_model.source == "local"
+    assert not tiny_model.model.training
+    assert tiny_model.labels == ("negative", "positive")
+    assert tiny_model.device == torch.device("cpu")
+
+
+def test_pickle_only_directory_is_refused(tmp_path: Path) -> None:
+    directory = save_tiny_classifier(tmp_path / "ckpt")
+    (directory / "model.safetensors").rename(directory / "pytorch_model.bin")
+    with pytest.raises(explain.CheckpointError, match=r"pytorch_model\.bin.*arbitrary code"):
+        explain.load_checkpoint(str(directory))
+
+
+def test_directory_without_config_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(explain.CheckpointError, match=r"no config\.json"):
+        explain.load_checkpoint(str(tmp_path))
+
+
+def test_corrupt_weights_give_a_clear_error(tmp_path: Path) -> None:
+    directory = save_tiny_classifier(tmp_path / "ckpt")
+    weights = directory / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 3])
+    with pytest.raises(explain.CheckpointError, match="corrupt or half-written"):
+        explain.load_checkpoint(str(directory))
+
+
+def test_encoder_without_classifier_head_is_refused(tmp_path: Path) -> None:
+    save_tiny_classifier(tmp_path / "ckpt")  # for the tokenizer files
+    config = BertConfig(
+        vocab_size=60, hidden_size=32, num_hidden_layers=1, num_attention_heads=4,
+        intermediate_size=64,
+    )  # fmt: skip
+    BertModel(config).save_pretrained(tmp_path / "ckpt")
+    with pytest.raises(explain.CheckpointError, match="untrained, random classification head"):
+        explain.load_checkpoint(str(tmp_path / "ckpt"))
+
+
+def test_unknown_spec_lists_the_registered_names() -> None:
+    with pytest.raises(explain.CheckpointError, match=explain.BUNDLED_NAME):
+        explain.load_checkpoint("not a valid name!")
+    with pytest.raises(explain.CheckpointError, match="does not exist"):
+        explain.load_checkpoint("./no/such/dir")
+
+
+def test_spec_kinds(tiny_dir: Path) -> None:
+    assert classify_spec(explain.BUNDLED_NAME) == "registered"
+    assert classify_spec(str(tiny_dir)) == "local"
+    assert classify_spec("distilbert/distilbert-base-uncased-finetuned-sst-2-english") == "hub"
+
+
+def test_hub_id_without_network_fails_fast_and_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    started = time.perf_counter()
+    with pytest.raises(explain.CheckpointError, match="Cannot reach the Hugging Face Hub"):
+        explain.load_checkpoint("someone/some-classifier")
+    assert time.perf_counter() - started < 10
+
+
+def test_hub_id_with_offline_flag_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(explain.CheckpointError, match="HF_HUB_OFFLINE"):
+        explain.load_checkpoint("someone/some-classifier")
+
+
+def test_missing_bundled_checkpoint_says_how_to_build_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKENLIGHT_CACHE_DIR", str(tmp_path))
+    assert bundled.bundled_dir() == tmp_path / bundled.BUNDLED_NAME
+    with pytest.raises(explain.BundledCheckpointMissing, match=r"python -m explain\.bundled"):
+        explain.load_checkpoint(explain.BUNDLED_NAME)
+
+
+def test_device_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TOKENLIGHT_DEVICE", "cpu")
+    assert resolve_device() == torch.device("cpu")
+    monkeypatch.setenv("TOKENLIGHT_DEVICE", "tpu-please")
+    with pytest.raises(ValueError, match="'auto', 'cpu'"):
+        resolve_device()
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            resolve_device("cuda")
