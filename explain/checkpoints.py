@@ -68,7 +68,7 @@ def _locate_bundled() -> Path:
     if not bundled.is_built(directory):
         raise BundledCheckpointMissing(
             f"The bundled checkpoint is not built yet (expected in {directory}). "
-            "Build it with `python -m explain.bundled` (about 2 minutes on a laptop CPU), "
+            "Build it with `python -m explain.build` (about 3 minutes on a 2-core CPU), "
             "or start the dashboard, which builds it for you."
         )
     return directory

@@ -14,7 +14,6 @@ import torch
 from captum.attr import visualization as captum_viz
 
 from explain.results import Attribution
-from explain.targets import OUTPUT_DESCRIPTIONS
 
 
 def escape(text: object) -> str:
@@ -55,6 +54,7 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
         A self-contained HTML fragment, safe to embed.
     """
     record = visualization_record(result)
+    output_name = result.settings.output.replace("_", "-")
     header = "".join(
         f"<th>{name}</th>"
         for name in (
@@ -70,8 +70,7 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
             captum_viz.format_classname(record.true_class),
             captum_viz.format_classname(f"{record.pred_class} ({record.pred_prob:.2f})"),
             captum_viz.format_classname(
-                f"{record.attr_class}<br><small>{escape(OUTPUT_DESCRIPTIONS[result.settings.output])}"
-                "</small>"
+                f"{record.attr_class}<br><small>({escape(output_name)})</small>"
             ),
             captum_viz.format_classname(f"{record.attr_score:+.3f}"),
             captum_viz.format_word_importances(record.raw_input_ids, record.word_attributions),

@@ -6,9 +6,11 @@ import plotly.graph_objects as go
 
 from explain.results import Attribution
 
-NEGATIVE = "#d6604d"
-POSITIVE = "#4393c3"
-DIVERGING = [[0.0, NEGATIVE], [0.5, "#f7f7f7"], [1.0, POSITIVE]]
+# Captum's highlighting colours: red lowers the target, green raises it.
+NEGATIVE = "hsl(0, 75%, 60%)"
+POSITIVE = "hsl(120, 75%, 40%)"
+DIVERGING = [[0.0, NEGATIVE], [0.5, "hsl(0, 0%, 97%)"], [1.0, POSITIVE]]
+PREDICTED = "#4393c3"
 
 
 def token_labels(tokens: tuple[str, ...]) -> list[str]:
@@ -82,7 +84,7 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
 def probability_chart(result: Attribution) -> go.Figure:
     """Horizontal bars of every label's predicted probability, the predicted one highlighted."""
     colors = [
-        POSITIVE if index == result.predicted_index else "rgba(150,150,150,0.7)"
+        PREDICTED if index == result.predicted_index else "rgba(150,150,150,0.7)"
         for index in range(len(result.labels))
     ]
     figure = go.Figure(

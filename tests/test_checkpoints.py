@@ -87,7 +87,7 @@ def test_missing_bundled_checkpoint_says_how_to_build_it(
 ) -> None:
     monkeypatch.setenv("TOKENLIGHT_CACHE_DIR", str(tmp_path))
     assert bundled.bundled_dir() == tmp_path / bundled.BUNDLED_NAME
-    with pytest.raises(explain.BundledCheckpointMissing, match=r"python -m explain\.bundled"):
+    with pytest.raises(explain.BundledCheckpointMissing, match=r"python -m explain\.build"):
         explain.load_checkpoint(explain.BUNDLED_NAME)
 
 
