@@ -15,6 +15,7 @@ import torch
 
 import explain
 from explain import bundled
+from explain.checkpoints import allowed_roots
 
 CHECKPOINT_ENV = "TOKENLIGHT_CHECKPOINT"
 MAX_MODELS = 2
@@ -34,7 +35,8 @@ def _release_model(loaded: explain.LoadedModel) -> None:
 
 @st.cache_resource(max_entries=MAX_MODELS, show_spinner=False, on_release=_release_model)
 def load_model(spec: str) -> explain.LoadedModel:
-    return explain.load_checkpoint(spec)
+    """Load a checkpoint once for every session; local directories only under allowed roots."""
+    return explain.load_checkpoint(spec, roots=allowed_roots())
 
 
 @st.cache_resource(show_spinner=False)

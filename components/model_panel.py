@@ -31,7 +31,8 @@ def load_or_stop(spec: str) -> explain.LoadedModel:
 def prediction_or_none(
     loaded: explain.LoadedModel, spec: str, text: str
 ) -> explain.Prediction | None:
-    """The model's prediction for ``text``, or None if the text is empty."""
-    if not text.strip():
+    """The model's prediction for ``text``, or None if there is nothing to predict on."""
+    try:
+        return backend.predict(loaded, spec, text)
+    except explain.InputError:
         return None
-    return backend.predict(loaded, spec, text)

@@ -17,6 +17,7 @@ def prediction_panel(result: explain.Attribution) -> None:
         result.predicted_label,
         f"{result.probabilities[result.predicted_index]:.1%} probability",
         delta_color="off",
+        delta_arrow="off",
         help="The label with the highest softmax probability.",
     )
     right.plotly_chart(
@@ -73,6 +74,7 @@ def completeness_panel(result: explain.Attribution) -> None:
         f"{result.delta:+.2e}",
         f"{result.relative_delta:.2%} of the change" if result.relative_delta < 1e6 else None,
         delta_color="off",
+        delta_arrow="off",
         help="Sum of attributions minus (F(input) - F(baseline)). Near zero means the "
         "integral was computed accurately. It does not say the baseline was a good choice.",
     )

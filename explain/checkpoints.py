@@ -34,11 +34,13 @@ from transformers import (
 from explain import bundled
 from explain.devices import resolve_device
 from explain.errors import BundledCheckpointMissing, CheckpointError
+from explain.paths import cache_dir
 
 Source = Literal["registered", "local", "hub"]
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?$")
 HUB_PROBE_SECONDS = 5.0
+ALLOWED_ROOTS_ENV = "TOKENLIGHT_ALLOWED_ROOTS"
 PICKLE_WEIGHTS = (
     "pytorch_model.bin",
     "tf_model.h5",
@@ -260,7 +262,38 @@ def _load_from(
     return LoadedModel(name=name, source=source, model=model, tokenizer=tokenizer, device=device)
 
 
-def load_checkpoint(spec: str, device: str | None = None) -> LoadedModel:
+def allowed_roots() -> tuple[Path, ...]:
+    """Directories under which a server accepts local checkpoints.
+
+    The project's checkpoint cache, the Hugging Face cache, and each directory
+    in ``$TOKENLIGHT_ALLOWED_ROOTS`` (separated by ``os.pathsep``).
+    """
+    from huggingface_hub.constants import HF_HUB_CACHE
+
+    configured = os.environ.get(ALLOWED_ROOTS_ENV, "")
+    roots = [cache_dir(), Path(HF_HUB_CACHE)]
+    roots += [Path(entry) for entry in configured.split(os.pathsep) if entry.strip()]
+    return tuple(root.expanduser().resolve() for root in roots)
+
+
+def check_allowed(directory: Path, roots: tuple[Path, ...]) -> None:
+    """Refuse ``directory`` unless it lies under one of ``roots``, after resolving links.
+
+    Raises:
+        CheckpointError: it does not; the message lists the roots and how to add one.
+    """
+    resolved = directory.expanduser().resolve()
+    if not any(resolved.is_relative_to(root) for root in roots):
+        raise CheckpointError(
+            f"{directory} is outside the directories this server loads checkpoints from "
+            f"({', '.join(str(root) for root in roots)}). An operator can allow more with "
+            f"{ALLOWED_ROOTS_ENV}=/path/one{os.pathsep}/path/two."
+        )
+
+
+def load_checkpoint(
+    spec: str, device: str | None = None, roots: tuple[Path, ...] | None = None
+) -> LoadedModel:
     """Load a sequence classifier and its tokenizer, in eval mode, on the best device.
 
     Args:
@@ -268,6 +301,8 @@ def load_checkpoint(spec: str, device: str | None = None) -> LoadedModel:
             a Hugging Face Hub id.
         device: ``"auto"``, ``"cpu"`` or ``"cuda[:N]"``. Default: ``$TOKENLIGHT_DEVICE``
             or ``"auto"`` (CUDA when available).
+        roots: accept local directories only under these (see :func:`allowed_roots`);
+            a server passes them, a notebook need not. Default: None, any directory.
 
     Returns:
         The loaded model.
@@ -289,6 +324,8 @@ def load_checkpoint(spec: str, device: str | None = None) -> LoadedModel:
         vet_directory(directory)
         return _load_from(str(directory), spec, source, target)
     if source == "local":
+        if roots is not None:
+            check_allowed(Path(spec), roots)
         directory = Path(spec).expanduser().resolve()
         vet_directory(directory)
         return _load_from(str(directory), spec, source, target)

@@ -36,7 +36,7 @@ def encode(
     """Tokenise ``text``, truncating to ``max_length`` tokens and counting what was dropped.
 
     Raises:
-        InputError: the text is empty or only whitespace.
+        InputError: the text is empty, only whitespace, or has no token the model reads.
     """
     if not text or not text.strip():
         raise InputError("The text is empty. Type a sentence to explain.")
@@ -57,12 +57,18 @@ def encode(
         offsets = tuple((int(a), int(b)) for a, b in batch["offset_mapping"][0].tolist())
     else:
         offsets = tuple((0, 0) for _ in range(ids.shape[1]))
+    special = batch["special_tokens_mask"].bool()
+    if bool(special.all()):
+        raise InputError(
+            "The text has no characters this model's tokenizer keeps (only control, "
+            "zero-width or similar characters). Type some words to explain."
+        )
     token_type_ids = batch.get("token_type_ids")
     return Encoding(
         input_ids=ids.to(device),
         attention_mask=batch["attention_mask"].to(device),
         token_type_ids=None if token_type_ids is None else token_type_ids.to(device),
-        special_mask=batch["special_tokens_mask"].bool().to(device),
+        special_mask=special.to(device),
         tokens=tuple(tokenizer.convert_ids_to_tokens(ids[0].tolist())),
         offsets=offsets,
         tokens_dropped=tokens_dropped,

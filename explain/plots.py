@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import html
+
 import plotly.graph_objects as go
 
 from explain.results import Attribution
+
+
+def _text(value: str) -> str:
+    """Escape a token or label for Plotly, which renders some HTML tags in its text."""
+    return html.escape(value, quote=False)
+
 
 # Captum's highlighting colours: red lowers the target, green raises it.
 NEGATIVE = "hsl(0, 75%, 60%)"
@@ -14,12 +22,12 @@ PREDICTED = "#4393c3"
 
 
 def token_labels(tokens: tuple[str, ...]) -> list[str]:
-    """Axis labels that stay distinct when a token repeats: ``"the"``, ``"the·2"``."""
+    """Escaped axis labels that stay distinct when a token repeats: ``"the"``, ``"the·2"``."""
     seen: dict[str, int] = {}
     labels = []
     for token in tokens:
         seen[token] = seen.get(token, 0) + 1
-        labels.append(token if seen[token] == 1 else f"{token}·{seen[token]}")
+        labels.append(_text(token) if seen[token] == 1 else f"{_text(token)}·{seen[token]}")
     return labels
 
 
@@ -50,7 +58,7 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
                 "line": {"color": "rgba(128,128,128,0.6)", "width": 1},
             },
             customdata=[
-                [token, raw, norm, index]
+                [_text(token), raw, norm, index]
                 for index, (token, raw, norm) in enumerate(
                     zip(
                         result.tokens,
@@ -65,7 +73,7 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
         )
     )
     figure.update_layout(
-        title=f"Token attributions towards '{result.target_label}' ({unit})",
+        title=f"Token attributions towards '{_text(result.target_label)}' ({unit})",
         xaxis={
             "tickmode": "array",
             "tickvals": list(range(len(values))),
@@ -90,7 +98,7 @@ def probability_chart(result: Attribution) -> go.Figure:
     figure = go.Figure(
         go.Bar(
             x=list(result.probabilities),
-            y=list(result.labels),
+            y=[_text(label) for label in result.labels],
             orientation="h",
             marker={"color": colors},
             text=[f"{p:.1%}" for p in result.probabilities],

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import explain
+from tests.apphelpers import APP
 from tests.tiny import save_tiny_classifier
 
 
@@ -28,3 +31,22 @@ def three_label_model(tmp_path_factory: pytest.TempPathFactory) -> explain.Loade
         seed=1,
     )
     return explain.load_checkpoint(str(directory), device="cpu")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def allow_test_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Let the dashboard load the checkpoints tests write under pytest's temp directory."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TOKENLIGHT_ALLOWED_ROOTS", str(tmp_path_factory.getbasetemp()))
+    yield
+    patch.undo()
+
+
+@pytest.fixture
+def app(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The dashboard, run once, with the tiny checkpoint preselected."""
+    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    return at

@@ -7,20 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-
-
-@pytest.fixture
-def app(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
-    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def rendered_html(at: AppTest) -> str:
-    return "".join(element.proto.body for element in at.get("html"))
+from tests.apphelpers import rendered_html
 
 
 def test_first_load_asks_for_a_run(app: AppTest) -> None:

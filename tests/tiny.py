@@ -53,6 +53,7 @@ def save_tiny_classifier(
     extra_tokens: tuple[str, ...] = (),
     seed: int = 0,
     layers: int = 2,
+    hidden: int = 32,
 ) -> Path:
     """Write a random BERT classifier and its tokenizer to ``directory``.
 
@@ -64,10 +65,10 @@ def save_tiny_classifier(
     tokenizer = BertTokenizerFast(vocab={token: i for i, token in enumerate(tokens)})
     config = BertConfig(
         vocab_size=len(tokens),
-        hidden_size=32,
+        hidden_size=hidden,
         num_hidden_layers=layers,
         num_attention_heads=4,
-        intermediate_size=64,
+        intermediate_size=2 * hidden,
         max_position_embeddings=64,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),

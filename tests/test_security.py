@@ -1,0 +1,89 @@
+"""Hostile checkpoints and paths: nothing runs, everything shows as text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import explain
+from explain.checkpoints import allowed_roots, check_allowed
+from tests.apphelpers import APP, rendered_html
+from tests.hostile import HOSTILE_LABELS, HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_hostile_classifier(tmp_path_factory.mktemp("hostile") / "checkpoint")
+
+
+def test_hostile_tokens_and_labels_are_escaped_everywhere(hostile_dir: Path) -> None:
+    model = explain.load_checkpoint(str(hostile_dir))
+    result = explain.attribute(model, HOSTILE_TEXT, n_steps=4)
+    assert set(HOSTILE_TOKENS) <= set(result.tokens)
+    assert result.labels == HOSTILE_LABELS
+    html = explain.highlight_html(result)
+    for payload in (*HOSTILE_TOKENS, result.predicted_label, result.target_label):
+        assert explain.escape(payload) in html
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "<svg" not in html
+    figures = json.dumps(
+        [explain.token_bar_chart(result).to_dict(), explain.probability_chart(result).to_dict()]
+    )
+    for marker in ("<script", "<img", "<svg", "</mark"):
+        assert marker not in figures
+
+
+def test_hostile_checkpoint_in_the_app_renders_escaped(
+    hostile_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(hostile_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.text_area(key="text").input(HOSTILE_TEXT).run()
+    at.button(key="run").click().run()
+    assert not at.exception
+    html = rendered_html(at)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<img" not in html
+    assert "<script" not in html
+
+
+def test_directory_outside_allowed_roots_is_refused(tiny_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(explain.CheckpointError, match="TOKENLIGHT_ALLOWED_ROOTS"):
+        explain.load_checkpoint(str(tiny_dir), roots=(tmp_path / "elsewhere",))
+    assert explain.load_checkpoint(str(tiny_dir), roots=(tiny_dir.parent,)).labels
+
+
+def test_symlink_out_of_an_allowed_root_is_refused(tiny_dir: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "link").symlink_to(tiny_dir, target_is_directory=True)
+    with pytest.raises(explain.CheckpointError, match="outside"):
+        check_allowed(root / "link", (root,))
+    with pytest.raises(explain.CheckpointError, match="outside"):
+        check_allowed(root / ".." / tiny_dir.name, (root,))
+
+
+def test_default_roots_are_the_cache_and_configured_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKENLIGHT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("TOKENLIGHT_ALLOWED_ROOTS", f"{tmp_path / 'a'}:{tmp_path / 'b'}")
+    roots = allowed_roots()
+    assert (tmp_path / "cache").resolve() in roots
+    assert (tmp_path / "a").resolve() in roots
+    assert (tmp_path / "b").resolve() in roots
+    assert any("huggingface" in str(root) for root in roots)
+
+
+def test_app_refuses_a_directory_outside_the_roots(
+    app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKENLIGHT_ALLOWED_ROOTS", str(tmp_path / "nothing-here"))
+    app.text_input(key="checkpoint_custom").input("/etc").run()
+    assert not app.exception
+    assert any("outside the directories" in error.value for error in app.error)
