@@ -44,6 +44,10 @@ def attribution_panels(result: explain.Attribution) -> None:
     with highlight:
         st.markdown("**Captum token highlighting**")
         st.html(explain.highlight_html(result))
+        st.caption(
+            "True: the gold label, unknown for typed text. Explained label: the target. "
+            "Sum: the raw attributions added up, which should equal F(input) - F(baseline)."
+        )
     with chart:
         st.plotly_chart(
             explain.token_bar_chart(result), key="token_chart", config={"displaylogo": False}

@@ -15,6 +15,8 @@ from captum.attr import visualization as captum_viz
 
 from explain.results import Attribution
 
+COLUMN_WIDTHS = (8, 15, 15, 9, 53)  # true, predicted, explained label, sum, tokens
+
 
 def escape(text: object) -> str:
     """HTML-escape any value, quotes included."""
@@ -58,10 +60,10 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
     header = "".join(
         f"<th>{name}</th>"
         for name in (
-            "True label",
-            "Predicted label",
-            "Attribution label",
-            "Attribution sum",
+            "True",
+            "Predicted",
+            "Explained label",
+            "Sum",
             "Token importance",
         )
     )
@@ -88,5 +90,10 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
             )
         )
         parts.append(f'<div style="margin-bottom:5px"><b>Legend: </b>{swatches}</div>')
-    parts.append(f'<table style="width:100%"><tr>{header}</tr><tr>{row}</tr></table></div>')
+    # Fixed widths keep the token column wide, however long a label is.
+    columns = "".join(f'<col style="width:{width}%">' for width in COLUMN_WIDTHS)
+    parts.append(
+        '<table style="width:100%;table-layout:fixed;overflow-wrap:anywhere">'
+        f"<colgroup>{columns}</colgroup><tr>{header}</tr><tr>{row}</tr></table></div>"
+    )
     return "".join(parts)

@@ -7,11 +7,13 @@ Outside CI these tests skip when Chromium or Playwright is missing; in CI
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, browser_unavailable, dashboard
+from tests.hostile import HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts"
@@ -21,33 +23,82 @@ if reason and os.environ.get("CI", "").lower() not in ("1", "true"):
     pytestmark = [pytest.mark.browser, pytest.mark.skip(reason=f"browser tests skipped: {reason}")]
 
 
-def test_type_run_and_see_highlight_and_chart(tiny_dir: Path) -> None:
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
-    errors: list[str] = []
-    with (
-        dashboard({"TOKENLIGHT_CHECKPOINT": str(tiny_dir)}) as url,
-        sync_playwright() as playwright,
-    ):
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}"))
-            page.goto(url, wait_until="networkidle")
-            area = page.get_by_role("textbox", name="Text to explain")
-            area.wait_for(timeout=60_000)
-            area.fill("The ride was smooth and quiet, but not very good!")
-            area.press("Control+Enter")
-            page.get_by_role("button", name="Run").click()
-            page.locator("mark").first.wait_for(timeout=60_000)
-            page.locator(".js-plotly-plot").nth(1).wait_for(timeout=60_000)
-            marks = page.locator("mark").all_inner_texts()
-            assert [text.strip() for text in marks][:3] == ["[CLS]", "the", "ride"]
-            assert page.get_by_text("Convergence delta").is_visible()
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "browser-run.png"), full_page=True)
-        finally:
-            browser.close()
-    assert not errors, errors
+        yield browser
+        browser.close()
+
+
+def open_page(browser, url: str, problems: list[str]):
+    page = browser.new_page(viewport={"width": 1400, "height": 1100})
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
+    page.goto(url, wait_until="networkidle")
+    return page
+
+
+def type_and_run(page, text: str) -> None:
+    area = page.get_by_role("textbox", name="Text to explain")
+    area.wait_for(timeout=60_000)
+    area.fill(text)
+    area.press("Control+Enter")
+    page.get_by_role("button", name="Run").click()
+
+
+def wait_for_result(page) -> list[str]:
+    page.locator("mark").first.wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot").nth(1).wait_for(timeout=60_000)
+    return [text.strip() for text in page.locator("mark").all_inner_texts()]
+
+
+def test_type_run_and_see_highlight_and_chart(chromium, tiny_dir: Path) -> None:
+    problems: list[str] = []
+    with dashboard({"TOKENLIGHT_CHECKPOINT": str(tiny_dir)}) as url:
+        page = open_page(chromium, url, problems)
+        type_and_run(page, "The ride was smooth and quiet, but not very good!")
+        marks = wait_for_result(page)
+        assert marks[:3] == ["[CLS]", "the", "ride"]
+        assert page.get_by_text("Convergence delta").is_visible()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-run.png"), full_page=True)
+    assert not problems, problems
+
+
+def test_hostile_checkpoint_runs_nothing_and_shows_the_text(chromium, tmp_path: Path) -> None:
+    directory = save_hostile_classifier(tmp_path / "hostile")
+    problems: list[str] = []
+    with dashboard({"TOKENLIGHT_CHECKPOINT": str(directory)}) as url:
+        page = open_page(chromium, url, problems)
+        type_and_run(page, HOSTILE_TEXT)
+        marks = wait_for_result(page)
+        page.wait_for_timeout(1000)  # give any injected handler time to fire
+        for payload in HOSTILE_TOKENS:
+            assert payload in marks
+        assert page.locator("img[src='x']").count() == 0
+        assert page.locator("svg[onload]").count() == 0
+        assert page.locator("mark script, td script").count() == 0
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-hostile.png"), full_page=True)
+    assert not problems, problems
+
+
+def test_four_pages_on_one_server_each_get_their_own_result(chromium, tiny_dir: Path) -> None:
+    sentences = {
+        "the movie was great": ["the", "movie", "was", "great"],
+        "i hate loud cars": ["i", "hate", "loud", "cars"],
+        "a quiet smooth ride": ["a", "quiet", "smooth", "ride"],
+        "this film is terrible": ["this", "film", "is", "terrible"],
+    }
+    problems: list[str] = []
+    with dashboard({"TOKENLIGHT_CHECKPOINT": str(tiny_dir)}) as url:
+        pages = {text: open_page(chromium, url, problems) for text in sentences}
+        for text, page in pages.items():
+            type_and_run(page, text)
+        for text, page in pages.items():
+            assert wait_for_result(page) == ["[CLS]", *sentences[text], "[SEP]"]
+    assert not problems, problems

@@ -70,7 +70,10 @@ class _TagCollector(HTMLParser):
         self.text.append(data)
 
 
-SAFE_TAGS = {"div", "b", "span", "table", "tr", "th", "td", "text", "mark", "font", "br", "small"}
+SAFE_TAGS = {
+    *("div", "b", "span", "table", "tr", "th", "td", "text", "mark", "font", "br", "small"),
+    *("colgroup", "col"),
+}
 
 
 @settings(max_examples=60, deadline=None)
