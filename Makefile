@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test setup model lint format
+.PHONY: run test setup model lint format bench
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-assets.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,7 @@ format: setup
 
 test: lint
 	$(BIN)/python -m pytest
+
+bench: model
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)

@@ -40,7 +40,7 @@ try:
     with st.spinner("Computing attributions ..."):
         result = backend.attribute(
             backend.load_model(request.checkpoint),
-            request.checkpoint,
+            backend.cache_key(request.checkpoint),
             request.text,
             request.method,
             request.target,

@@ -1,7 +1,8 @@
 """Streamlit caches around the ``explain`` backend, and the bundled-model build.
 
 Models live in ``st.cache_resource`` (shared by every session, bounded) and
-results in ``st.cache_data`` (keyed by checkpoint, text and settings).
+results in ``st.cache_data``. The model argument ``_loaded`` is not hashed;
+``checkpoint_key`` (from :func:`cache_key`) stands in for it in the cache key.
 """
 
 from __future__ import annotations
@@ -33,10 +34,20 @@ def _release_model(loaded: explain.LoadedModel) -> None:
         torch.cuda.empty_cache()
 
 
+def cache_key(spec: str) -> str:
+    """What identifies a checkpoint in the caches: a registered name plus where it lives."""
+    return f"{spec}@{bundled.bundled_dir()}" if spec in explain.CHECKPOINTS else spec
+
+
 @st.cache_resource(max_entries=MAX_MODELS, show_spinner=False, on_release=_release_model)
+def _load_model(spec: str, key: str) -> explain.LoadedModel:
+    """``key`` is unused in the body: it keeps checkpoints from different places apart."""
+    return explain.load_checkpoint(spec, roots=allowed_roots())
+
+
 def load_model(spec: str) -> explain.LoadedModel:
     """Load a checkpoint once for every session; local directories only under allowed roots."""
-    return explain.load_checkpoint(spec, roots=allowed_roots())
+    return _load_model(spec, cache_key(spec))
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,14 +57,14 @@ def build_lock() -> threading.Lock:
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def predict(_loaded: explain.LoadedModel, checkpoint: str, text: str) -> explain.Prediction:
+def predict(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> explain.Prediction:
     return explain.predict(_loaded, text)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def attribute(
     _loaded: explain.LoadedModel,
-    checkpoint: str,
+    checkpoint_key: str,
     text: str,
     method: str,
     target: int | None,

@@ -21,11 +21,18 @@ def load_or_stop(spec: str) -> explain.LoadedModel:
             st.stop()
     try:
         with st.spinner(f"Loading {spec} ..."):
-            return backend.load_model(spec)
+            loaded = backend.load_model(spec)
     except (explain.TokenlightError, ValueError) as error:
         st.error(str(error))
         st.caption("Pick another checkpoint in the sidebar; the rest of the page still works.")
         st.stop()
+    if spec == explain.BUNDLED_NAME:
+        card = explain.read_card()
+        st.sidebar.caption(
+            f"Held-out accuracy {card.heldout_accuracy:.1%} on {card.heldout_rows:,} tweets it "
+            f"never saw (always guessing the commonest label: {card.majority_class_accuracy:.1%})."
+        )
+    return loaded
 
 
 def prediction_or_none(
@@ -33,6 +40,6 @@ def prediction_or_none(
 ) -> explain.Prediction | None:
     """The model's prediction for ``text``, or None if there is nothing to predict on."""
     try:
-        return backend.predict(loaded, spec, text)
+        return backend.predict(loaded, backend.cache_key(spec), text)
     except explain.InputError:
         return None

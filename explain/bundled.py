@@ -43,7 +43,7 @@ class TrainingRecipe:
             Default: 13
         heldout_size: tweets set aside before training and never trained on.
             Default: 2500
-        train_size: tweets drawn from the rest for fine-tuning. Default: 14000
+        train_size: tweets drawn from the rest for fine-tuning. Default: 16000
         epochs: passes over the training tweets. Default: 1
         batch_size: tweets per optimiser step. Default: 32
         max_length: tokens kept per tweet, ``[CLS]`` and ``[SEP]`` included.
@@ -61,7 +61,7 @@ class TrainingRecipe:
 
     seed: int = 13
     heldout_size: int = 2500
-    train_size: int = 14000
+    train_size: int = 16000
     epochs: int = 1
     batch_size: int = 32
     max_length: int = 64
@@ -106,7 +106,7 @@ class ModelCard:
     torch_version: str = torch.__version__
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
+        return json.dumps(asdict(self), indent=2, allow_nan=False)
 
 
 def bundled_dir() -> Path:
@@ -314,7 +314,11 @@ def build_bundled(
     report(0.92, f"Scoring {len(heldout_ids)} held-out tweets")
     truth = heldout["label"].to_numpy()
     predicted = predict_labels(model, heldout_ids, tokenizer.pad_token_id)
-    recall = {name: float(np.mean(predicted[truth == i] == i)) for i, name in enumerate(LABELS)}
+    recall = {
+        name: float(np.mean(predicted[truth == i] == i))
+        for i, name in enumerate(LABELS)
+        if np.any(truth == i)
+    }
 
     report(0.97, "Saving the checkpoint")
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,7 @@ def _locate_bundled() -> Path:
     if not bundled.is_built(directory):
         raise BundledCheckpointMissing(
             f"The bundled checkpoint is not built yet (expected in {directory}). "
-            "Build it with `python -m explain.build` (about 3 minutes on a 2-core CPU), "
+            "Build it with `python -m explain.build` (about 3.5 minutes on a 2-core CPU), "
             "or start the dashboard, which builds it for you."
         )
     return directory
@@ -79,8 +79,8 @@ def _locate_bundled() -> Path:
 CHECKPOINTS: dict[str, RegisteredCheckpoint] = {
     bundled.BUNDLED_NAME: RegisteredCheckpoint(
         name=bundled.BUNDLED_NAME,
-        description="all-MiniLM-L6-v2 fine-tuned offline on ~38k labelled tweets "
-        "(negative / neutral / positive).",
+        description="all-MiniLM-L6-v2 fine-tuned offline on 16k human-labelled tweets about "
+        "self-driving cars (negative / neutral / positive).",
         locate=_locate_bundled,
     ),
 }

@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 import explain
 from explain import bundled
+from tests.apphelpers import APP, rendered_html
 
 pytestmark = pytest.mark.slow
 
@@ -31,28 +33,55 @@ def test_split_is_fixed_and_disjoint() -> None:
     assert bundled.split_corpus(frame, bigger)[1]["text"].tolist() == heldout["text"].tolist()
 
 
-def test_build_pipeline_end_to_end_on_a_few_tweets(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bundled.ModelCard, list[str]]:
+    """The real pipeline on 24 tweets, built into a fresh cache directory."""
+    cache = tmp_path_factory.mktemp("cache")
     recipe = bundled.TrainingRecipe(heldout_size=16, train_size=24, batch_size=8)
     messages: list[str] = []
     card = bundled.build_bundled(
-        tmp_path / "model", recipe, progress=lambda f, m: messages.append(m)
+        cache / bundled.BUNDLED_NAME, recipe, progress=lambda f, m: messages.append(m)
     )
-    assert bundled.is_built(tmp_path / "model")
+    return cache, card, messages
+
+
+def test_build_pipeline_end_to_end_on_a_few_tweets(built) -> None:
+    cache, card, messages = built
+    directory = cache / bundled.BUNDLED_NAME
+    assert bundled.is_built(directory)
     assert card.optimizer_steps == 3
     assert card.heldout_rows == 16
     assert card.train_rows == 24
     assert 0.0 <= card.heldout_accuracy <= 1.0
-    saved = json.loads((tmp_path / "model" / bundled.CARD_FILE).read_text())
+    saved = json.loads((directory / bundled.CARD_FILE).read_text())
     assert saved["recipe"]["train_size"] == 24
     assert messages[0] == "Reading the tweets"
     assert messages[-1].startswith("Built")
-    assert not list(tmp_path.glob(".model-*")), "the staging directory must be cleaned up"
+    assert not list(cache.glob(f".{bundled.BUNDLED_NAME}-*")), "staging must be cleaned up"
 
-    loaded = explain.load_checkpoint(str(tmp_path / "model"))
+    loaded = explain.load_checkpoint(str(directory))
     assert loaded.labels == bundled.LABELS
     result = explain.attribute(loaded, "self-driving cars are great", n_steps=4)
     assert result.tokens[0] == "[CLS]"
     assert len(result.scores) == len(result.tokens)
+
+
+def test_app_defaults_to_the_bundled_checkpoint_and_shows_its_card(
+    built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache, card, _ = built
+    monkeypatch.setenv("TOKENLIGHT_CACHE_DIR", str(cache))
+    monkeypatch.delenv("TOKENLIGHT_CHECKPOINT", raising=False)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="checkpoint_choice").value == bundled.BUNDLED_NAME
+    assert any(f"{card.heldout_accuracy:.1%}" in caption.value for caption in at.sidebar.caption)
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert "<mark" in rendered_html(at)
+    labels = at.selectbox(key="target").options
+    assert labels[1:] == list(bundled.LABELS)
 
 
 def test_same_recipe_gives_the_same_model(tmp_path: Path) -> None:

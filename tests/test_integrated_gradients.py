@@ -89,6 +89,7 @@ def test_model_weights_and_their_gradients_are_left_untouched(
     for name, parameter in tiny_model.model.named_parameters():
         assert parameter.grad is None, name
         assert torch.equal(parameter, before[name]), name
+        assert parameter.requires_grad, f"{name}: requires_grad must be restored"
     assert not tiny_model.model.training
     assert not tiny_model.model.bert.embeddings._forward_hooks
 

@@ -28,7 +28,7 @@ def test_loading_more_checkpoints_than_the_bound_keeps_memory_bounded(tmp_path: 
     ]
     model_mb = sum(f.stat().st_size for f in checkpoints[0].glob("*.safetensors")) / 2**20
     assert model_mb > 25, "the checkpoints must be large enough to see in RSS"
-    backend.load_model.clear()
+    backend._load_model.clear()
     gc.collect()
     start = resident_mb()
     peaks = []
@@ -40,4 +40,4 @@ def test_loading_more_checkpoints_than_the_bound_keeps_memory_bounded(tmp_path: 
     unbounded = model_mb * len(checkpoints)
     assert peaks[-1] < model_mb * (backend.MAX_MODELS + 1.5), (peaks, model_mb)
     assert peaks[-1] < unbounded / 2
-    backend.load_model.clear()
+    backend._load_model.clear()
