@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import os
 import threading
+import time
 
 import streamlit as st
 import torch
@@ -50,12 +51,6 @@ def load_model(spec: str) -> explain.LoadedModel:
     return _load_model(spec, cache_key(spec))
 
 
-@st.cache_resource(show_spinner=False)
-def build_lock() -> threading.Lock:
-    """One lock for the whole server, so two sessions never build the bundled model at once."""
-    return threading.Lock()
-
-
 @st.cache_data(max_entries=512, show_spinner=False)
 def predict(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> explain.Prediction:
     return explain.predict(_loaded, text)
@@ -83,17 +78,63 @@ def attribute(
     )
 
 
-def ensure_bundled_built() -> None:
-    """Build the bundled checkpoint if it is missing, with a progress bar on the page."""
+class BuildJob:
+    """The bundled checkpoint's build, running in a background thread.
+
+    One job serves the whole server: every page shows its progress, and
+    closing a page does not stop it.
+    """
+
+    def __init__(self, recipe: bundled.TrainingRecipe) -> None:
+        self.fraction = 0.0
+        self.message = "Starting"
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, args=(recipe,), daemon=True)
+        self._thread.start()
+
+    def _run(self, recipe: bundled.TrainingRecipe) -> None:
+        try:
+            bundled.build_bundled(recipe=recipe, progress=self._report)
+        except Exception as error:  # shown on the page, which offers a retry
+            self.error = error
+
+    def _report(self, fraction: float, message: str) -> None:
+        self.fraction, self.message = fraction, message
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+
+BUILD_RECIPE = bundled.TrainingRecipe()
+
+
+@st.cache_resource(show_spinner=False)
+def build_job(location: str) -> BuildJob:
+    """Start the build for the bundled checkpoint at ``location``, once per server."""
+    return BuildJob(BUILD_RECIPE)
+
+
+def ensure_bundled_built(poll_seconds: float = 0.5) -> None:
+    """Build the bundled checkpoint if it is missing, showing the build's progress bar.
+
+    Raises:
+        TokenlightError: the build failed; the next call starts a fresh one.
+    """
     if bundled.is_built():
         return
-    with build_lock():
-        if bundled.is_built():
-            return
-        st.info(
-            "First start: building the bundled sentiment checkpoint from installed packages. "
-            "This happens once and takes about 2-4 minutes on a laptop CPU."
-        )
-        bar = st.progress(0.0, text="Starting")
-        bundled.build_bundled(progress=lambda fraction, message: bar.progress(fraction, message))
-        bar.empty()
+    job = build_job(str(bundled.bundled_dir()))
+    notice = st.info(
+        "First start: building the bundled sentiment checkpoint from installed packages. "
+        "This happens once and takes about 3-4 minutes on a 2-core CPU. It carries on "
+        "if you close this page."
+    )
+    bar = st.progress(job.fraction, text=job.message)
+    while job.running:
+        time.sleep(poll_seconds)
+        bar.progress(min(1.0, job.fraction), text=job.message)
+    notice.empty()
+    bar.empty()
+    if job.error is not None or not bundled.is_built():
+        build_job.clear()
+        raise explain.TokenlightError(f"Building the bundled checkpoint failed: {job.error}")

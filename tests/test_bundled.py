@@ -92,3 +92,23 @@ def test_same_recipe_gives_the_same_model(tmp_path: Path) -> None:
     b = (tmp_path / "b" / "model.safetensors").read_bytes()
     assert a == b
     assert first.heldout_accuracy == second.heldout_accuracy
+
+
+def test_app_builds_a_missing_bundled_checkpoint_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from components import backend
+
+    monkeypatch.setenv("TOKENLIGHT_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("TOKENLIGHT_CHECKPOINT", raising=False)
+    monkeypatch.setattr(
+        backend, "BUILD_RECIPE", bundled.TrainingRecipe(heldout_size=8, train_size=8, batch_size=8)
+    )
+    assert not bundled.is_built()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert bundled.is_built()
+    assert not at.error
+    assert at.text_area(key="text").value
+    assert any("Held-out accuracy" in caption.value for caption in at.sidebar.caption)
