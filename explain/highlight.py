@@ -15,7 +15,7 @@ from captum.attr import visualization as captum_viz
 
 from explain.results import Attribution
 
-COLUMN_WIDTHS = (8, 15, 15, 9, 53)  # true, predicted, explained label, sum, tokens
+COLUMN_WIDTHS = (9, 16, 16, 10, 49)  # true, predicted, explained label, sum, tokens
 
 
 def escape(text: object) -> str:
@@ -56,7 +56,6 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
         A self-contained HTML fragment, safe to embed.
     """
     record = visualization_record(result)
-    output_name = result.settings.output.replace("_", "-")
     header = "".join(
         f"<th>{name}</th>"
         for name in (
@@ -71,13 +70,13 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
         [
             captum_viz.format_classname(record.true_class),
             captum_viz.format_classname(f"{record.pred_class} ({record.pred_prob:.2f})"),
-            captum_viz.format_classname(
-                f"{record.attr_class}<br><small>({escape(output_name)})</small>"
-            ),
-            captum_viz.format_classname(f"{record.attr_score:+.3f}"),
+            captum_viz.format_classname(record.attr_class),
+            captum_viz.format_classname(f"{record.attr_score:+.2f}"),
             captum_viz.format_word_importances(record.raw_input_ids, record.word_attributions),
         ]
     )
+    # Captum pads each label cell by 2em, a third of a narrow column.
+    row = row.replace("padding-right:2em", "padding-right:0.3em")
     parts = ['<div class="tokenlight-highlight">']
     if legend:
         swatches = "".join(
@@ -93,7 +92,7 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
     # Fixed widths keep the token column wide, however long a label is.
     columns = "".join(f'<col style="width:{width}%">' for width in COLUMN_WIDTHS)
     parts.append(
-        '<table style="width:100%;table-layout:fixed;overflow-wrap:anywhere">'
+        '<table style="width:100%;table-layout:fixed;overflow-wrap:break-word">'
         f"<colgroup>{columns}</colgroup><tr>{header}</tr><tr>{row}</tr></table></div>"
     )
     return "".join(parts)

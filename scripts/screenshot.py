@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, dashboard
 
-TEXT = "I would never trust a self-driving car to take my kids to school, no way at all."
+TEXT = "Riding in a self-driving car today was smooth, quiet and honestly amazing!"
 
 
 def main() -> int:
