@@ -7,7 +7,7 @@ Run with ``streamlit run streamlit_app.py``. This file only composes the page;
 import streamlit as st
 
 import explain
-from components import backend, controls, model_panel, results_view
+from components import backend, controls, exports, model_panel, permalink, results_view
 
 st.set_page_config(page_title="Tokenlight", page_icon="🔦", layout="wide")
 st.title("Tokenlight")
@@ -16,18 +16,21 @@ st.caption(
     "Layer Integrated Gradients from Captum, token by token."
 )
 
+notices = permalink.restore_from_link()
 spec = controls.checkpoint_picker(backend.default_checkpoint())
 loaded = model_panel.load_or_stop(spec)
+permalink.show_notices(notices + permalink.restore_target(loaded.labels))
 text = controls.text_input()
 prediction = model_panel.prediction_or_none(loaded, spec, text)
 method, target, output, baseline, settings = controls.attribution_controls(loaded, prediction)
 current = controls.Request(spec, text, method, target, output, baseline, settings)
 
-if controls.run_button():
+if controls.run_button() or permalink.autorun_pending():
     if not text.strip():
         st.info("The text is empty. Type a sentence to explain, then press Run.")
         st.stop()
     st.session_state["request"] = current
+    permalink.write_link(current, loaded.labels)
 
 request: controls.Request | None = st.session_state.get("request")
 if request is None:
@@ -56,3 +59,4 @@ results_view.prediction_panel(result)
 results_view.truncation_notice(result, backend.load_model(request.checkpoint).max_length)
 results_view.attribution_panels(result)
 results_view.completeness_panel(result)
+exports.export_buttons(result)

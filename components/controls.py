@@ -36,14 +36,14 @@ def checkpoint_picker(default: str) -> str:
     names = list(explain.checkpoint_names())
     options = [*names, CUSTOM_CHECKPOINT]
     preset = default if default in names else CUSTOM_CHECKPOINT
-    if "checkpoint_custom" not in st.session_state and preset == CUSTOM_CHECKPOINT:
-        st.session_state["checkpoint_custom"] = default
+    st.session_state.setdefault("checkpoint_choice", preset)
+    if preset == CUSTOM_CHECKPOINT:
+        st.session_state.setdefault("checkpoint_custom", default)
     with st.sidebar:
         st.header("Model")
         choice = st.selectbox(
             "Checkpoint",
             options,
-            index=options.index(preset),
             key="checkpoint_choice",
             help="The text classifier to explain. The bundled checkpoint is built offline from "
             "installed packages. Pick 'Other' to load a fine-tuned sequence classifier from the "
@@ -64,9 +64,9 @@ def checkpoint_picker(default: str) -> str:
 
 def text_input() -> str:
     """The sentence to explain."""
+    st.session_state.setdefault("text", EXAMPLE_TEXT)
     return st.text_area(
         "Text to explain",
-        value=EXAMPLE_TEXT,
         max_chars=MAX_CHARS,
         height=100,
         key="text",
@@ -129,24 +129,29 @@ def attribution_controls(
             "F(input) - F(baseline). [CLS] and [SEP] stay in place; every other token changes.",
         )
         st.caption(explain.BASELINES[baseline].description)
-        settings = tuple(
-            (
-                spec.name,
-                int(
-                    st.number_input(
-                        spec.label,
-                        min_value=spec.minimum,
-                        max_value=spec.maximum,
-                        value=spec.default,
-                        step=spec.step,
-                        key=f"setting_{method.name}_{spec.name}",
-                        help=spec.help,
-                    )
-                ),
-            )
-            for spec in method.settings
-        )
+        settings = tuple((spec.name, setting_input(method.name, spec)) for spec in method.settings)
     return method_name, None if target == PREDICTED else int(target), output, baseline, settings
+
+
+def setting_key(method: str, name: str) -> str:
+    """The widget key of one method setting."""
+    return f"setting_{method}_{name}"
+
+
+def setting_input(method: str, spec: explain.IntSetting) -> int:
+    """A number input built from a method's declared setting."""
+    key = setting_key(method, spec.name)
+    st.session_state.setdefault(key, spec.default)
+    return int(
+        st.number_input(
+            spec.label,
+            min_value=spec.minimum,
+            max_value=spec.maximum,
+            step=spec.step,
+            key=key,
+            help=spec.help,
+        )
+    )
 
 
 def run_button() -> bool:

@@ -1,0 +1,113 @@
+"""Shareable links: the shown view's settings live in the page's URL.
+
+Pressing Run writes the sentence, checkpoint, method, target, output, baseline
+and steps into ``st.query_params``. Opening such a link fills the controls and
+runs. A bad or missing value falls back to its default with a notice.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import explain
+from components.controls import CUSTOM_CHECKPOINT, MAX_CHARS, Request, setting_key
+
+PREDICTED = "predicted"
+
+
+def restore_from_link() -> list[str]:
+    """On a session's first run, copy the URL's valid settings into the controls.
+
+    Returns:
+        Notices for the values that were unusable and fell back to defaults.
+    """
+    if st.session_state.get("link_restored"):
+        return []
+    st.session_state["link_restored"] = True
+    params = st.query_params
+    notices: list[str] = []
+    state = st.session_state
+
+    checkpoint = params.get("checkpoint", "").strip()
+    if checkpoint in explain.CHECKPOINTS:
+        state["checkpoint_choice"] = checkpoint
+    elif checkpoint:
+        state["checkpoint_choice"] = CUSTOM_CHECKPOINT
+        state["checkpoint_custom"] = checkpoint
+    text = params.get("text")
+    if text is not None:
+        if len(text) > MAX_CHARS:
+            notices.append(f"The link's text was cut to the first {MAX_CHARS} characters.")
+        state["text"] = text[:MAX_CHARS]
+        state["link_autorun"] = bool(text.strip())
+
+    method = params.get("method", explain.DEFAULT_METHOD)
+    if method not in explain.METHODS:
+        notices.append(f"Unknown method {method!r} in the link; using {explain.DEFAULT_METHOD}.")
+        method = explain.DEFAULT_METHOD
+    state["method"] = method
+    for name, valid, default in (
+        ("output", explain.OUTPUT_KINDS, "probability"),
+        ("baseline", tuple(explain.BASELINES), explain.DEFAULT_BASELINE),
+    ):
+        value = params.get(name)
+        if value is None:
+            continue
+        if value in valid:
+            state[name] = value
+        else:
+            notices.append(f"Unknown {name} {value!r} in the link; using {default}.")
+    if "steps" in params:
+        spec = next(s for s in explain.get_method(method).settings if s.name == "n_steps")
+        try:
+            state[setting_key(method, "n_steps")] = spec.check(int(params["steps"]))
+        except (TypeError, ValueError):
+            notices.append(
+                f"The link's steps {params['steps']!r} must be a whole number from "
+                f"{spec.minimum} to {spec.maximum}; using {spec.default}."
+            )
+    if "target" in params:
+        state["link_target"] = params["target"]
+    return notices
+
+
+def restore_target(labels: tuple[str, ...]) -> list[str]:
+    """Select the link's target label, once the model's labels are known."""
+    name = st.session_state.pop("link_target", None)
+    if name is None or name == PREDICTED:
+        return []
+    if name in labels:
+        st.session_state["target"] = labels.index(name)
+        return []
+    st.session_state["link_autorun"] = False
+    return [
+        f"The link's target label {name!r} is not one of this model's labels "
+        f"({', '.join(labels)}); using the predicted label. Press Run to explain it."
+    ]
+
+
+def autorun_pending() -> bool:
+    """True once, when a link with a sentence was opened: the page runs it."""
+    return bool(st.session_state.pop("link_autorun", False))
+
+
+def write_link(request: Request, labels: tuple[str, ...]) -> None:
+    """Record ``request`` in the page's URL."""
+    settings = dict(request.settings)
+    steps = {"steps": str(settings["n_steps"])} if "n_steps" in settings else {}
+    st.query_params.from_dict(
+        {
+            "text": request.text,
+            "checkpoint": request.checkpoint,
+            "method": request.method,
+            "target": PREDICTED if request.target is None else labels[request.target],
+            "output": request.output,
+            "baseline": request.baseline,
+            **steps,
+        }
+    )
+
+
+def show_notices(notices: list[str]) -> None:
+    for notice in notices:
+        st.warning(notice)

@@ -1,0 +1,105 @@
+"""Exports round-trip, carry their settings, and escape hostile strings; the CLI works."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+import explain
+from explain import export
+from explain.__main__ import main, read_sentences
+from tests.hostile import HOSTILE_LABELS, HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
+
+
+@pytest.fixture(scope="module")
+def results(three_label_model: explain.LoadedModel) -> list[explain.Attribution]:
+    return [
+        explain.attribute(three_label_model, "the movie was great", n_steps=8),
+        explain.attribute(
+            three_label_model, "i hate loud cars", target="neutral", output="logit", n_steps=4
+        ),
+    ]
+
+
+def test_json_round_trips_exactly(results: list[explain.Attribution]) -> None:
+    text = export.to_json(results)
+    assert export.from_json(text) == results
+    document = json.loads(text)
+    assert document["versions"]["torch"]
+    assert document["results"][1]["settings"]["output"] == "logit"
+
+
+def test_json_from_elsewhere_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a Tokenlight export"):
+        export.from_json('{"results": []}')
+
+
+def test_csv_has_a_row_per_token_with_settings(results: list[explain.Attribution]) -> None:
+    rows = list(csv.DictReader(io.StringIO(export.to_csv(results))))
+    assert len(rows) == sum(len(r.tokens) for r in results)
+    second = [row for row in rows if row["sentence"] == "1"]
+    assert [row["token"] for row in second] == list(results[1].tokens)
+    assert [float(row["score"]) for row in second] == pytest.approx(results[1].scores)
+    assert {row["target_label"] for row in second} == {"neutral"}
+    assert {row["n_steps"] for row in second} == {"4"}
+    assert "transformers" in json.loads(second[0]["versions"])
+
+
+def test_html_report_is_offline_and_escaped(tmp_path: Path) -> None:
+    model = explain.load_checkpoint(str(save_hostile_classifier(tmp_path / "hostile")))
+    result = explain.attribute(model, HOSTILE_TEXT, n_steps=4)
+    html = export.html_report([result])
+    for payload in (*HOSTILE_TOKENS, *HOSTILE_LABELS):
+        assert payload not in html
+    assert explain.escape(HOSTILE_TOKENS[0]) in html
+    assert 'src="http' not in html  # plotly.js is inlined, not fetched from a CDN
+    assert html.count("Plotly.newPlot") == 2
+
+
+def test_cli_writes_json_for_a_small_file(tiny_dir: Path, tmp_path: Path) -> None:
+    sentences = tmp_path / "sentences.txt"
+    sentences.write_text("the movie was great\n\n  \ni hate loud cars\n")
+    out = tmp_path / "out.json"
+    code = main(
+        ["--file", str(sentences), "--checkpoint", str(tiny_dir), "--steps", "4", "--out", str(out)]
+    )
+    assert code == 0
+    loaded = export.from_json(out.read_text())
+    assert [r.text for r in loaded] == ["the movie was great", "i hate loud cars"]
+    assert all(r.settings.n_steps == 4 for r in loaded)
+
+
+def test_cli_reads_a_csv_column_and_writes_csv(tiny_dir: Path, tmp_path: Path) -> None:
+    table = tmp_path / "tweets.csv"
+    table.write_text('id,tweet\n1,"the car was loud"\n2,"a smooth ride"\n')
+    assert read_sentences(table, "tweet") == ["the car was loud", "a smooth ride"]
+    out = tmp_path / "out.csv"
+    args = ["--file", str(table), "--column", "tweet", "--checkpoint", str(tiny_dir)]
+    assert main([*args, "--steps", "2", "--format", "csv", "--out", str(out)]) == 0
+    assert {row["sentence"] for row in csv.DictReader(out.open())} == {"0", "1"}
+
+
+def test_cli_reports_bad_input_without_a_traceback(
+    tiny_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text("a,b\n1,2\n")
+    assert main(["--file", str(table), "--column", "text", "--checkpoint", str(tiny_dir)]) == 2
+    assert "no column 'text'" in capsys.readouterr().err
+    assert main(["the movie", "--checkpoint", str(tiny_dir), "--target", "happy"]) == 2
+    assert "Unknown target label" in capsys.readouterr().err
+
+
+def test_cli_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--file", "--column", "--checkpoint", "--method", "--target", "--output"):
+        assert option in text
+    for option in ("--baseline", "--steps", "--format", "--out"):
+        assert option in text

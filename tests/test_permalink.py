@@ -1,0 +1,75 @@
+"""Shareable links: Run records the view in the URL, and opening the URL restores it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.apphelpers import APP, rendered_html
+
+
+def open_link(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
+    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    return at
+
+
+def test_run_writes_the_view_into_the_url(app: AppTest, tiny_dir: Path) -> None:
+    app.text_area(key="text").input("the ride was smooth").run()
+    app.selectbox(key="baseline").select("mask").run()
+    app.selectbox(key="target").select(1).run()
+    app.button(key="run").click().run()
+    params = dict(app.query_params)
+    assert params == {
+        "text": "the ride was smooth",
+        "checkpoint": str(tiny_dir),
+        "method": "layer_integrated_gradients",
+        "target": "positive",
+        "output": "probability",
+        "baseline": "mask",
+        "steps": "50",
+    }
+
+
+def test_opening_a_link_reproduces_the_view(
+    tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_link(
+        tiny_dir, monkeypatch, text="a quiet film", target="negative", output="logit",
+        baseline="unk", steps="20",
+    )  # fmt: skip
+    assert not at.exception
+    assert not at.warning
+    assert at.text_area(key="text").value == "a quiet film"
+    assert at.selectbox(key="baseline").value == "unk"
+    html = rendered_html(at)
+    assert "quiet" in html
+    assert "negative" in html
+    assert any("20 steps" in caption.value for caption in at.caption)
+
+
+def test_bad_link_values_fall_back_with_notices(
+    tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_link(
+        tiny_dir, monkeypatch, text="the car", method="lime", output="odds", baseline="noise",
+        steps="many", target="happy",
+    )  # fmt: skip
+    assert not at.exception
+    warnings = " ".join(warning.value for warning in at.warning)
+    for fragment in ("method 'lime'", "output 'odds'", "baseline 'noise'", "'many'", "'happy'"):
+        assert fragment in warnings
+    assert at.selectbox(key="baseline").value == "pad"
+    assert at.number_input(key="setting_layer_integrated_gradients_n_steps").value == 50
+
+
+def test_export_buttons_are_offered_after_a_run(app: AppTest) -> None:
+    app.button(key="run").click().run()
+    assert not app.exception
+    keys = {button.key for button in app.get("download_button")}
+    assert {"export_json", "export_csv", "export_html"} <= keys
