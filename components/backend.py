@@ -11,6 +11,7 @@ import gc
 import os
 import threading
 import time
+from pathlib import Path
 
 import streamlit as st
 import torch
@@ -43,7 +44,15 @@ def cache_key(spec: str) -> str:
 @st.cache_resource(max_entries=MAX_MODELS, show_spinner=False, on_release=_release_model)
 def _load_model(spec: str, key: str) -> explain.LoadedModel:
     """``key`` is unused in the body: it keeps checkpoints from different places apart."""
-    return explain.load_checkpoint(spec, roots=allowed_roots())
+    return explain.load_checkpoint(spec, roots=server_roots())
+
+
+def server_roots() -> tuple[Path, ...]:
+    """Where the dashboard loads local checkpoints from: the allowed roots, plus the
+    directory the operator preselected with ``$TOKENLIGHT_CHECKPOINT``."""
+    preselected = Path(default_checkpoint()).expanduser()
+    extra = (preselected.resolve(),) if preselected.is_dir() else ()
+    return allowed_roots() + extra
 
 
 def load_model(spec: str) -> explain.LoadedModel:

@@ -87,3 +87,15 @@ def test_app_refuses_a_directory_outside_the_roots(
     app.text_input(key="checkpoint_custom").input("/etc").run()
     assert not app.exception
     assert any("outside the directories" in error.value for error in app.error)
+
+
+def test_operator_preselected_directory_is_allowed(
+    tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from components import backend
+
+    monkeypatch.setenv("TOKENLIGHT_ALLOWED_ROOTS", "")
+    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
+    assert tiny_dir.resolve() in backend.server_roots()
+    monkeypatch.delenv("TOKENLIGHT_CHECKPOINT")
+    assert tiny_dir.resolve() not in backend.server_roots()
