@@ -37,8 +37,26 @@ def _release_model(loaded: explain.LoadedModel) -> None:
 
 
 def cache_key(spec: str) -> str:
-    """What identifies a checkpoint in the caches: a registered name plus where it lives."""
-    return f"{spec}@{bundled.bundled_dir()}" if spec in explain.CHECKPOINTS else spec
+    """What identifies a checkpoint in the caches: where it lives and when it was written.
+
+    A checkpoint saved again in place, or the bundled one rebuilt, gets a new
+    key, so the page never serves a stale model or stale results.
+    """
+    if spec in explain.CHECKPOINTS:
+        directory = bundled.bundled_dir()
+    else:
+        try:
+            directory = Path(spec).expanduser().resolve()
+        except (OSError, RuntimeError, ValueError):
+            return spec
+    if not directory.is_dir():
+        return spec
+    stamps = [
+        f"{path.name}:{path.stat().st_mtime_ns}"
+        for path in sorted(directory.glob("*"))
+        if path.suffix in (".json", ".safetensors")
+    ]
+    return f"{spec}@{directory}@{','.join(stamps)}"
 
 
 @st.cache_resource(max_entries=MAX_MODELS, show_spinner=False, on_release=_release_model)
@@ -94,16 +112,16 @@ class BuildJob:
     closing a page does not stop it.
     """
 
-    def __init__(self, recipe: bundled.TrainingRecipe) -> None:
+    def __init__(self, location: Path, recipe: bundled.TrainingRecipe) -> None:
         self.fraction = 0.0
         self.message = "Starting"
         self.error: Exception | None = None
-        self._thread = threading.Thread(target=self._run, args=(recipe,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(location, recipe), daemon=True)
         self._thread.start()
 
-    def _run(self, recipe: bundled.TrainingRecipe) -> None:
+    def _run(self, location: Path, recipe: bundled.TrainingRecipe) -> None:
         try:
-            bundled.build_bundled(recipe=recipe, progress=self._report)
+            bundled.build_bundled(location, recipe=recipe, progress=self._report)
         except Exception as error:  # shown on the page, which offers a retry
             self.error = error
 
@@ -115,16 +133,18 @@ class BuildJob:
         return self._thread.is_alive()
 
 
-BUILD_RECIPE = bundled.TrainingRecipe()
+BUILD_RECIPE = bundled.TrainingRecipe()  # tests substitute a tiny recipe
 
 
 @st.cache_resource(show_spinner=False)
-def build_job(location: str) -> BuildJob:
-    """Start the build for the bundled checkpoint at ``location``, once per server."""
-    return BuildJob(BUILD_RECIPE)
+def build_job(location: str, recipe: bundled.TrainingRecipe) -> BuildJob:
+    """Start the build of the bundled checkpoint into ``location``, once per server."""
+    return BuildJob(Path(location), recipe)
 
 
-def ensure_bundled_built(poll_seconds: float = 0.5) -> None:
+def ensure_bundled_built(
+    recipe: bundled.TrainingRecipe | None = None, poll_seconds: float = 0.5
+) -> None:
     """Build the bundled checkpoint if it is missing, showing the build's progress bar.
 
     Raises:
@@ -132,7 +152,7 @@ def ensure_bundled_built(poll_seconds: float = 0.5) -> None:
     """
     if bundled.is_built():
         return
-    job = build_job(str(bundled.bundled_dir()))
+    job = build_job(str(bundled.bundled_dir()), recipe or BUILD_RECIPE)
     notice = st.info(
         "First start: building the bundled sentiment checkpoint from installed packages. "
         "This happens once and takes about 3-4 minutes on a 2-core CPU. It carries on "
@@ -146,4 +166,5 @@ def ensure_bundled_built(poll_seconds: float = 0.5) -> None:
     bar.empty()
     if job.error is not None or not bundled.is_built():
         build_job.clear()
-        raise explain.TokenlightError(f"Building the bundled checkpoint failed: {job.error}")
+        reason = job.error or "the finished checkpoint is no longer on disk"
+        raise explain.TokenlightError(f"Building the bundled checkpoint failed: {reason}")

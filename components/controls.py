@@ -55,6 +55,7 @@ def checkpoint_picker(default: str) -> str:
         return st.text_input(
             "Hub id or local directory",
             key="checkpoint_custom",
+            max_chars=300,
             placeholder="owner/model-name or /path/to/checkpoint",
             help="A Hugging Face Hub id such as 'distilbert/distilbert-base-uncased-finetuned-"
             "sst-2-english', or a directory holding config.json, tokenizer files and "

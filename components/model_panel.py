@@ -27,7 +27,11 @@ def load_or_stop(spec: str) -> explain.LoadedModel:
         st.caption("Pick another checkpoint in the sidebar; the rest of the page still works.")
         st.stop()
     if spec == explain.BUNDLED_NAME:
-        card = explain.read_card()
+        try:
+            card = explain.read_card()
+        except (OSError, ValueError, TypeError) as error:
+            st.sidebar.warning(f"The bundled model card could not be read: {error}")
+            return loaded
         st.sidebar.caption(
             f"Held-out accuracy {card.heldout_accuracy:.1%} on {card.heldout_rows:,} tweets it "
             f"never saw (always guessing the commonest label: {card.majority_class_accuracy:.1%})."

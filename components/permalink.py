@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
-from components.controls import CUSTOM_CHECKPOINT, MAX_CHARS, Request, setting_key
+from components.controls import MAX_CHARS, Request, setting_key
 
 PREDICTED = "predicted"
 
@@ -32,8 +32,11 @@ def restore_from_link() -> list[str]:
     if checkpoint in explain.CHECKPOINTS:
         state["checkpoint_choice"] = checkpoint
     elif checkpoint:
-        state["checkpoint_choice"] = CUSTOM_CHECKPOINT
-        state["checkpoint_custom"] = checkpoint
+        # A link must not make the server download or read a checkpoint on its own.
+        notices.append(
+            f"This link names the checkpoint {checkpoint[:200]!r}. Links open registered "
+            "checkpoints only: to use it, choose 'Other' in the sidebar and type it."
+        )
     text = params.get("text")
     if text is not None:
         if len(text) > MAX_CHARS:

@@ -82,7 +82,12 @@ def completeness_panel(result: explain.Attribution) -> None:
         help="Sum of attributions minus (F(input) - F(baseline)). Near zero means the "
         "integral was computed accurately. It does not say the baseline was a good choice.",
     )
-    if result.relative_delta > LARGE_DELTA:
+    if result.relative_delta == float("inf"):
+        st.info(
+            "The input and the baseline get the same score, so there is nothing to attribute: "
+            "every score is (close to) zero. Try another baseline or target."
+        )
+    elif result.relative_delta > LARGE_DELTA:
         st.warning(
             f"The delta is {result.relative_delta:.1%} of F(input) - F(baseline): the scores do "
             "not add up well. Raise the integration steps, or note that the input and baseline "

@@ -136,6 +136,11 @@ def checkpoint_names() -> tuple[str, ...]:
     return tuple(CHECKPOINTS)
 
 
+def looks_like_path(spec: str) -> bool:
+    """Whether ``spec`` is written as a filesystem path rather than a Hub id."""
+    return spec.startswith((".", "/", "~")) or spec.count("/") > 1 or "\\" in spec
+
+
 def classify_spec(spec: str) -> Source:
     """Tell whether ``spec`` names a registered checkpoint, a local directory or a hub id.
 
@@ -145,9 +150,12 @@ def classify_spec(spec: str) -> Source:
     spec = spec.strip()
     if spec in CHECKPOINTS:
         return "registered"
-    if Path(spec).expanduser().is_dir():
-        return "local"
-    if "/" in spec and (spec.startswith((".", "/", "~")) or os.sep in spec.split("/", 1)[0]):
+    try:
+        if Path(spec).expanduser().is_dir():
+            return "local"
+    except (OSError, RuntimeError, ValueError) as error:  # too long, ~nosuchuser, NUL byte
+        raise CheckpointError(f"{spec[:80]!r} is not a usable path: {error}.") from error
+    if looks_like_path(spec):
         raise CheckpointError(f"The directory {spec!r} does not exist.")
     if HUB_ID.match(spec) and ".." not in spec:
         return "hub"
@@ -207,6 +215,18 @@ def hub_reachable(timeout: float = HUB_PROBE_SECONDS) -> bool:
 
 
 def _require_classifier(config: object, name: str) -> None:
+    problem = getattr(config, "problem_type", None)
+    if problem in ("multi_label_classification", "regression"):
+        raise CheckpointError(
+            f"{name} is a {problem.replace('_', '-')} model. Tokenlight explains single-label "
+            "classifiers, whose labels compete through a softmax; its probabilities and "
+            "log-odds would be wrong here."
+        )
+    if getattr(config, "num_labels", 2) < 2:
+        raise CheckpointError(
+            f"{name} has a single output, so it is a regressor or a one-label scorer. "
+            "Tokenlight explains classifiers with two or more labels."
+        )
     architectures = getattr(config, "architectures", None) or []
     if not any(arch.endswith("ForSequenceClassification") for arch in architectures):
         found = ", ".join(architectures) or "none recorded"
@@ -282,12 +302,14 @@ def check_allowed(directory: Path, roots: tuple[Path, ...]) -> None:
     Raises:
         CheckpointError: it does not; the message lists the roots and how to add one.
     """
-    resolved = directory.expanduser().resolve()
-    if not any(resolved.is_relative_to(root) for root in roots):
+    try:
+        resolved = directory.expanduser().resolve()
+    except (OSError, RuntimeError, ValueError):
+        resolved = None
+    if resolved is None or not any(resolved.is_relative_to(root) for root in roots):
         raise CheckpointError(
-            f"{directory} is outside the directories this server loads checkpoints from "
-            f"({', '.join(str(root) for root in roots)}). An operator can allow more with "
-            f"{ALLOWED_ROOTS_ENV}=/path/one{os.pathsep}/path/two."
+            f"{str(directory)[:200]!r} is outside the directories this server loads checkpoints "
+            f"from. The server's operator can allow more with {ALLOWED_ROOTS_ENV}."
         )
 
 
@@ -318,6 +340,8 @@ def load_checkpoint(
             f"No checkpoint given. Registered checkpoints: {', '.join(CHECKPOINTS)}."
         )
     target = resolve_device(device)
+    if roots is not None and spec not in CHECKPOINTS and looks_like_path(spec):
+        check_allowed(Path(spec), roots)  # before any existence check, so nothing is probed
     source = classify_spec(spec)
     if source == "registered":
         directory = CHECKPOINTS[spec].locate()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -100,3 +101,30 @@ def test_device_override(monkeypatch: pytest.MonkeyPatch) -> None:
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="no CUDA GPU"):
             resolve_device("cuda")
+
+
+@pytest.mark.parametrize("spec", ["/" + "x" * 300 + "/model", "~nosuchuser/model", "a\x00b"])
+def test_odd_paths_give_a_clear_error(spec: str) -> None:
+    with pytest.raises(explain.CheckpointError):
+        explain.load_checkpoint(spec)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"problem_type": "multi_label_classification"}, "multi-label"),
+        ({"problem_type": "regression", "num_labels": 1}, "regression"),
+        ({"num_labels": 1}, "single output"),
+    ],
+)
+def test_heads_that_are_not_softmax_classifiers_are_refused(
+    tmp_path: Path, changes: dict, message: str
+) -> None:
+    directory = save_tiny_classifier(tmp_path / "ckpt")
+    config = json.loads((directory / "config.json").read_text())
+    config.update(changes)
+    if changes.get("num_labels") == 1:
+        config["id2label"], config["label2id"] = {"0": "score"}, {"score": 0}
+    (directory / "config.json").write_text(json.dumps(config))
+    with pytest.raises(explain.CheckpointError, match=message):
+        explain.load_checkpoint(str(directory))

@@ -73,3 +73,14 @@ def test_export_buttons_are_offered_after_a_run(app: AppTest) -> None:
     assert not app.exception
     keys = {button.key for button in app.get("download_button")}
     assert {"export_json", "export_csv", "export_html"} <= keys
+
+
+def test_a_link_cannot_make_the_server_load_an_unregistered_checkpoint(
+    tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    at = open_link(tiny_dir, monkeypatch, text="the car", checkpoint="someone/some-model")
+    assert not at.exception
+    assert any("registered checkpoints only" in warning.value for warning in at.warning)
+    assert not at.error  # nothing was fetched: the preselected checkpoint is still in use
+    assert "<mark" in rendered_html(at)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import re
 from pathlib import Path
 
@@ -41,3 +42,13 @@ def test_loading_more_checkpoints_than_the_bound_keeps_memory_bounded(tmp_path: 
     assert peaks[-1] < model_mb * (backend.MAX_MODELS + 1.5), (peaks, model_mb)
     assert peaks[-1] < unbounded / 2
     backend._load_model.clear()
+
+
+def test_a_checkpoint_saved_again_gets_a_new_cache_key(tmp_path: Path) -> None:
+    directory = save_tiny_classifier(tmp_path / "ckpt", seed=1)
+    before = backend.cache_key(str(directory))
+    assert backend.cache_key(str(directory)) == before
+    save_tiny_classifier(directory, seed=2)
+    weights = directory / "model.safetensors"
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
+    assert backend.cache_key(str(directory)) != before

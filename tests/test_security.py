@@ -99,3 +99,12 @@ def test_operator_preselected_directory_is_allowed(
     assert tiny_dir.resolve() in backend.server_roots()
     monkeypatch.delenv("TOKENLIGHT_CHECKPOINT")
     assert tiny_dir.resolve() not in backend.server_roots()
+
+
+def test_paths_outside_the_roots_are_refused_before_any_existence_check(tmp_path: Path) -> None:
+    roots = (tmp_path / "allowed",)
+    for spec in ("/etc", "/no/such/directory", str(tmp_path / "missing")):
+        with pytest.raises(explain.CheckpointError, match="outside") as refusal:
+            explain.load_checkpoint(spec, roots=roots)
+        assert "does not exist" not in str(refusal.value)
+        assert str(tmp_path / "allowed") not in str(refusal.value)
