@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
+from components.markdown import literal
 
 LARGE_DELTA = 0.05  # relative |delta| above which the page warns
 
@@ -25,19 +26,20 @@ def prediction_panel(result: explain.Attribution) -> None:
     )
 
 
-def truncation_notice(result: explain.Attribution, max_length: int) -> None:
+def truncation_notice(result: explain.Attribution) -> None:
     if result.tokens_dropped:
         st.warning(
-            f"The text is longer than this model's limit of {max_length} tokens: the last "
+            f"The text is longer than this model's limit of {result.max_length} tokens: the last "
             f"{result.tokens_dropped} tokens were cut off and are not explained."
         )
 
 
 def attribution_panels(result: explain.Attribution) -> None:
-    st.subheader(f"Why '{result.target_label}'?")
+    label = literal(result.target_label)
+    st.subheader(f"Why '{label}'?")
     st.caption(
         f"Green tokens raised the {result.settings.output.replace('_', '-')} of "
-        f"'{result.target_label}', red tokens lowered it, measured against the "
+        f"'{label}', red tokens lowered it, measured against the "
         f"'{result.settings.baseline}' baseline."
     )
     highlight, chart = st.columns(2)
@@ -66,7 +68,7 @@ def completeness_panel(result: explain.Attribution) -> None:
     cols[1].metric(
         "F(baseline)",
         f"{result.f_baseline:.4f}",
-        help=f"The target's {output} for the baseline: {baseline_preview}",
+        help=f"The target's {output} for the baseline: {literal(baseline_preview)}",
     )
     cols[2].metric(
         "Sum of attributions",

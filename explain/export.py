@@ -65,19 +65,30 @@ def from_json(text: str) -> list[Attribution]:
     if not isinstance(document, dict) or document.get("format") != "tokenlight-attributions":
         raise ValueError("This JSON is not a Tokenlight export (no 'tokenlight-attributions').")
     results = []
-    for data in document["results"]:
-        fields = {
-            key: _tuples(value)
-            for key, value in data.items()
-            if key not in ("predicted_label", "target_label")
-        }
-        fields["settings"] = AttributionSettings(**data["settings"])
-        results.append(Attribution(**fields))
+    try:
+        for data in document["results"]:
+            fields = {
+                key: _tuples(value)
+                for key, value in data.items()
+                if key not in ("predicted_label", "target_label")
+            }
+            fields["settings"] = AttributionSettings(**data["settings"])
+            results.append(Attribution(**fields))
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"This Tokenlight export is incomplete or damaged: {error!r}.") from error
     return results
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Prefix ``'`` to text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)."""
+    return "'" + text if len(text) > 1 and text[0] in "=+-@\t\r" else text
+
+
 def to_csv(results: Sequence[Attribution]) -> str:
-    """One row per token of each result, with the settings and versions on every row."""
+    """One row per token of each result, with the settings and versions on every row.
+
+    Tokens, labels and the checkpoint pass through :func:`spreadsheet_safe`.
+    """
     versions = json.dumps(library_versions(), sort_keys=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -88,11 +99,12 @@ def to_csv(results: Sequence[Attribution]) -> str:
             start, end = result.offsets[position]
             writer.writerow(
                 (
-                    sentence, position, token, result.token_ids[position],
+                    sentence, position, spreadsheet_safe(token), result.token_ids[position],
                     result.special_tokens[position], start, end, result.scores[position],
-                    result.normalized_scores[position], result.predicted_label,
-                    result.target_label, settings.output, result.f_input, result.f_baseline,
-                    result.delta, settings.checkpoint, settings.method, settings.baseline,
+                    result.normalized_scores[position], spreadsheet_safe(result.predicted_label),
+                    spreadsheet_safe(result.target_label), settings.output, result.f_input,
+                    result.f_baseline, result.delta, spreadsheet_safe(settings.checkpoint),
+                    settings.method, settings.baseline,
                     settings.n_steps, settings.integration, settings.device, versions,
                 )
             )  # fmt: skip

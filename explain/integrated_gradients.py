@@ -220,4 +220,5 @@ class EmbeddingIntegratedGradients:
             ),
             seconds=time.perf_counter() - started,
             tokens_dropped=encoding.tokens_dropped,
+            max_length=loaded.max_length,
         )

@@ -21,8 +21,8 @@ class AttributionSettings:
         requested_label: the target label as asked for; None means "the
             predicted label".
         integration: Captum's integration rule. Default: ``"gausslegendre"``
-        internal_batch_size: interpolated inputs per forward pass; None means all
-            at once. Default: None
+        internal_batch_size: interpolated inputs per forward pass, as requested;
+            None means as many as fit in a 4096-token budget. Default: None
         device: where it ran. Default: ``"cpu"``
     """
 
@@ -70,6 +70,7 @@ class Attribution:
     settings: AttributionSettings
     seconds: float
     tokens_dropped: int = 0
+    max_length: int = 512
     signed: bool = True
 
     def __post_init__(self) -> None:
@@ -107,7 +108,7 @@ class Attribution:
             raise ValueError("Attribution holds a NaN or infinite value.")
         if abs(sum(self.probabilities) - 1.0) > 1e-3:
             raise ValueError("Attribution probabilities do not sum to 1.")
-        if self.tokens_dropped < 0 or self.seconds < 0:
+        if self.tokens_dropped < 0 or self.seconds < 0 or self.max_length < 1:
             raise ValueError("Attribution.tokens_dropped and seconds must not be negative.")
 
     @property

@@ -74,3 +74,19 @@ def test_unreachable_hub_id_fails_clearly_and_the_app_recovers(
     assert not app.exception
     assert not app.error
     assert "<mark" in rendered_html(app)
+
+
+def test_long_text_shows_a_truncation_notice(app: AppTest) -> None:
+    app.text_area(key="text").input("good " * 100).run()
+    app.button(key="run").click().run()
+    assert not app.exception
+    assert any(
+        "cut off" in warning.value and "64 tokens" in warning.value for warning in app.warning
+    )
+
+
+def test_markdown_in_labels_is_shown_literally() -> None:
+    from components.markdown import literal
+
+    assert literal("[click](javascript:alert(1))") == r"\[click\]\(javascript\:alert\(1\)\)"
+    assert literal("![x](http://e/x.png) $x$") == r"\!\[x\]\(http\://e/x\.png\) \$x\$"

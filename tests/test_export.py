@@ -103,3 +103,19 @@ def test_cli_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> N
         assert option in text
     for option in ("--baseline", "--steps", "--format", "--out"):
         assert option in text
+
+
+def test_damaged_json_export_is_a_value_error(results: list[explain.Attribution]) -> None:
+    document = json.loads(export.to_json(results))
+    del document["results"][0]["settings"]
+    with pytest.raises(ValueError, match="incomplete or damaged"):
+        export.from_json(json.dumps(document))
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"), ("+1", "'+1"), ("@SUM(1)", "'@SUM(1)"),
+     ("-", "-"), ("movie", "movie"), ("##s", "##s")],
+)  # fmt: skip
+def test_csv_cells_cannot_run_as_formulas(cell: str, safe: str) -> None:
+    assert export.spreadsheet_safe(cell) == safe

@@ -1,0 +1,46 @@
+"""The Run button and the request it records: what the results below are about."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import explain
+from components import backend, permalink
+from components.controls import Request, run_button
+
+
+def requested_result(current: Request, labels: tuple[str, ...]) -> explain.Attribution:
+    """Record ``current`` when Run is pressed (or a link opens), and return its result.
+
+    Stops the page with a message when there is nothing to show yet, or when
+    the attribution fails.
+    """
+    if run_button() or permalink.autorun_pending():
+        if not current.text.strip():
+            st.info("The text is empty. Type a sentence to explain, then press Run.")
+            st.stop()
+        st.session_state["request"] = current
+        permalink.write_link(current, labels)
+    request: Request | None = st.session_state.get("request")
+    if request is None:
+        st.info("Type a sentence, pick the settings in the sidebar, and press **Run**.")
+        st.stop()
+    if request != current:
+        st.caption(
+            "The inputs changed since the last run: press **Run** to update the explanation."
+        )
+    try:
+        with st.spinner("Computing attributions ..."):
+            return backend.attribute(
+                backend.load_model(request.checkpoint),
+                backend.cache_key(request.checkpoint),
+                request.text,
+                request.method,
+                request.target,
+                request.output,
+                request.baseline,
+                request.settings,
+            )
+    except (explain.TokenlightError, ValueError) as error:
+        st.error(str(error))
+        st.stop()
