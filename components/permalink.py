@@ -12,7 +12,8 @@ import streamlit as st
 import explain
 from components.controls import MAX_CHARS, Request, setting_key
 
-PREDICTED = "predicted"
+PREDICTED_IN_LINK = "predicted"
+LINK_NAMES = {"n_steps": "steps"}  # method setting -> its shorter name in links
 
 
 def restore_from_link() -> list[str]:
@@ -60,13 +61,15 @@ def restore_from_link() -> list[str]:
             state[name] = value
         else:
             notices.append(f"Unknown {name} {value!r} in the link; using {default}.")
-    if "steps" in params:
-        spec = next(s for s in explain.get_method(method).settings if s.name == "n_steps")
+    for spec in explain.get_method(method).settings:
+        raw = params.get(LINK_NAMES.get(spec.name, spec.name))
+        if raw is None:
+            continue
         try:
-            state[setting_key(method, "n_steps")] = spec.check(int(params["steps"]))
-        except (TypeError, ValueError):
+            state[setting_key(method, spec.name)] = spec.check(int(raw))
+        except ValueError:
             notices.append(
-                f"The link's steps {params['steps']!r} must be a whole number from "
+                f"The link's {spec.label.lower()} {raw!r} must be a whole number from "
                 f"{spec.minimum} to {spec.maximum}; using {spec.default}."
             )
     if "target" in params:
@@ -77,7 +80,7 @@ def restore_from_link() -> list[str]:
 def restore_target(labels: tuple[str, ...]) -> list[str]:
     """Select the link's target label, once the model's labels are known."""
     name = st.session_state.pop("link_target", None)
-    if name is None or name == PREDICTED:
+    if name is None or name == PREDICTED_IN_LINK:
         return []
     if name in labels:
         st.session_state["target"] = labels.index(name)
@@ -96,17 +99,16 @@ def autorun_pending() -> bool:
 
 def write_link(request: Request, labels: tuple[str, ...]) -> None:
     """Record ``request`` in the page's URL."""
-    settings = dict(request.settings)
-    steps = {"steps": str(settings["n_steps"])} if "n_steps" in settings else {}
+    settings = {LINK_NAMES.get(name, name): str(value) for name, value in request.settings}
     st.query_params.from_dict(
         {
             "text": request.text,
             "checkpoint": request.checkpoint,
             "method": request.method,
-            "target": PREDICTED if request.target is None else labels[request.target],
+            "target": PREDICTED_IN_LINK if request.target is None else labels[request.target],
             "output": request.output,
             "baseline": request.baseline,
-            **steps,
+            **settings,
         }
     )
 

@@ -30,12 +30,12 @@ from explain.errors import (
     InputError,
     TokenlightError,
 )
+from explain.export import from_json, html_report, to_csv, to_json
 from explain.highlight import escape, highlight_html, visualization_record
 from explain.integrated_gradients import EmbeddingIntegratedGradients
 from explain.methods import (
     DEFAULT_METHOD,
     METHODS,
-    IntSetting,
     Method,
     attribute,
     get_method,
@@ -43,6 +43,7 @@ from explain.methods import (
 from explain.plots import probability_chart, token_bar_chart
 from explain.prediction import Prediction, predict
 from explain.results import Attribution, AttributionSettings
+from explain.settings import IntSetting
 from explain.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS, OutputKind
 
 __all__ = [
@@ -74,14 +75,18 @@ __all__ = [
     "build_bundled",
     "checkpoint_names",
     "escape",
+    "from_json",
     "get_baseline",
     "get_method",
     "highlight_html",
+    "html_report",
     "load_checkpoint",
     "predict",
     "probability_chart",
     "read_card",
     "resolve_device",
+    "to_csv",
+    "to_json",
     "token_bar_chart",
     "visualization_record",
 ]

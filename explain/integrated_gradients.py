@@ -25,9 +25,20 @@ from explain.checkpoints import LoadedModel
 from explain.encoding import Encoding, encode
 from explain.errors import InputError
 from explain.results import Attribution, AttributionSettings, normalize
+from explain.settings import IntSetting
 from explain.targets import OutputKind, check_output, resolve_label, target_output
 
 ZERO_TOKEN = "∅"
+N_STEPS = IntSetting(
+    name="n_steps",
+    label="Integration steps",
+    default=50,
+    minimum=1,
+    maximum=500,
+    step=10,
+    help="Points on the path from baseline to input (Gauss-Legendre rule). "
+    "More steps: a smaller convergence delta, proportionally slower.",
+)
 TOKEN_BUDGET = 4096  # interpolated tokens per forward pass, to bound memory on long inputs
 
 
@@ -78,6 +89,7 @@ class EmbeddingIntegratedGradients:
     """
 
     name = "layer_integrated_gradients"
+    settings: tuple[IntSetting, ...] = (N_STEPS,)
 
     def __init__(self, loaded: LoadedModel) -> None:
         self.loaded = loaded
@@ -102,7 +114,7 @@ class EmbeddingIntegratedGradients:
         target: int | str | None = None,
         output: OutputKind = "probability",
         baseline: str = DEFAULT_BASELINE,
-        n_steps: int = 50,
+        n_steps: int = N_STEPS.default,
         internal_batch_size: int | None = None,
     ) -> Attribution:
         """Explain why the model gives ``text`` its score for ``target``.
@@ -130,8 +142,7 @@ class EmbeddingIntegratedGradients:
         started = time.perf_counter()
         output = check_output(output)
         strategy = get_baseline(baseline)
-        if not isinstance(n_steps, int) or n_steps < 1:
-            raise InputError(f"n_steps must be a positive integer, not {n_steps!r}.")
+        N_STEPS.check(n_steps)
         if internal_batch_size is not None and internal_batch_size < 1:
             raise InputError("internal_batch_size must be a positive integer or None.")
         loaded = self.loaded

@@ -11,44 +11,7 @@ from dataclasses import dataclass
 from explain.checkpoints import LoadedModel
 from explain.integrated_gradients import EmbeddingIntegratedGradients
 from explain.results import Attribution
-
-
-@dataclass(frozen=True)
-class IntSetting:
-    """An integer setting a method declares.
-
-    Args:
-        name: the keyword argument of the method's ``attribute``.
-        label: what the UI calls it.
-        default: its default value.
-        minimum: the smallest allowed value.
-        maximum: the largest allowed value.
-        step: the UI's increment.
-        help: one or two sentences for the UI's help text.
-    """
-
-    name: str
-    label: str
-    default: int
-    minimum: int
-    maximum: int
-    step: int
-    help: str
-
-    def check(self, value: int) -> int:
-        """Return ``value`` if it is in range.
-
-        Raises:
-            TypeError: it is not an integer.
-            ValueError: it is outside ``[minimum, maximum]``.
-        """
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"{self.label} must be an integer, not {value!r}.")
-        if not self.minimum <= value <= self.maximum:
-            raise ValueError(
-                f"{self.label} must be between {self.minimum} and {self.maximum}, not {value}."
-            )
-        return value
+from explain.settings import IntSetting
 
 
 @dataclass(frozen=True)
@@ -63,7 +26,6 @@ class Method:
         explainer: the class that does the work; built with a
             :class:`LoadedModel` and called with ``attribute``.
         settings: the settings it declares.
-        signed: whether scores can be negative (display hint).
         uses_baseline: whether the baseline picker applies.
     """
 
@@ -73,11 +35,7 @@ class Method:
     paper: str
     explainer: type[EmbeddingIntegratedGradients]
     settings: tuple[IntSetting, ...]
-    signed: bool = True
     uses_baseline: bool = True
-
-    def defaults(self) -> dict[str, int]:
-        return {setting.name: setting.default for setting in self.settings}
 
 
 METHODS: dict[str, Method] = {
@@ -90,18 +48,7 @@ METHODS: dict[str, Method] = {
             "embeddings to the input's; scores add up to F(input) - F(baseline).",
             paper="https://arxiv.org/abs/1703.01365",
             explainer=EmbeddingIntegratedGradients,
-            settings=(
-                IntSetting(
-                    name="n_steps",
-                    label="Integration steps",
-                    default=50,
-                    minimum=1,
-                    maximum=500,
-                    step=10,
-                    help="Points on the path from baseline to input (Gauss-Legendre rule). "
-                    "More steps: a smaller convergence delta, proportionally slower.",
-                ),
-            ),
+            settings=EmbeddingIntegratedGradients.settings,
         ),
     )
 }
@@ -133,13 +80,9 @@ def attribute(
         text: the sentence to explain.
         method: a name from :data:`METHODS`. Default: ``"layer_integrated_gradients"``
         **options: ``target``, ``output``, ``baseline`` and the method's own
-            settings (for Layer IG, ``n_steps``), checked against their declared ranges.
+            settings (for Layer IG, ``n_steps``), which it checks against their ranges.
 
     Returns:
         The :class:`Attribution`.
     """
-    spec = get_method(method)
-    for setting in spec.settings:
-        if setting.name in options:
-            setting.check(options[setting.name])  # type: ignore[arg-type]
-    return spec.explainer(loaded).attribute(text, **options)  # type: ignore[arg-type]
+    return get_method(method).explainer(loaded).attribute(text, **options)  # type: ignore[arg-type]
