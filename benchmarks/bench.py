@@ -119,7 +119,7 @@ def seed_notebook_way(model: explain.LoadedModel, text: str, label: int) -> Call
     from captum.attr import LayerIntegratedGradients
 
     tokenizer, network = model.tokenizer, model.model
-    ids = tokenizer(text, return_tensors="pt")["input_ids"]
+    ids = tokenizer(text, return_tensors="pt")["input_ids"].to(model.device)
     reference = ids.clone()
     reference[0, 1:-1] = tokenizer.pad_token_id
 
@@ -162,15 +162,21 @@ def latency_table(model: explain.LoadedModel, repeats: int) -> list[Timing]:
     return rows
 
 
-def matmul_gflops(seconds: float = 2.0) -> float:
-    """Sustained float32 matmul rate of this machine, in GFLOP/s."""
-    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+def matmul_gflops(device: torch.device, seconds: float = 2.0) -> float:
+    """Sustained float32 matmul rate on ``device``, in GFLOP/s."""
+    size = 4096 if device.type == "cuda" else 1024
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
     torch.mm(a, b)
+    if device.type == "cuda":
+        torch.cuda.synchronize()
     count, started = 0, time.perf_counter()
     while time.perf_counter() - started < seconds:
         torch.mm(a, b)
         count += 1
-    return 2 * 1024**3 * count / (time.perf_counter() - started) / 1e9
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+    return 2 * size**3 * count / (time.perf_counter() - started) / 1e9
 
 
 def attribution_gflop(model: explain.LoadedModel, text: str) -> float:
@@ -183,16 +189,18 @@ def attribution_gflop(model: explain.LoadedModel, text: str) -> float:
     """
     from torch.profiler import ProfilerActivity, profile
 
-    with profile(activities=[ProfilerActivity.CPU], with_flops=True) as profiler:
+    activities = [ProfilerActivity.CPU]
+    if model.device.type == "cuda":
+        activities.append(ProfilerActivity.CUDA)
+    with profile(activities=activities, with_flops=True) as profiler:
         explain.attribute(model, text, n_steps=N_STEPS)
     return sum(event.flops for event in profiler.key_averages() if event.flops) / 1e9
 
 
-def cache_hit_ms(checkpoint: str, repeats: int) -> float:
-    """p50 of a repeated call to the dashboard's cached attribution."""
+def cache_hit_ms(model: explain.LoadedModel, checkpoint: str, repeats: int) -> float:
+    """p50 of a repeated call to the dashboard's cached attribution, on ``model``."""
     from components import backend
 
-    model = backend.load_model(checkpoint)
     key = backend.cache_key(checkpoint)
     args = (model, key, SEED_TEXT, explain.DEFAULT_METHOD, None, "probability", "pad")
     settings = (("n_steps", N_STEPS),)
@@ -315,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         "bars": BARS,
         "checkpoints": {},
     }
-    gflops = matmul_gflops()
+    gflops = matmul_gflops(explain.resolve_device())
     report["matmul_gflops"] = round(gflops, 1)
     all_passed = True
     for checkpoint in checkpoints:
@@ -327,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
             r for r in rows if r.way == "tokenlight" and r.tokens == max(r.tokens for r in rows)
         )
         floor = gflop / gflops
-        cache_ms = cache_hit_ms(checkpoint, args.repeats)
+        cache_ms = cache_hit_ms(model, checkpoint, args.repeats)
         cold_seconds, cold_mb = cold_start(checkpoint)
         verdicts = bars(rows, cache_ms, ours128.p50 / floor)
         all_passed &= all(ok for _, ok, _ in verdicts)

@@ -11,6 +11,7 @@ from explain.errors import CheckpointError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Build the bundled checkpoint unless it is there; returns the exit code."""
     parser = argparse.ArgumentParser(
         prog="python -m explain.build",
         description="Build the bundled sentiment checkpoint offline from installed wheels.",

@@ -354,10 +354,3 @@ def build_bundled(
         raise
     report(1.0, f"Built: held-out accuracy {card.heldout_accuracy:.3f}")
     return card
-
-
-def ensure_bundled(progress: Progress | None = None) -> Path:
-    """Return the bundled checkpoint's directory, building it first if it is missing."""
-    if not is_built():
-        build_bundled(progress=progress)
-    return bundled_dir()

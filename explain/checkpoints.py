@@ -144,6 +144,12 @@ def looks_like_path(spec: str) -> bool:
 def classify_spec(spec: str) -> Source:
     """Tell whether ``spec`` names a registered checkpoint, a local directory or a hub id.
 
+    Args:
+        spec: what the user typed or picked.
+
+    Returns:
+        ``"registered"``, ``"local"`` or ``"hub"``.
+
     Raises:
         CheckpointError: ``spec`` is none of these.
     """
@@ -167,6 +173,9 @@ def classify_spec(spec: str) -> Source:
 
 def vet_directory(directory: Path) -> None:
     """Refuse a local checkpoint directory that is incomplete or holds only pickle weights.
+
+    Args:
+        directory: the checkpoint directory.
 
     Raises:
         CheckpointError: with what is wrong and how to fix it.

@@ -35,6 +35,15 @@ def encode(
 ) -> Encoding:
     """Tokenise ``text``, truncating to ``max_length`` tokens and counting what was dropped.
 
+    Args:
+        tokenizer: the checkpoint's tokenizer; a fast one also gives character offsets.
+        text: the text to tokenise.
+        max_length: most tokens kept, special tokens included.
+        device: where the returned tensors go.
+
+    Returns:
+        The :class:`Encoding`, with ``(1, seq_len)`` tensors.
+
     Raises:
         InputError: the text is empty, only whitespace, or has no token the model reads.
     """

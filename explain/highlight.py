@@ -29,6 +29,12 @@ def visualization_record(result: Attribution) -> captum_viz.VisualizationDataRec
     ``true_class`` is unknown for a typed sentence, so it is ``"n/a"``;
     ``attr_class`` is the label being explained, not the sentence; and
     ``attr_score`` is the sum of the raw attributions. Strings are escaped.
+
+    Args:
+        result: the attribution to describe.
+
+    Returns:
+        Captum's ``VisualizationDataRecord``.
     """
     return captum_viz.VisualizationDataRecord(
         word_attributions=torch.tensor(result.normalized_scores),

@@ -90,7 +90,14 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
 
 
 def probability_chart(result: Attribution) -> go.Figure:
-    """Horizontal bars of every label's predicted probability, the predicted one highlighted."""
+    """Horizontal bars of every label's predicted probability, the predicted one highlighted.
+
+    Args:
+        result: the attribution whose prediction to plot.
+
+    Returns:
+        The figure, one bar per label in index order.
+    """
     colors = [
         PREDICTED if index == result.predicted_index else "rgba(150,150,150,0.7)"
         for index in range(len(result.labels))

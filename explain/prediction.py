@@ -28,6 +28,13 @@ class Prediction:
 def predict(loaded: LoadedModel, text: str) -> Prediction:
     """Run one forward pass and return every label's probability.
 
+    Args:
+        loaded: from :func:`explain.load_checkpoint`.
+        text: the text to classify; truncated like an attribution's.
+
+    Returns:
+        The :class:`Prediction`.
+
     Raises:
         InputError: the text is empty.
     """

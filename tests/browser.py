@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -54,13 +55,10 @@ def dashboard(
         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
         *extra_args,
     ]  # fmt: skip
+    # A pipe nobody reads would fill up and block the server; a file cannot.
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -73,8 +71,8 @@ def dashboard(
             except OSError:
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                output = process.stdout.read() if process.stdout else ""
-                raise RuntimeError(f"The dashboard did not start:\n{output}")
+                log.seek(0)
+                raise RuntimeError(f"The dashboard did not start:\n{log.read()}")
             time.sleep(0.3)
         yield url
     finally:
@@ -83,3 +81,4 @@ def dashboard(
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()

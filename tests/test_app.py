@@ -43,7 +43,7 @@ def test_each_baseline_runs(app: AppTest, baseline: str) -> None:
     app.button(key="run").click().run()
     assert not app.exception
     assert "<mark" in rendered_html(app)
-    assert any(baseline in caption.value for caption in app.caption)
+    assert any(f"'{baseline}' baseline" in caption.value for caption in app.caption)
 
 
 def test_target_output_and_steps_controls_reach_the_result(app: AppTest) -> None:
@@ -53,6 +53,7 @@ def test_target_output_and_steps_controls_reach_the_result(app: AppTest) -> None
     app.button(key="run").click().run()
     assert not app.exception
     assert "negative" in rendered_html(app)
+    assert any("raised the logit of 'negative'" in caption.value for caption in app.caption)
     assert any("20 steps" in caption.value for caption in app.caption)
 
 

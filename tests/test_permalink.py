@@ -62,7 +62,13 @@ def test_bad_link_values_fall_back_with_notices(
     )  # fmt: skip
     assert not at.exception
     warnings = " ".join(warning.value for warning in at.warning)
-    for fragment in ("method 'lime'", "output 'odds'", "baseline 'noise'", "steps 'many'", "'happy'"):
+    for fragment in (
+        "method 'lime'",
+        "output 'odds'",
+        "baseline 'noise'",
+        "steps 'many'",
+        "'happy'",
+    ):
         assert fragment in warnings
     assert at.selectbox(key="baseline").value == "pad"
     assert at.number_input(key="setting_layer_integrated_gradients_n_steps").value == 50

@@ -8,37 +8,30 @@ from pathlib import Path
 import pytest
 
 import explain
-from tests.tiny import save_tiny_classifier
-
-HOSTILE_TOKEN = "<img src=x onerror=alert(1)>"
-HOSTILE_LABEL = '</mark><script>alert("label")</script>'
+from tests.hostile import HOSTILE_LABELS, HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
 
 
 @pytest.fixture(scope="module")
 def hostile_model(tmp_path_factory: pytest.TempPathFactory) -> explain.LoadedModel:
-    directory = save_tiny_classifier(
-        tmp_path_factory.mktemp("hostile") / "checkpoint",
-        labels=(HOSTILE_LABEL, 'it\'s "fine"'),
-        extra_tokens=(HOSTILE_TOKEN,),
+    return explain.load_checkpoint(
+        str(save_hostile_classifier(tmp_path_factory.mktemp("hostile") / "checkpoint"))
     )
-    return explain.load_checkpoint(str(directory))
 
 
 def hostile_result(model: explain.LoadedModel) -> explain.Attribution:
-    result = explain.attribute(model, "the movie was good", target=0, n_steps=4)
-    tokens = list(result.tokens)
-    tokens[2] = HOSTILE_TOKEN  # as if the vocabulary produced it
-    return dataclasses.replace(result, tokens=tuple(tokens))
+    return explain.attribute(model, HOSTILE_TEXT, target=0, n_steps=4)
 
 
 def test_tokens_and_labels_are_escaped(hostile_model: explain.LoadedModel) -> None:
-    html = explain.highlight_html(hostile_result(hostile_model))
-    assert HOSTILE_TOKEN not in html
+    result = hostile_result(hostile_model)
+    html = explain.highlight_html(result)
+    for payload in HOSTILE_TOKENS:
+        assert payload not in html
+        assert explain.escape(payload) in html
+    assert explain.escape(HOSTILE_LABELS[0]) in html
     assert "<script" not in html
     assert "<img" not in html
-    assert explain.escape(HOSTILE_TOKEN) in html
-    assert explain.escape(HOSTILE_LABEL) in html
-    assert html.count("<mark") == len(hostile_result(hostile_model).tokens)
+    assert html.count("<mark") == len(result.tokens)
 
 
 def test_record_fields_are_in_captum_order(tiny_model: explain.LoadedModel) -> None:
