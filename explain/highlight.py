@@ -18,9 +18,12 @@ from explain.results import Attribution
 COLUMN_WIDTHS = (9, 16, 16, 10, 49)  # true, predicted, explained label, sum, tokens
 
 
-def escape(text: object) -> str:
-    """HTML-escape any value, quotes included."""
-    return html.escape(str(text), quote=True)
+def escape(text: object, quote: bool = True) -> str:
+    """HTML-escape any value; ``quote`` also escapes quotes, for attribute values.
+
+    Default: True
+    """
+    return html.escape(str(text), quote=quote)
 
 
 def visualization_record(result: Attribution) -> captum_viz.VisualizationDataRecord:

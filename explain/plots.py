@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import html
-
 import plotly.graph_objects as go
 
+from explain.highlight import escape
 from explain.results import Attribution
 
 
 def _text(value: str) -> str:
     """Escape a token or label for Plotly, which renders some HTML tags in its text."""
-    return html.escape(value, quote=False)
+    return escape(value, quote=False)
 
 
 # Captum's highlighting colours: red lowers the target, green raises it.
