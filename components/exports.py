@@ -7,6 +7,34 @@ import streamlit as st
 import explain
 from explain import export
 
+# (label, writer, file name, MIME type, widget key, help text)
+DOWNLOADS = (
+    (
+        "Scores as JSON",
+        export.to_json,
+        "tokenlight.json",
+        "application/json",
+        "export_json",
+        "Every field of the result, readable back with explain.export.from_json.",
+    ),
+    (
+        "Scores as CSV",
+        export.to_csv,
+        "tokenlight.csv",
+        "text/csv",
+        "export_csv",
+        "One row per token with its score, plus the settings and versions.",
+    ),
+    (
+        "Standalone HTML report",
+        export.html_report,
+        "tokenlight-report.html",
+        "text/html",
+        "export_html",
+        "Highlighting, charts and numbers in one file (about 5 MB) that opens offline.",
+    ),
+)
+
 
 def export_buttons(result: explain.Attribution) -> None:
     st.subheader("Keep and share")
@@ -14,28 +42,14 @@ def export_buttons(result: explain.Attribution) -> None:
         "The page's address now records this sentence and every setting: copy it to share "
         "this view. The downloads carry the settings, checkpoint and library versions."
     )
-    json_col, csv_col, html_col = st.columns(3)
-    json_col.download_button(
-        "Scores as JSON",
-        data=lambda: export.to_json([result]),
-        file_name="tokenlight.json",
-        mime="application/json",
-        key="export_json",
-        help="Every field of the result, readable back with explain.export.from_json.",
-    )
-    csv_col.download_button(
-        "Scores as CSV",
-        data=lambda: export.to_csv([result]),
-        file_name="tokenlight.csv",
-        mime="text/csv",
-        key="export_csv",
-        help="One row per token with its score, plus the settings and versions.",
-    )
-    html_col.download_button(
-        "Standalone HTML report",
-        data=lambda: export.html_report([result]),
-        file_name="tokenlight-report.html",
-        mime="text/html",
-        key="export_html",
-        help="Highlighting, charts and numbers in one file (about 5 MB) that opens offline.",
-    )
+    for column, (label, writer, file_name, mime, key, help_text) in zip(
+        st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True
+    ):
+        column.download_button(
+            label,
+            data=lambda writer=writer: writer([result]),
+            file_name=file_name,
+            mime=mime,
+            key=key,
+            help=help_text,
+        )
