@@ -42,20 +42,21 @@ def cache_key(spec: str) -> str:
     A checkpoint saved again in place, or the bundled one rebuilt, gets a new
     key, so the page never serves a stale model or stale results.
     """
-    if spec in explain.CHECKPOINTS:
-        directory = bundled.bundled_dir()
-    else:
-        try:
-            directory = Path(spec).expanduser().resolve()
-        except (OSError, RuntimeError, ValueError):
+    try:
+        directory = (
+            bundled.bundled_dir()
+            if spec in explain.CHECKPOINTS
+            else Path(spec).expanduser().resolve()
+        )
+        if not directory.is_dir():
             return spec
-    if not directory.is_dir():
+        stamps = [
+            f"{path.name}:{path.stat().st_mtime_ns}"
+            for path in sorted(directory.glob("*"))
+            if path.suffix in (".json", ".safetensors")
+        ]
+    except (OSError, RuntimeError, ValueError):  # an odd or vanished path: key by name
         return spec
-    stamps = [
-        f"{path.name}:{path.stat().st_mtime_ns}"
-        for path in sorted(directory.glob("*"))
-        if path.suffix in (".json", ".safetensors")
-    ]
     return f"{spec}@{directory}@{','.join(stamps)}"
 
 
