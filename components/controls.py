@@ -16,6 +16,18 @@ CUSTOM_CHECKPOINT = "Other: a Hub id or a local directory"
 MAX_CHARS = 2000
 EXAMPLE_TEXT = "I would never trust a self-driving car to take my kids to school."
 PREDICTED = -1  # sentinel option in the target picker: "whatever the model predicts"
+LINK_VALUES = "link_values"  # session-state entry holding a link's values, by widget key
+
+
+def initial(key: str, default: object) -> object:
+    """A widget's first value: what an opened link set for ``key``, else ``default``.
+
+    Widgets get it through ``value=``/``index=``. Writing widget keys into
+    ``st.session_state`` instead races with quick reruns: a run interrupted by
+    the next one can drop the entry, and the widget falls back to its own
+    default (a number input's minimum).
+    """
+    return st.session_state.get(LINK_VALUES, {}).get(key, default)
 
 
 @dataclass(frozen=True)
@@ -35,15 +47,13 @@ def checkpoint_picker(default: str) -> str:
     """Sidebar picker for the checkpoint; returns its spec (name, directory or hub id)."""
     names = list(explain.checkpoint_names())
     options = [*names, CUSTOM_CHECKPOINT]
-    preset = default if default in names else CUSTOM_CHECKPOINT
-    st.session_state.setdefault("checkpoint_choice", preset)
-    if preset == CUSTOM_CHECKPOINT:
-        st.session_state.setdefault("checkpoint_custom", default)
+    preset = initial("checkpoint_choice", default if default in names else CUSTOM_CHECKPOINT)
     with st.sidebar:
         st.header("Model")
         choice = st.selectbox(
             "Checkpoint",
             options,
+            index=options.index(preset),
             key="checkpoint_choice",
             help="The text classifier to explain. The bundled checkpoint is built offline from "
             "installed packages. Pick 'Other' to load a fine-tuned sequence classifier from the "
@@ -54,6 +64,7 @@ def checkpoint_picker(default: str) -> str:
             return choice
         return st.text_input(
             "Hub id or local directory",
+            value="" if default in names else default,
             key="checkpoint_custom",
             max_chars=300,
             placeholder="owner/model-name or /path/to/checkpoint",
@@ -65,9 +76,9 @@ def checkpoint_picker(default: str) -> str:
 
 def text_input() -> str:
     """The sentence to explain."""
-    st.session_state.setdefault("text", EXAMPLE_TEXT)
     return st.text_area(
         "Text to explain",
+        value=initial("text", EXAMPLE_TEXT),
         max_chars=MAX_CHARS,
         height=100,
         key="text",
@@ -86,9 +97,11 @@ def attribution_controls(
     """
     with st.sidebar:
         st.header("Explanation")
+        methods = list(explain.METHODS)
         method_name = st.selectbox(
             "Method",
-            list(explain.METHODS),
+            methods,
+            index=methods.index(initial("method", explain.DEFAULT_METHOD)),
             format_func=lambda name: explain.METHODS[name].title,
             key="method",
             help="How token scores are computed. Every method returns one signed score per "
@@ -101,28 +114,33 @@ def attribution_controls(
             f"Predicted label ({prediction.predicted_label})" if prediction else "Predicted label"
         )
         targets = [PREDICTED, *range(len(loaded.labels))]
-        if st.session_state.get("target") not in targets:  # another checkpoint's label
+        if st.session_state.get("target", PREDICTED) not in targets:  # another model's label
             st.session_state["target"] = PREDICTED
         target = st.selectbox(
             "Target label",
             targets,
+            index=targets.index(initial("target", PREDICTED)),
             format_func=lambda i: predicted if i == PREDICTED else loaded.labels[i],
             key="target",
             help="Which label's score to explain. By default, the label the model predicts. "
             "Pick another to see what speaks for or against it.",
         )
+        outputs = list(explain.OUTPUT_KINDS)
         output = st.selectbox(
             "Explained output",
-            list(explain.OUTPUT_KINDS),
+            outputs,
+            index=outputs.index(initial("output", "probability")),
             format_func=lambda kind: kind.replace("_", "-"),
             key="output",
             help="The number being explained. Probability is bounded and easy to read; the logit "
             "is the raw score, unaffected by the other labels; log-odds sits in between.",
         )
         st.caption(explain.OUTPUT_DESCRIPTIONS[output].capitalize() + ".")
+        baselines = list(explain.BASELINES)
         baseline = st.selectbox(
             "Baseline",
-            list(explain.BASELINES),
+            baselines,
+            index=baselines.index(initial("baseline", explain.DEFAULT_BASELINE)),
             format_func=lambda name: f"{name}: {explain.BASELINES[name].description.split(':')[0]}",
             key="baseline",
             disabled=not method.uses_baseline,
@@ -142,12 +160,12 @@ def setting_key(method: str, name: str) -> str:
 def setting_input(method: str, spec: explain.IntSetting) -> int:
     """A number input built from a method's declared setting."""
     key = setting_key(method, spec.name)
-    st.session_state.setdefault(key, spec.default)
     return int(
         st.number_input(
             spec.label,
             min_value=spec.minimum,
             max_value=spec.maximum,
+            value=initial(key, spec.default),
             step=spec.step,
             key=key,
             help=spec.help,

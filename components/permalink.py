@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
-from components.controls import MAX_CHARS, Request, setting_key
+from components.controls import LINK_VALUES, MAX_CHARS, Request, setting_key
 
 PREDICTED_IN_LINK = "predicted"
 LINK_NAMES = {"n_steps": "steps"}  # method setting -> its shorter name in links
@@ -27,7 +27,8 @@ def restore_from_link() -> list[str]:
     st.session_state["link_restored"] = True
     params = st.query_params
     notices: list[str] = []
-    state = st.session_state
+    state: dict[str, object] = {}  # initial widget values, by widget key
+    st.session_state[LINK_VALUES] = state
 
     checkpoint = params.get("checkpoint", "").strip()
     if checkpoint in explain.CHECKPOINTS:
@@ -43,7 +44,7 @@ def restore_from_link() -> list[str]:
         if len(text) > MAX_CHARS:
             notices.append(f"The link's text was cut to the first {MAX_CHARS} characters.")
         state["text"] = text[:MAX_CHARS]
-        state["link_autorun"] = bool(text.strip())
+        st.session_state["link_autorun"] = bool(text.strip())
 
     method = params.get("method", explain.DEFAULT_METHOD)
     if method not in explain.METHODS:
@@ -73,7 +74,7 @@ def restore_from_link() -> list[str]:
                 f"{spec.minimum} to {spec.maximum}; using {spec.default}."
             )
     if "target" in params:
-        state["link_target"] = params["target"]
+        st.session_state["link_target"] = params["target"]
     return notices
 
 
@@ -83,7 +84,7 @@ def restore_target(labels: tuple[str, ...]) -> list[str]:
     if name is None or name == PREDICTED_IN_LINK:
         return []
     if name in labels:
-        st.session_state["target"] = labels.index(name)
+        st.session_state[LINK_VALUES]["target"] = labels.index(name)
         return []
     st.session_state["link_autorun"] = False
     return [

@@ -14,6 +14,7 @@ import pytest
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, browser_unavailable, dashboard
 from tests.hostile import HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
+from tests.tiny import save_tiny_classifier
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts"
@@ -101,4 +102,31 @@ def test_four_pages_on_one_server_each_get_their_own_result(chromium, tiny_dir: 
             type_and_run(page, text)
         for text, page in pages.items():
             assert wait_for_result(page) == ["[CLS]", *sentences[text], "[SEP]"]
+    assert not problems, problems
+
+
+def test_quick_typing_and_running_keeps_every_setting(chromium, tmp_path: Path) -> None:
+    """Typing then pressing Run at once triggers two quick reruns; no setting may reset.
+
+    The model is wide enough that a rerun takes a moment, as the bundled one does:
+    with a tiny model the first rerun ends before the click arrives.
+    """
+    wide = save_tiny_classifier(tmp_path / "wide", layers=6, hidden=512)
+    texts = ["the movie was great", "a quiet ride", "i hate cars", "this film is bad", "good"]
+    problems: list[str] = []
+    with dashboard({"TOKENLIGHT_CHECKPOINT": str(wide)}) as url:
+        page = open_page(chromium, url, problems)
+        for round_number, text in enumerate(texts):
+            type_and_run(page, text)
+            page.get_by_text("measured against the 'pad' baseline").wait_for(timeout=60_000)
+            page.wait_for_function(
+                "(words) => [...document.querySelectorAll('mark')].map(m => m.innerText.trim())"
+                ".join(' ').includes(words)",
+                arg=text,
+                timeout=60_000,
+            )
+            steps = page.get_by_role("spinbutton", name="Integration steps").input_value()
+            assert steps == "50", f"round {round_number}: steps reset to {steps}"
+            assert page.get_by_text("50 steps, cpu").is_visible()
+            assert page.get_by_role("textbox", name="Text to explain").input_value() == text
     assert not problems, problems
