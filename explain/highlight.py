@@ -84,8 +84,9 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
             captum_viz.format_word_importances(record.raw_input_ids, record.word_attributions),
         ]
     )
-    # Captum pads each label cell by 2em, a third of a narrow column.
-    row = row.replace("padding-right:2em", "padding-right:0.3em")
+    # Captum pads each label cell by 2em, a third of a narrow column. The quoted
+    # attribute cannot occur in escaped text, whose quotes are entities.
+    row = row.replace('style="padding-right:2em"', 'style="padding-right:0.3em"')
     parts = ['<div class="tokenlight-highlight">']
     if legend:
         swatches = "".join(

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from streamlit.testing.v1 import AppTest
 
 import explain
 from tests.apphelpers import APP
 from tests.tiny import save_tiny_classifier
+
+# CI explores the same examples every run; local runs explore new ones.
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI", "").lower() in ("1", "true"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")
