@@ -21,7 +21,7 @@ spec = controls.checkpoint_picker(backend.default_checkpoint())
 loaded = model_panel.load_or_stop(spec)
 permalink.show_notices(notices + permalink.restore_target(loaded.labels))
 text = controls.text_input()
-prediction = model_panel.prediction_or_none(loaded, spec, text)
+prediction = model_panel.prediction_or_none(spec, text)
 method, target, output, baseline, settings = controls.attribution_controls(loaded, prediction)
 current = controls.Request(spec, text, method, target, output, baseline, settings)
 

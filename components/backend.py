@@ -79,13 +79,33 @@ def load_model(spec: str) -> explain.LoadedModel:
     return _load_model(spec, cache_key(spec))
 
 
+def predict(spec: str, text: str) -> explain.Prediction:
+    """The cached prediction of checkpoint ``spec`` for ``text``."""
+    key = cache_key(spec)
+    return _predict(_load_model(spec, key), key, text)
+
+
+def attribute(
+    spec: str,
+    text: str,
+    method: str,
+    target: int | None,
+    output: str,
+    baseline: str,
+    settings: tuple[tuple[str, int], ...],
+) -> explain.Attribution:
+    """The cached attribution of ``text`` by checkpoint ``spec`` with these settings."""
+    key = cache_key(spec)
+    return _attribute(_load_model(spec, key), key, text, method, target, output, baseline, settings)
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
-def predict(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> explain.Prediction:
+def _predict(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> explain.Prediction:
     return explain.predict(_loaded, text)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def attribute(
+def _attribute(
     _loaded: explain.LoadedModel,
     checkpoint_key: str,
     text: str,

@@ -39,11 +39,9 @@ def load_or_stop(spec: str) -> explain.LoadedModel:
     return loaded
 
 
-def prediction_or_none(
-    loaded: explain.LoadedModel, spec: str, text: str
-) -> explain.Prediction | None:
+def prediction_or_none(spec: str, text: str) -> explain.Prediction | None:
     """The model's prediction for ``text``, or None if there is nothing to predict on."""
     try:
-        return backend.predict(loaded, backend.cache_key(spec), text)
+        return backend.predict(spec, text)
     except explain.InputError:
         return None

@@ -32,8 +32,7 @@ def requested_result(current: Request, labels: tuple[str, ...]) -> explain.Attri
     try:
         with st.spinner("Computing attributions ..."):
             return backend.attribute(
-                backend.load_model(request.checkpoint),
-                backend.cache_key(request.checkpoint),
+                request.checkpoint,
                 request.text,
                 request.method,
                 request.target,
