@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -81,4 +82,66 @@ def encode(
         tokens=tuple(tokenizer.convert_ids_to_tokens(ids[0].tolist())),
         offsets=offsets,
         tokens_dropped=tokens_dropped,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class EncodedBatch:
+    """Several encodings padded to one length, as ``(batch, seq_len)`` tensors.
+
+    Padding positions have the tokenizer's pad id, attention mask 0, token type
+    0 and count as special tokens, so a baseline leaves them untouched.
+    """
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    token_type_ids: torch.Tensor | None
+    special_mask: torch.Tensor
+    lengths: tuple[int, ...]
+
+    def model_inputs(self) -> dict[str, torch.Tensor]:
+        """Keyword arguments for the model, besides the ids."""
+        inputs = {"attention_mask": self.attention_mask}
+        if self.token_type_ids is not None:
+            inputs["token_type_ids"] = self.token_type_ids
+        return inputs
+
+
+def pad_batch(encodings: Sequence[Encoding], pad_token_id: int) -> EncodedBatch:
+    """Stack encodings into one right-padded batch.
+
+    Args:
+        encodings: from :func:`encode`, all on one device.
+        pad_token_id: the id that fills the padding.
+
+    Returns:
+        The :class:`EncodedBatch`.
+
+    Raises:
+        ValueError: ``encodings`` is empty.
+    """
+    if not encodings:
+        raise ValueError("pad_batch needs at least one encoding.")
+    lengths = tuple(int(encoding.input_ids.shape[1]) for encoding in encodings)
+    width = max(lengths)
+
+    def padded(tensors: list[torch.Tensor], value: int | bool) -> torch.Tensor:
+        return torch.cat(
+            [
+                torch.nn.functional.pad(tensor, (0, width - tensor.shape[1]), value=value)
+                for tensor in tensors
+            ]
+        )  # (batch, width)
+
+    with_types = all(encoding.token_type_ids is not None for encoding in encodings)
+    return EncodedBatch(
+        input_ids=padded([e.input_ids for e in encodings], pad_token_id),
+        attention_mask=padded([e.attention_mask for e in encodings], 0),
+        token_type_ids=(
+            padded([e.token_type_ids for e in encodings], 0)  # type: ignore[misc]
+            if with_types
+            else None
+        ),
+        special_mask=padded([e.special_mask for e in encodings], True),
+        lengths=lengths,
     )

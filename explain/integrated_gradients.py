@@ -14,15 +14,16 @@ delta without Captum's two extra forward passes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 
 import torch
 from captum.attr import IntegratedGradients
 
 from explain.baselines import DEFAULT_BASELINE, get_baseline
 from explain.checkpoints import LoadedModel
-from explain.encoding import Encoding, encode
+from explain.encoding import EncodedBatch, Encoding, encode, pad_batch
 from explain.errors import InputError
 from explain.results import Attribution, AttributionSettings, normalize
 from explain.settings import IntSetting
@@ -96,13 +97,20 @@ class EmbeddingIntegratedGradients:
 
     def _logits(
         self,
-        encoding: Encoding,
+        batch: EncodedBatch,
         input_ids: torch.Tensor,
         embeddings: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Logits for ``(batch, seq_len)`` ids; with ``embeddings``, those replace the layer's."""
-        batch = input_ids.shape[0]
-        kwargs = {key: value.expand(batch, -1) for key, value in encoding.model_inputs().items()}
+        """Logits for ids that are ``batch``'s, each row repeated ``k`` times.
+
+        Args:
+            batch: the padded encodings, ``(n, seq_len)``.
+            input_ids: ``(k * n, seq_len)``; row ``i`` belongs to text ``i % n``.
+            embeddings: ``(k * n, seq_len, hidden)``, replacing the embeddings
+                layer's output. Default: None, the layer's own output.
+        """
+        repeats = input_ids.shape[0] // batch.input_ids.shape[0]
+        kwargs = {key: value.repeat(repeats, 1) for key, value in batch.model_inputs().items()}
         if embeddings is None:
             return self.loaded.model(input_ids=input_ids, **kwargs).logits
         with _embeddings_replaced(self.loaded.embeddings, embeddings):
@@ -140,96 +148,163 @@ class EmbeddingIntegratedGradients:
             ValueError: the target, output or baseline is unknown.
         """
         started = time.perf_counter()
+        with self.loaded.lock:
+            encoding = encode(
+                self.loaded.tokenizer, text, self.loaded.max_length, self.loaded.device
+            )
+            (result,) = self.attribute_encoded(
+                [text],
+                [encoding],
+                target=target,
+                output=output,
+                baseline=baseline,
+                n_steps=n_steps,
+                internal_batch_size=internal_batch_size,
+            )
+        return replace(result, seconds=time.perf_counter() - started)
+
+    def attribute_encoded(
+        self,
+        texts: Sequence[str],
+        encodings: Sequence[Encoding],
+        target: int | str | None = None,
+        output: OutputKind = "probability",
+        baseline: str = DEFAULT_BASELINE,
+        n_steps: int = N_STEPS.default,
+        internal_batch_size: int | None = None,
+    ) -> list[Attribution]:
+        """Explain several tokenised texts together, in one batched integration.
+
+        The texts are padded to the longest; padding positions are identical in
+        input and baseline, so they get exactly zero attribution and are cut
+        off again. Results equal those of one text at a time up to float
+        rounding. Pad texts of similar length together (see
+        :func:`explain.batch.attribute_batch`) to waste little compute.
+
+        Args:
+            texts: the texts, as the user gave them.
+            encodings: their encodings, from :func:`explain.encoding.encode`.
+            target: as for :meth:`attribute`; None explains each text's own
+                predicted label. Default: None
+            output: as for :meth:`attribute`. Default: ``"probability"``
+            baseline: as for :meth:`attribute`. Default: ``"pad"``
+            n_steps: as for :meth:`attribute`. Default: 50
+            internal_batch_size: interpolated inputs per forward pass. Default:
+                None, as many as fit in a budget of 4096 tokens, and at least
+                one step of every text.
+
+        Returns:
+            One :class:`Attribution` per text, in order; each one's ``seconds``
+            is its share of the batch's time.
+
+        Raises:
+            InputError: a setting is out of range.
+            ValueError: the target, output or baseline is unknown, or the
+                texts and encodings differ in number.
+        """
+        started = time.perf_counter()
         output = check_output(output)
         strategy = get_baseline(baseline)
         N_STEPS.check(n_steps)
         if internal_batch_size is not None and internal_batch_size < 1:
             raise InputError("internal_batch_size must be a positive integer or None.")
+        if len(texts) != len(encodings) or not texts:
+            raise ValueError("attribute_encoded needs one encoding per text, and some texts.")
         loaded = self.loaded
         with loaded.lock, _weights_frozen(loaded.model):
-            encoding = encode(loaded.tokenizer, text, loaded.max_length, loaded.device)
-            ids = encoding.input_ids  # (1, seq_len)
-            seq_len = ids.shape[1]
+            batch = pad_batch(encodings, int(loaded.tokenizer.pad_token_id or 0))
+            ids = batch.input_ids  # (n, seq_len)
+            n, seq_len = ids.shape
             with torch.no_grad():
                 captured: list[torch.Tensor] = []
                 if strategy.kind == "token":
-                    baseline_ids = strategy.token_ids(ids, encoding.special_mask, loaded.tokenizer)
+                    baseline_ids = strategy.token_ids(ids, batch.special_mask, loaded.tokenizer)
                     with _embeddings_captured(loaded.embeddings, captured):
-                        logits = self._logits(encoding, torch.cat([ids, baseline_ids]))
-                    input_embedding, baseline_embedding = (
-                        captured[0][:1],
-                        captured[0][1:],
-                    )
-                    input_logits, baseline_logits = logits[:1], logits[1:]
-                    baseline_tokens = tuple(
-                        loaded.tokenizer.convert_ids_to_tokens(baseline_ids[0].tolist())
-                    )
+                        logits = self._logits(batch, torch.cat([ids, baseline_ids]))
+                    input_embedding, baseline_embedding = captured[0][:n], captured[0][n:]
+                    input_logits, baseline_logits = logits[:n], logits[n:]
+                    baseline_rows = [
+                        tuple(loaded.tokenizer.convert_ids_to_tokens(row.tolist()))
+                        for row in baseline_ids
+                    ]
                 else:
                     with _embeddings_captured(loaded.embeddings, captured):
-                        input_logits = self._logits(encoding, ids)
-                    input_embedding = captured[0]  # (1, seq_len, hidden)
-                    baseline_embedding = strategy.embedding(input_embedding, encoding.special_mask)
-                    baseline_logits = self._logits(encoding, ids, baseline_embedding)
-                    baseline_tokens = tuple(
-                        token if special else ZERO_TOKEN
-                        for token, special in zip(
-                            encoding.tokens,
-                            encoding.special_mask[0].tolist(),
-                            strict=True,
+                        input_logits = self._logits(batch, ids)
+                    input_embedding = captured[0]  # (n, seq_len, hidden)
+                    baseline_embedding = strategy.embedding(input_embedding, batch.special_mask)
+                    baseline_logits = self._logits(batch, ids, baseline_embedding)
+                    baseline_rows = [
+                        tuple(
+                            token if special else ZERO_TOKEN
+                            for token, special in zip(
+                                encoding.tokens, encoding.special_mask[0].tolist(), strict=True
+                            )
                         )
-                    )
-            probabilities = torch.softmax(input_logits.float(), dim=-1)[0]
-            predicted = int(probabilities.argmax())
-            label = resolve_label(target, loaded.labels, predicted)
-            f_input = float(target_output(input_logits, label, output)[0])
-            f_baseline = float(target_output(baseline_logits, label, output)[0])
+                        for encoding in encodings
+                    ]
+            probabilities = torch.softmax(input_logits.float(), dim=-1)  # (n, num_labels)
+            predicted = probabilities.argmax(dim=-1).tolist()
+            labels = torch.tensor(
+                [resolve_label(target, loaded.labels, p) for p in predicted],
+                device=ids.device,
+            )  # (n,)
+            f_input = target_output(input_logits, labels, output).tolist()
+            f_baseline = target_output(baseline_logits, labels, output).tolist()
 
             def forward(
-                embeddings: torch.Tensor, input_ids: torch.Tensor, *_: torch.Tensor
+                embeddings: torch.Tensor, input_ids: torch.Tensor, row_labels: torch.Tensor
             ) -> torch.Tensor:
-                # embeddings: (batch * n_steps, seq_len, hidden)
-                logits = self._logits(encoding, input_ids, embeddings)
-                return target_output(logits, label, output)  # (batch * n_steps,)
+                # embeddings: (steps * n, seq_len, hidden)
+                logits = self._logits(batch, input_ids, embeddings)
+                return target_output(logits, row_labels, output)  # (steps * n,)
 
-            batch_size = internal_batch_size or max(1, TOKEN_BUDGET // seq_len)
+            rows = internal_batch_size or max(n, TOKEN_BUDGET // seq_len)
             attributions = IntegratedGradients(forward).attribute(
                 inputs=input_embedding,
                 baselines=baseline_embedding,
-                additional_forward_args=(ids,),
+                additional_forward_args=(ids, labels),
                 n_steps=n_steps,
                 method="gausslegendre",
-                internal_batch_size=min(batch_size, n_steps),
-            )  # (1, seq_len, hidden)
-        scores = tuple(float(value) for value in attributions.sum(dim=-1)[0].tolist())
-        attribution_sum = float(sum(scores))
-        return Attribution(
-            text=text,
-            tokens=encoding.tokens,
-            token_ids=tuple(ids[0].tolist()),
-            special_tokens=tuple(encoding.special_mask[0].tolist()),
-            offsets=encoding.offsets,
-            scores=scores,
-            normalized_scores=normalize(scores),
-            labels=loaded.labels,
-            probabilities=tuple(float(p) for p in probabilities.tolist()),
-            predicted_index=predicted,
-            target_index=label,
-            f_input=f_input,
-            f_baseline=f_baseline,
-            attribution_sum=attribution_sum,
-            delta=attribution_sum - (f_input - f_baseline),
-            baseline_tokens=baseline_tokens,
-            settings=AttributionSettings(
-                checkpoint=loaded.name,
-                method=self.name,
-                baseline=strategy.name,
-                output=output,
-                n_steps=n_steps,
-                requested_label=target,
-                internal_batch_size=internal_batch_size,
-                device=str(loaded.device),
-            ),
-            seconds=time.perf_counter() - started,
-            tokens_dropped=encoding.tokens_dropped,
-            max_length=loaded.max_length,
-        )
+                internal_batch_size=min(max(rows, n), n * n_steps),
+            )  # (n, seq_len, hidden)
+            token_scores = attributions.sum(dim=-1).tolist()  # (n, seq_len)
+        share = (time.perf_counter() - started) / n
+        results = []
+        for i, (text, encoding) in enumerate(zip(texts, encodings, strict=True)):
+            length = batch.lengths[i]
+            scores = tuple(float(value) for value in token_scores[i][:length])
+            attribution_sum = float(sum(scores))
+            results.append(
+                Attribution(
+                    text=text,
+                    tokens=encoding.tokens,
+                    token_ids=tuple(encoding.input_ids[0].tolist()),
+                    special_tokens=tuple(encoding.special_mask[0].tolist()),
+                    offsets=encoding.offsets,
+                    scores=scores,
+                    normalized_scores=normalize(scores),
+                    labels=loaded.labels,
+                    probabilities=tuple(float(p) for p in probabilities[i].tolist()),
+                    predicted_index=int(predicted[i]),
+                    target_index=int(labels[i]),
+                    f_input=float(f_input[i]),
+                    f_baseline=float(f_baseline[i]),
+                    attribution_sum=attribution_sum,
+                    delta=attribution_sum - (f_input[i] - f_baseline[i]),
+                    baseline_tokens=baseline_rows[i][:length],
+                    settings=AttributionSettings(
+                        checkpoint=loaded.name,
+                        method=self.name,
+                        baseline=strategy.name,
+                        output=output,
+                        n_steps=n_steps,
+                        requested_label=target,
+                        internal_batch_size=internal_batch_size,
+                        device=str(loaded.device),
+                    ),
+                    seconds=share,
+                    tokens_dropped=encoding.tokens_dropped,
+                    max_length=loaded.max_length,
+                )
+            )
+        return results

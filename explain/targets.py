@@ -26,23 +26,30 @@ def check_output(output: str) -> OutputKind:
     return output  # type: ignore[return-value]
 
 
-def target_output(logits: torch.Tensor, label: int, output: OutputKind) -> torch.Tensor:
+def target_output(
+    logits: torch.Tensor, label: int | torch.Tensor, output: OutputKind
+) -> torch.Tensor:
     """Reduce classifier logits to the scalar being explained, one per row.
 
     Args:
         logits: ``(batch, num_labels)``.
-        label: the target label's index.
+        label: the target label's index, for every row, or a ``(batch,)`` tensor
+            of one index per row.
         output: which function of the logits to return.
 
     Returns:
         ``(batch,)``.
     """
+    if isinstance(label, int):
+        label = torch.full((logits.shape[0],), label, dtype=torch.long, device=logits.device)
+    chosen = label.unsqueeze(-1)  # (batch, 1)
     if output == "logit":
-        return logits[:, label]
+        return logits.gather(-1, chosen).squeeze(-1)
     if output == "probability":
-        return torch.softmax(logits, dim=-1)[:, label]
-    others = torch.cat([logits[:, :label], logits[:, label + 1 :]], dim=-1)
-    return logits[:, label] - torch.logsumexp(others, dim=-1)
+        return torch.softmax(logits, dim=-1).gather(-1, chosen).squeeze(-1)
+    is_target = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, chosen, True)
+    others = logits.masked_fill(is_target, -torch.inf)
+    return logits.gather(-1, chosen).squeeze(-1) - torch.logsumexp(others, dim=-1)
 
 
 def resolve_label(label: int | str | None, labels: tuple[str, ...], predicted: int) -> int:
