@@ -1,0 +1,557 @@
+"""Merge WordPiece tokens into words, and highlight the words on the user's own text.
+
+A token view shows ``self``, ``-``, ``driving``; a reader thinks in words. This
+module groups tokens into words with the tokenizer's character offsets,
+aggregates their scores (sum, mean, max or L2), and renders the words on the
+original text, casing, spacing and all, coloured on Captum's red-to-green scale.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import plotly.graph_objects as go
+
+from explain.highlight import escape
+from explain.plots import DIVERGING, token_labels
+from explain.results import Attribution, normalize
+from explain.targets import OutputKind
+
+Aggregation = Literal["sum", "mean", "max", "l2"]
+AGGREGATIONS: tuple[Aggregation, ...] = get_args(Aggregation)
+AGGREGATION_DESCRIPTIONS: dict[Aggregation, str] = {
+    "sum": "Sum of the word's token scores; word scores add up like token scores.",
+    "mean": "Mean of the word's token scores; long words are not favoured.",
+    "max": "The token score of largest magnitude, with its sign.",
+    "l2": "Square root of the sum of squared token scores: how much, not which way.",
+}
+# Unsigned scores (L2) say how much, not which way, so they get one hue of their own.
+MAGNITUDE_HUE = 210
+TRUNCATED_COLOR = "#999"
+
+
+@dataclass(frozen=True)
+class Word:
+    """A run of tokens that the reader sees as one word.
+
+    Args:
+        text: the user's original characters, casing and spacing kept. Without
+            character offsets it is the tokenizer's spelling instead (see
+            :func:`group_words`).
+        start: character offset in the original text where the word begins.
+        end: character offset just past the word's last character.
+        token_indices: positions of the word's tokens in the token sequence.
+    """
+
+    text: str
+    start: int
+    end: int
+    token_indices: tuple[int, ...]
+
+
+def _is_punctuation(characters: str) -> bool:
+    """Whether ``characters`` is non-empty and every character is Unicode punctuation (P*)."""
+    return bool(characters) and all(
+        unicodedata.category(character).startswith("P") for character in characters
+    )
+
+
+def _touching_runs(
+    offsets: tuple[tuple[int, int], ...], special: tuple[bool, ...]
+) -> list[list[tuple[int, int, int]]]:
+    """Runs of ``(index, start, end)`` for non-special tokens whose spans touch or overlap.
+
+    A token touches the run when it starts where the run ends, or inside the run's
+    last token (one character the tokenizer expanded into several tokens); offsets
+    that go back start a new run. A special token ends a run; a token with an
+    empty span joins the run it is in.
+    """
+    runs: list[list[tuple[int, int, int]]] = []
+    run: list[tuple[int, int, int]] = []
+    bound: tuple[int, int] | None = None  # (last token's start, run's end)
+    for index, ((start, end), is_special) in enumerate(zip(offsets, special, strict=True)):
+        apart = bound is not None and start < end and not bound[0] <= start <= bound[1]
+        if run and (is_special or apart):
+            runs.append(run)
+            run, bound = [], None
+        if is_special:
+            continue
+        run.append((index, start, end))
+        if start < end:
+            bound = (start, end if bound is None else max(bound[1], end))
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _split_edge_punctuation(
+    run: list[tuple[int, int, int]], text: str
+) -> list[list[tuple[int, int, int]]]:
+    """Split a run of touching tokens into leading punctuation, word, trailing punctuation.
+
+    Punctuation inside the word (``don't``, ``self-driving``) stays in it; a run
+    of punctuation alone (``...``) stays whole.
+    """
+    inner = [
+        i
+        for i, (_, start, end) in enumerate(run)
+        if start < end and not _is_punctuation(text[start:end])
+    ]
+    if not inner:
+        return [run]
+    parts = [run[: inner[0]], run[inner[0] : inner[-1] + 1], run[inner[-1] + 1 :]]
+    return [part for part in parts if part]
+
+
+def _wordpiece_words(tokens: tuple[str, ...], special: tuple[bool, ...]) -> tuple[Word, ...]:
+    """Group tokens by WordPiece's ``##`` continuation marker, for tokenizers without offsets."""
+    groups: list[list[int]] = []
+    joinable = False
+    for index, (token, is_special) in enumerate(zip(tokens, special, strict=True)):
+        if is_special:
+            joinable = False
+        elif joinable and token.startswith("##"):
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+            joinable = True
+    return tuple(
+        Word(
+            text="".join(tokens[i].removeprefix("##") for i in group),
+            start=0,
+            end=0,
+            token_indices=tuple(group),
+        )
+        for group in groups
+    )
+
+
+def group_words(
+    tokens: tuple[str, ...],
+    offsets: tuple[tuple[int, int], ...],
+    special: tuple[bool, ...],
+    text: str,
+) -> tuple[Word, ...]:
+    """Group tokens into words by their character spans in ``text``.
+
+    A word is a run of tokens whose spans touch, with no gap between them, so
+    ``don't`` and ``self-driving`` are one word each. Punctuation tokens at the
+    edge of a run become words of their own, so ``good,`` is ``good`` and ``,``
+    (and ``(good)!`` is ``(``, ``good``, ``)!``): a comma's score is not
+    folded into the word before it. A special token ([CLS], [SEP], padding)
+    belongs to no word and always ends one, so a sentence pair's second
+    segment, whose offsets restart at 0 after [SEP], never merges with the
+    first. A non-special token with an empty span joins the word around it.
+    Combining marks just past a word's last token (an accent the tokenizer
+    stripped) are kept with the word.
+
+    Without offsets (a slow tokenizer gives ``(0, 0)`` for every token), words
+    are found by joining ``##`` continuation pieces instead: each word's
+    ``text`` is then the tokenizer's spelling (possibly lower-cased), its span
+    is ``(0, 0)``, and ``don't`` is three words, since whitespace is unknown.
+
+    For a sentence pair, call once per segment with that segment's text and
+    ``special`` set for every token outside the segment; token indices stay
+    positions in the whole sequence.
+
+    Args:
+        tokens: the tokens, as the tokenizer spells them.
+        offsets: each token's ``(start, end)`` character span in ``text``;
+            special tokens have ``(0, 0)``.
+        special: whether each token is a special token.
+        text: the text the offsets point into.
+
+    Returns:
+        The words, in token order.
+
+    Raises:
+        ValueError: the three sequences differ in length, or a span lies
+            outside ``text``.
+    """
+    if not len(tokens) == len(offsets) == len(special):
+        raise ValueError(
+            f"group_words needs one offset and one special flag per token; got "
+            f"{len(tokens)} tokens, {len(offsets)} offsets, {len(special)} flags."
+        )
+    spans = [span for span, is_special in zip(offsets, special, strict=True) if not is_special]
+    if spans and all(span == (0, 0) for span in spans):
+        return _wordpiece_words(tokens, special)
+    for start, end in spans:
+        if not 0 <= start <= end <= len(text):
+            raise ValueError(
+                f"Token span ({start}, {end}) lies outside the text's {len(text)} characters. "
+                "Pass the text the tokenizer was given."
+            )
+    groups = [
+        part
+        for run in _touching_runs(offsets, special)
+        for part in _split_edge_punctuation(run, text)
+    ]
+    spans_of_groups: list[tuple[int, int] | None] = []
+    for group in groups:
+        spanned = [(start, end) for _, start, end in group if start < end]
+        spans_of_groups.append(
+            (min(s for s, _ in spanned), max(e for _, e in spanned)) if spanned else None
+        )
+    words = []
+    previous_end = 0
+    for position, (group, span) in enumerate(zip(groups, spans_of_groups, strict=True)):
+        start, end = span if span is not None else (previous_end, previous_end)
+        following = [s[0] for s in spans_of_groups[position + 1 :] if s is not None]
+        limit = following[0] if following and following[0] >= end else len(text)
+        while end < limit and unicodedata.category(text[end]).startswith("M"):
+            end += 1
+        words.append(
+            Word(
+                text=text[start:end],
+                start=start,
+                end=end,
+                token_indices=tuple(index for index, _, _ in group),
+            )
+        )
+        previous_end = end
+    return tuple(words)
+
+
+def aggregate(scores: tuple[float, ...], aggregation: Aggregation) -> float:
+    """One word's score from its tokens' scores.
+
+    Args:
+        scores: the scores of the word's tokens; at least one.
+        aggregation: ``"sum"``; ``"mean"``; ``"max"``, the score of largest
+            magnitude with its sign (the first such on a tie, so ``(0.5, -0.5)``
+            gives 0.5); or ``"l2"``, ``sqrt(sum(score**2))``, which is unsigned.
+
+    Returns:
+        The word's score.
+
+    Raises:
+        ValueError: ``scores`` is empty or ``aggregation`` is unknown.
+    """
+    if not scores:
+        raise ValueError("A word needs at least one token score to aggregate.")
+    if aggregation == "sum":
+        return math.fsum(scores)
+    if aggregation == "mean":
+        return math.fsum(scores) / len(scores)
+    if aggregation == "max":
+        return max(scores, key=abs)
+    if aggregation == "l2":
+        return math.hypot(*scores)
+    raise ValueError(
+        f"Unknown aggregation {aggregation!r}. Choose one of: {', '.join(AGGREGATIONS)}."
+    )
+
+
+@dataclass(frozen=True)
+class WordAttribution:
+    """Per-word scores for one attribution: the word view of an :class:`Attribution`.
+
+    Args:
+        words: the words, in token order.
+        scores: each word's aggregated score, in the attribution's units.
+        normalized_scores: ``scores`` divided by the largest word magnitude,
+            so the strongest word is +1 or -1 (special tokens do not count).
+        aggregation: how token scores became word scores.
+        signed: whether scores carry a direction; False for ``"l2"`` or when
+            the token scores were unsigned.
+        segments: each word's segment, 0 for a single text; a special token
+            between two words starts the next segment (a sentence pair's [SEP]).
+        special_score: the summed score of the special tokens, which belong to
+            no word; with ``"sum"``, word scores plus this make up the token total.
+        target_label: the label being explained.
+        output: the function of the logits that was attributed.
+        tokens_dropped: tokens cut off by the model's length limit. Default: 0
+    """
+
+    words: tuple[Word, ...]
+    scores: tuple[float, ...]
+    normalized_scores: tuple[float, ...]
+    aggregation: Aggregation
+    signed: bool
+    segments: tuple[int, ...]
+    special_score: float
+    target_label: str
+    output: OutputKind
+    tokens_dropped: int = 0
+
+    def __post_init__(self) -> None:
+        n = len(self.words)
+        for name in ("scores", "normalized_scores", "segments"):
+            if len(getattr(self, name)) != n:
+                raise ValueError(
+                    f"WordAttribution has {n} words but {len(getattr(self, name))} {name}."
+                )
+        if self.aggregation not in AGGREGATIONS:
+            raise ValueError(
+                f"Unknown aggregation {self.aggregation!r}. "
+                f"Choose one of: {', '.join(AGGREGATIONS)}."
+            )
+        if not all(math.isfinite(value) for value in (*self.scores, *self.normalized_scores)):
+            raise ValueError("WordAttribution holds a NaN or infinite value.")
+
+
+def _segments(words: tuple[Word, ...], special: tuple[bool, ...]) -> tuple[int, ...]:
+    """Each word's segment: a special token between two words starts a new one."""
+    segments = []
+    segment = 0
+    for position, word in enumerate(words):
+        if position and any(
+            special[words[position - 1].token_indices[-1] + 1 : word.token_indices[0]]
+        ):
+            segment += 1
+        segments.append(segment)
+    return tuple(segments)
+
+
+def merge_words(attribution: Attribution, aggregation: Aggregation = "sum") -> WordAttribution:
+    """Merge an attribution's token scores into word scores.
+
+    Args:
+        attribution: the token-level result.
+        aggregation: ``"sum"``, ``"mean"``, ``"max"`` (largest magnitude, sign
+            kept) or ``"l2"`` (unsigned); see :func:`aggregate`. Default: ``"sum"``
+
+    Returns:
+        The :class:`WordAttribution`. Special tokens belong to no word; their
+        summed score is ``special_score``.
+
+    Raises:
+        ValueError: ``aggregation`` is unknown.
+    """
+    if aggregation not in AGGREGATIONS:
+        raise ValueError(
+            f"Unknown aggregation {aggregation!r}. Choose one of: {', '.join(AGGREGATIONS)}."
+        )
+    words = group_words(
+        attribution.tokens,
+        attribution.offsets,
+        attribution.special_tokens,
+        attribution.text,
+    )
+    scores = tuple(
+        aggregate(tuple(attribution.scores[i] for i in word.token_indices), aggregation)
+        for word in words
+    )
+    in_words = {index for word in words for index in word.token_indices}
+    return WordAttribution(
+        words=words,
+        scores=scores,
+        normalized_scores=normalize(scores),
+        aggregation=aggregation,
+        signed=attribution.signed and aggregation != "l2",
+        segments=_segments(words, attribution.special_tokens),
+        special_score=math.fsum(
+            score for index, score in enumerate(attribution.scores) if index not in in_words
+        ),
+        target_label=attribution.target_label,
+        output=attribution.settings.output,
+        tokens_dropped=attribution.tokens_dropped,
+    )
+
+
+def score_color(value: float, signed: bool = True) -> str:
+    """The background colour of a normalised score, on Captum's highlighting scale.
+
+    As in Captum's ``visualize_text``: the value is clipped to [-1, 1];
+    positive values are green, ``hsl(120, 75%, 100 - int(50 * value)%)``, and
+    the rest red, ``hsl(0, 75%, 100 - int(40 * -value)%)``. Unsigned values
+    use a blue of the same lightness instead of green.
+
+    Args:
+        value: the normalised score.
+        signed: whether the score has a direction. Default: True
+
+    Returns:
+        A CSS ``hsl()`` colour.
+    """
+    value = max(-1.0, min(1.0, value))
+    if value > 0:
+        return f"hsl({120 if signed else MAGNITUDE_HUE}, 75%, {100 - int(50 * value)}%)"
+    return f"hsl(0, 75%, {100 - int(-40 * value)}%)"
+
+
+def _legend(signed: bool) -> str:
+    """Swatches explaining the colours, in Captum's legend style."""
+    entries = (
+        ((-1.0, "Lowers the target"), (0.0, "Neutral"), (1.0, "Raises the target"))
+        if signed
+        else ((0.0, "No effect"), (1.0, "Strong effect, either way"))
+    )
+    swatches = "".join(
+        f'<span style="display:inline-block;width:10px;height:10px;border:1px solid;'
+        f'background-color:{score_color(value, signed)}"></span> {name} &nbsp;'
+        for value, name in entries
+    )
+    return f'<div style="margin-bottom:5px"><b>Legend: </b>{swatches}</div>'
+
+
+def word_highlight_html(
+    word_attribution: WordAttribution,
+    text: str,
+    segment: int = 0,
+    legend: bool = True,
+) -> str:
+    """Highlight the words on the original text, keeping its casing and spacing.
+
+    Each word is a ``<mark>`` coloured by its normalised score on Captum's
+    scale (:func:`score_color`), with a tooltip giving the word and its exact
+    score. The text between words (spaces, tabs, newlines) is kept verbatim;
+    text after the last word of a truncated input is shown greyed, so nothing
+    is silently dropped. Everything is HTML-escaped. Without character
+    offsets (see :func:`group_words`) the words cannot be placed on the text,
+    so their spellings are shown, separated by spaces.
+
+    Args:
+        word_attribution: the words and their scores.
+        text: the text the words were found in; for a sentence pair, the
+            text of ``segment``.
+        segment: which segment's words to show. Default: 0
+        legend: add a colour legend above the text. Default: True
+
+    Returns:
+        A self-contained HTML fragment, safe to embed. The text sits in a
+        ``div`` of class ``tokenlight-words-text``.
+
+    Raises:
+        ValueError: ``segment`` does not exist, or a word lies outside ``text``.
+    """
+    result = word_attribution
+    if not 0 <= segment <= max(result.segments, default=0):
+        raise ValueError(
+            f"There is no segment {segment}; the words have "
+            f"{max(result.segments, default=0) + 1} segment(s), numbered from 0."
+        )
+    chosen = [
+        (word, score, normalized)
+        for word, score, normalized, word_segment in zip(
+            result.words,
+            result.scores,
+            result.normalized_scores,
+            result.segments,
+            strict=True,
+        )
+        if word_segment == segment
+    ]
+    for word, _, _ in chosen:
+        if word.end > len(text):
+            raise ValueError(
+                f"The word {word.text!r} ends at character {word.end}, but the text has "
+                f"{len(text)} characters. Pass the text the words were found in."
+            )
+    aligned = any(word.end > 0 for word, _, _ in chosen)
+    parts = []
+    cursor = 0
+    for word, score, normalized in chosen:
+        count = len(word.token_indices)
+        tooltip = (
+            f"{word.text}: {score!r} ({result.aggregation} of {count} "
+            f"token{'' if count == 1 else 's'}; normalised {normalized:+.3f})"
+        )
+        start = max(word.start, cursor)
+        shown = text[start : word.end] if aligned else word.text
+        if aligned:
+            parts.append(escape(text[cursor:start], quote=False))
+            cursor = max(cursor, word.end)
+        elif parts:
+            parts.append(" ")
+        parts.append(
+            f'<mark style="background-color:{score_color(normalized, result.signed)};'
+            f'color:black;padding:0;border-radius:2px" title="{escape(tooltip)}">'
+            f"{escape(shown, quote=False)}</mark>"
+        )
+    if aligned or not chosen:
+        tail = text[cursor:]
+        if result.tokens_dropped and tail.strip():
+            kept = len(tail) - len(tail.lstrip())
+            note = (
+                f"Not attributed: beyond the model's token limit "
+                f"({result.tokens_dropped} tokens dropped)."
+            )
+            parts.append(
+                f"{escape(tail[:kept], quote=False)}"
+                f'<span class="tokenlight-truncated" style="color:{TRUNCATED_COLOR}" '
+                f'title="{escape(note)}">{escape(tail[kept:], quote=False)}</span>'
+            )
+        else:
+            parts.append(escape(tail, quote=False))
+    body = (
+        '<div class="tokenlight-words-text" dir="auto" '
+        'style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.9">'
+        f"{''.join(parts)}</div>"
+    )
+    header = _legend(result.signed) if legend else ""
+    return f'<div class="tokenlight-words">{header}{body}</div>'
+
+
+def _positions(indices: tuple[int, ...]) -> str:
+    """Token positions for a tooltip: ``"4"`` or ``"1–3"``."""
+    return str(indices[0]) if len(indices) == 1 else f"{indices[0]}–{indices[-1]}"
+
+
+def word_bar_chart(word_attribution: WordAttribution, normalized: bool = False) -> go.Figure:
+    """Bar chart of word scores in word order, coloured on a diverging scale.
+
+    Unsigned scores (L2) use a scale from neutral to blue instead.
+
+    Args:
+        word_attribution: the words to plot.
+        normalized: plot scores divided by the largest magnitude instead of
+            raw scores. Default: False
+
+    Returns:
+        The figure; hovering a bar shows the word, its exact raw and
+        normalised scores, and its token positions.
+    """
+    result = word_attribution
+    values = result.normalized_scores if normalized else result.scores
+    peak = max((abs(v) for v in values), default=0.0) or 1.0
+    unit = "normalised" if normalized else result.output.replace("_", "-")
+    if result.signed:
+        scale: dict[str, object] = {"colorscale": DIVERGING, "cmin": -peak, "cmax": peak}
+    else:
+        scale = {
+            "colorscale": [[0.0, "hsl(0, 0%, 97%)"], [1.0, f"hsl({MAGNITUDE_HUE}, 75%, 50%)"]],
+            "cmin": 0.0,
+            "cmax": peak,
+        }
+    texts = tuple(word.text for word in result.words)
+    figure = go.Figure(
+        go.Bar(
+            x=list(range(len(values))),
+            y=list(values),
+            marker={
+                "color": list(values),
+                **scale,
+                "line": {"color": "rgba(128,128,128,0.6)", "width": 1},
+            },
+            customdata=[
+                [escape(word.text, quote=False), raw, norm, _positions(word.token_indices)]
+                for word, raw, norm in zip(
+                    result.words, result.scores, result.normalized_scores, strict=True
+                )
+            ],
+            hovertemplate="<b>%{customdata[0]}</b> (tokens %{customdata[3]})<br>"
+            f"{result.aggregation}: %{{customdata[1]:.6f}}<br>"
+            "normalised: %{customdata[2]:.4f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=f"Word attributions towards '{escape(result.target_label, quote=False)}' "
+        f"({result.aggregation} of token scores, {unit})",
+        xaxis={
+            "tickmode": "array",
+            "tickvals": list(range(len(values))),
+            "ticktext": token_labels(texts),
+            "tickangle": -45,
+            "title": "word",
+        },
+        yaxis={"title": f"attribution ({unit})", "zeroline": True},
+        margin={"l": 40, "r": 10, "t": 50, "b": 40},
+        height=380,
+        showlegend=False,
+    )
+    return figure
