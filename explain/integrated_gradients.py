@@ -25,6 +25,7 @@ from explain.baselines import DEFAULT_BASELINE, get_baseline
 from explain.checkpoints import LoadedModel
 from explain.encoding import EncodedBatch, Encoding, encode, pad_batch
 from explain.errors import InputError
+from explain.pooled import last_layer_pooled
 from explain.results import Attribution, AttributionSettings, normalize
 from explain.settings import IntSetting
 from explain.targets import OutputKind, check_output, resolve_label, target_output
@@ -211,7 +212,7 @@ class EmbeddingIntegratedGradients:
         if len(texts) != len(encodings) or not texts:
             raise ValueError("attribute_encoded needs one encoding per text, and some texts.")
         loaded = self.loaded
-        with loaded.lock, _weights_frozen(loaded.model):
+        with loaded.lock, _weights_frozen(loaded.model), last_layer_pooled(loaded.model):
             batch = pad_batch(encodings, int(loaded.tokenizer.pad_token_id or 0))
             ids = batch.input_ids  # (n, seq_len)
             n, seq_len = ids.shape

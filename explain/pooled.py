@@ -1,0 +1,99 @@
+"""Skip the work a sequence classifier throws away: the last layer's non-[CLS] rows.
+
+A BERT classifier reads only the first token of the last encoder layer (the
+pooler takes ``hidden[:, 0]``). Every other row of that layer's attention
+output and feed-forward block is computed and then discarded, in the forward
+pass and again in the backward pass. While :func:`last_layer_pooled` is active,
+the last layer computes keys and values for every token (the first token
+attends to all of them) but the query, attention output and feed-forward for
+the first token only. The logits are unchanged up to float rounding; on
+all-MiniLM-L6-v2 (6 layers) this saves about a sixth of the compute of every
+gradient-based attribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+from transformers import BertForSequenceClassification
+from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
+from transformers.models.bert.modeling_bert import BertLayer, eager_attention_forward
+
+
+class PooledTokenLayer(torch.nn.Module):
+    """A :class:`BertLayer` that returns only the first token's output.
+
+    Args:
+        layer: the encoder's last layer; its weights are used, not copied.
+    """
+
+    def __init__(self, layer: BertLayer) -> None:
+        super().__init__()
+        self.layer = layer
+
+    def forward(
+        self,
+        hidden_states: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        *_: object,
+        **__: object,
+    ) -> torch.Tensor:
+        # hidden_states: (batch, seq_len, hidden)
+        attention = self.layer.attention.self
+        batch, seq_len, _hidden = hidden_states.shape
+        heads, size = attention.num_attention_heads, attention.attention_head_size
+        first = hidden_states[:, :1]  # (batch, 1, hidden)
+        query = attention.query(first).view(batch, 1, heads, size).transpose(1, 2)
+        key = attention.key(hidden_states).view(batch, seq_len, heads, size).transpose(1, 2)
+        value = attention.value(hidden_states).view(batch, seq_len, heads, size).transpose(1, 2)
+        if attention_mask is not None and attention_mask.dim() == 4:
+            attention_mask = attention_mask[:, :, :1, :]  # (batch, 1 or heads, 1, seq_len)
+        interface = ALL_ATTENTION_FUNCTIONS.get_interface(
+            attention.config._attn_implementation, eager_attention_forward
+        )
+        context, _ = interface(
+            attention, query, key, value, attention_mask, dropout=0.0, scaling=attention.scaling
+        )  # (batch, 1, heads, size)
+        context = context.reshape(batch, 1, heads * size)
+        attended = self.layer.attention.output(context, first)
+        return self.layer.feed_forward_chunk(attended)  # (batch, 1, hidden)
+
+
+def supports_pooled_layer(model: torch.nn.Module) -> bool:
+    """Whether :func:`last_layer_pooled` applies: a BERT classifier in eval mode, no decoder."""
+    if type(model) is not BertForSequenceClassification or model.training:
+        return False
+    layers = model.bert.encoder.layer
+    last = layers[-1] if len(layers) else None
+    return (
+        type(last) is BertLayer
+        and not model.config.is_decoder
+        and not model.config.add_cross_attention
+        and model.bert.pooler is not None
+    )
+
+
+@contextmanager
+def last_layer_pooled(model: torch.nn.Module) -> Iterator[bool]:
+    """Within the block, the last encoder layer computes the first token's row only.
+
+    Only the logits stay meaningful inside the block: the last hidden state has
+    one row, and attention weights of the last layer are not returned. Callers
+    hold the model's lock, because the shared model is changed until the block
+    ends. For models :func:`supports_pooled_layer` rejects, nothing changes.
+
+    Yields:
+        Whether the shortcut is in place.
+    """
+    if not supports_pooled_layer(model):
+        yield False
+        return
+    layers = model.bert.encoder.layer
+    original = layers[-1]
+    layers[-1] = PooledTokenLayer(original)
+    try:
+        yield True
+    finally:
+        layers[-1] = original
