@@ -6,6 +6,7 @@ Run with ``streamlit run streamlit_app.py``. This file only composes the page;
 
 from components import (
     backend,
+    batch_view,
     controls,
     exports,
     header,
@@ -20,14 +21,17 @@ notices = permalink.restore_from_link()
 spec = controls.checkpoint_picker(backend.default_checkpoint())
 loaded = model_panel.load_or_stop(spec)
 permalink.show_notices(notices + permalink.restore_target(loaded.labels))
-text = controls.text_input()
-prediction = model_panel.prediction_or_none(spec, text)
+one_text = controls.mode_switch() == controls.MODE_ONE
+text = controls.text_input() if one_text else ""
+prediction = model_panel.prediction_or_none(spec, text) if one_text else None
 method, target, output, baseline, settings = controls.attribution_controls(loaded, prediction)
 current = controls.Request(spec, text, method, target, output, baseline, settings)
-
-result = run_panel.requested_result(current, loaded.labels)
-results_view.prediction_panel(result)
-results_view.truncation_notice(result)
-results_view.attribution_panels(result)
-results_view.completeness_panel(result)
-exports.export_buttons(result)
+if one_text:
+    result = run_panel.requested_result(current, loaded.labels)
+    results_view.prediction_panel(result)
+    results_view.truncation_notice(result)
+    results_view.attribution_panels(result)
+    results_view.completeness_panel(result)
+    exports.export_buttons(result)
+else:
+    batch_view.batch_panel(current)

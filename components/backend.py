@@ -11,6 +11,7 @@ import gc
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -92,7 +93,7 @@ def attribute(
     target: int | None,
     output: str,
     baseline: str,
-    settings: tuple[tuple[str, int], ...],
+    settings: tuple[tuple[str, int | float | str], ...],
 ) -> explain.Attribution:
     """The cached attribution of ``text`` by checkpoint ``spec`` with these settings."""
     key = cache_key(spec)
@@ -113,12 +114,53 @@ def _attribute(
     target: int | None,
     output: str,
     baseline: str,
-    settings: tuple[tuple[str, int], ...],
+    settings: tuple[tuple[str, int | float | str], ...],
 ) -> explain.Attribution:
     return explain.attribute(
         _loaded,
         text,
         method=method,
+        target=target,
+        output=output,
+        baseline=baseline,
+        **dict(settings),
+    )
+
+
+def attribute_batch(
+    spec: str,
+    texts: tuple[str, ...],
+    method: str,
+    target: int | None,
+    output: str,
+    baseline: str,
+    settings: tuple[tuple[str, int | float | str], ...],
+    progress: Callable[[int, int], None] | None = None,
+) -> explain.BatchResult:
+    """The cached attributions of many texts; ``progress`` hears of each group done."""
+    key = cache_key(spec)
+    return _attribute_batch(
+        _load_model(spec, key), key, texts, method, target, output, baseline, settings, progress
+    )
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _attribute_batch(
+    _loaded: explain.LoadedModel,
+    checkpoint_key: str,
+    texts: tuple[str, ...],
+    method: str,
+    target: int | None,
+    output: str,
+    baseline: str,
+    settings: tuple[tuple[str, int | float | str], ...],
+    _progress: Callable[[int, int], None] | None,
+) -> explain.BatchResult:
+    return explain.attribute_batch(
+        _loaded,
+        texts,
+        method=method,
+        progress=_progress,
         target=target,
         output=output,
         baseline=baseline,

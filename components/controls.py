@@ -17,6 +17,8 @@ MAX_CHARS = 2000
 EXAMPLE_TEXT = "I would never trust a self-driving car to take my kids to school."
 PREDICTED = -1  # sentinel option in the target picker: "whatever the model predicts"
 LINK_VALUES = "link_values"  # session-state entry holding a link's values, by widget key
+MODE_ONE = "One text"
+MODE_MANY = "Many texts"
 
 
 def initial(key: str, default: object) -> object:
@@ -40,7 +42,7 @@ class Request:
     target: int | None
     output: str
     baseline: str
-    settings: tuple[tuple[str, int], ...]
+    settings: tuple[tuple[str, int | float | str], ...]
 
 
 def checkpoint_picker(default: str) -> str:
@@ -74,6 +76,21 @@ def checkpoint_picker(default: str) -> str:
         ).strip()
 
 
+def mode_switch() -> str:
+    """Explain one text in depth, or many texts in a table."""
+    modes = [MODE_ONE, MODE_MANY]
+    return st.radio(
+        "View",
+        modes,
+        index=modes.index(initial("mode", MODE_ONE)),
+        horizontal=True,
+        key="mode",
+        label_visibility="collapsed",
+        help="One text: highlighting, charts and checks for a single text. Many texts: "
+        "pasted lines or an uploaded TXT/CSV file, explained together into a table.",
+    )
+
+
 def text_input() -> str:
     """The sentence to explain."""
     return st.text_area(
@@ -89,7 +106,7 @@ def text_input() -> str:
 
 def attribution_controls(
     loaded: explain.LoadedModel, prediction: explain.Prediction | None
-) -> tuple[str, int | None, str, str, tuple[tuple[str, int], ...]]:
+) -> tuple[str, int | None, str, str, tuple[tuple[str, int | float | str], ...]]:
     """Sidebar controls for the attribution.
 
     Returns:
@@ -104,8 +121,10 @@ def attribution_controls(
             index=methods.index(initial("method", explain.DEFAULT_METHOD)),
             format_func=lambda name: explain.METHODS[name].title,
             key="method",
-            help="How token scores are computed. Every method returns one signed score per "
-            "token: positive pushed the target up, negative pushed it down.",
+            help="How token scores are computed. Gradient methods follow the model's slope, "
+            "perturbation methods (occlusion, LIME, KernelSHAP) remove tokens and watch the "
+            "output, attention reads where the model looked. Signed scores say which way a "
+            "token pushed the target; unsigned ones (saliency, attention) only say how much.",
         )
         method = explain.get_method(method_name)
         st.caption(f"{method.description} [Paper]({method.paper})")
@@ -157,19 +176,48 @@ def setting_key(method: str, name: str) -> str:
     return f"setting_{method}_{name}"
 
 
-def setting_input(method: str, spec: explain.IntSetting) -> int:
-    """A number input built from a method's declared setting."""
+def setting_input(method: str, spec: explain.Setting) -> int | float | str:
+    """A widget built from a method's declared setting: its range, default, step and help."""
     key = setting_key(method, spec.name)
-    return int(
-        st.number_input(
+    if isinstance(spec, explain.IntSetting):
+        return int(
+            st.number_input(
+                spec.label,
+                min_value=spec.minimum,
+                max_value=spec.maximum,
+                value=initial(key, spec.default),
+                step=spec.step,
+                key=key,
+                help=spec.help,
+            )
+        )
+    if isinstance(spec, explain.FloatSetting):
+        return float(
+            st.number_input(
+                spec.label,
+                min_value=float(spec.minimum),
+                max_value=float(spec.maximum),
+                value=float(initial(key, spec.default)),
+                step=float(spec.step),
+                key=key,
+                help=spec.help,
+            )
+        )
+    if isinstance(spec, explain.ChoiceSetting):
+        choices = list(spec.choices)
+        return st.selectbox(
             spec.label,
-            min_value=spec.minimum,
-            max_value=spec.maximum,
-            value=initial(key, spec.default),
-            step=spec.step,
+            choices,
+            index=choices.index(initial(key, spec.default)),
             key=key,
             help=spec.help,
         )
+    return st.text_input(
+        spec.label,
+        value=initial(key, spec.default),
+        max_chars=spec.max_chars,
+        key=key,
+        help=spec.help,
     )
 
 

@@ -67,15 +67,28 @@ def restore_from_link() -> list[str]:
         if raw is None:
             continue
         try:
-            state[setting_key(method, spec.name)] = spec.check(int(raw))
-        except ValueError:
+            state[setting_key(method, spec.name)] = spec.check(parse_setting(spec, raw))
+        except ValueError as error:
             notices.append(
-                f"The link's {spec.label.lower()} {raw!r} must be a whole number from "
-                f"{spec.minimum} to {spec.maximum}; using {spec.default}."
+                f"The link's {spec.label.lower()} {raw[:50]!r} is not usable ({error}); "
+                f"using {spec.default}."
             )
     if "target" in params:
         st.session_state["link_target"] = params["target"]
     return notices
+
+
+def parse_setting(spec: explain.Setting, raw: str) -> object:
+    """A link's text for ``spec`` as the type the setting takes.
+
+    Raises:
+        ValueError: the text is not a number where one is needed.
+    """
+    if isinstance(spec, explain.IntSetting):
+        return int(raw)
+    if isinstance(spec, explain.FloatSetting):
+        return float(raw)
+    return raw
 
 
 def restore_target(labels: tuple[str, ...]) -> list[str]:

@@ -36,19 +36,29 @@ def truncation_notice(result: explain.Attribution) -> None:
 
 def attribution_panels(result: explain.Attribution) -> None:
     label = literal(result.target_label)
+    output = result.settings.output.replace("_", "-")
     st.subheader(f"Why '{label}'?")
-    st.caption(
-        f"Green tokens raised the {result.settings.output.replace('_', '-')} of "
-        f"'{label}', red tokens lowered it, measured against the "
-        f"'{result.settings.baseline}' baseline."
-    )
+    if not result.signed:
+        st.caption(
+            f"Darker tokens mattered more to the {output} of '{label}'. These scores are "
+            "unsigned: they say how much a token mattered, not whether it raised or lowered "
+            "the score."
+        )
+    elif result.settings.baseline is None:
+        st.caption(f"Green tokens raised the {output} of '{label}', red tokens lowered it.")
+    else:
+        st.caption(
+            f"Green tokens raised the {output} of '{label}', red tokens lowered it, measured "
+            f"against the '{result.settings.baseline}' baseline."
+        )
     highlight, chart = st.columns(2)
     with highlight:
         st.markdown("**Captum token highlighting**")
         st.html(explain.highlight_html(result))
         st.caption(
             "True: the gold label, unknown for typed text. Explained label: the target. "
-            "Sum: the raw attributions added up, which should equal F(input) - F(baseline)."
+            "Sum: the raw scores added up"
+            + (", which should equal F(input) - F(baseline)." if result.delta is not None else ".")
         )
     with chart:
         st.plotly_chart(
@@ -58,11 +68,29 @@ def attribution_panels(result: explain.Attribution) -> None:
 
 def completeness_panel(result: explain.Attribution) -> None:
     st.subheader("Completeness check")
-    output = result.settings.output.replace("_", "-")
+    settings = result.settings
+    footer = ", ".join(
+        [
+            *([f"{settings.n_steps} steps"] if settings.n_steps else []),
+            *(f"{name.replace('_', ' ')} {value}" for name, value in settings.options),
+            settings.device,
+            f"computed in {result.seconds:.2f} s.",
+        ]
+    )
+    if result.delta is None or result.f_baseline is None:
+        st.info(
+            f"{explain.get_method(settings.method).title} does not promise that its scores add "
+            "up to a change in the output, so there is no convergence delta to check. Compare "
+            "it with Layer Integrated Gradients, whose scores do add up."
+        )
+        st.caption(footer)
+        return
+    output = settings.output.replace("_", "-")
     shown = result.baseline_tokens[:12]
     baseline_preview = " ".join(shown) + (
         " ..." if len(result.baseline_tokens) > len(shown) else ""
     )
+    relative = result.relative_delta
     cols = st.columns(4)
     cols[0].metric("F(input)", f"{result.f_input:.4f}", help=f"The target's {output} for the text.")
     cols[1].metric(
@@ -73,29 +101,27 @@ def completeness_panel(result: explain.Attribution) -> None:
     cols[2].metric(
         "Sum of attributions",
         f"{result.attribution_sum:.4f}",
-        help="Integrated gradients promises this equals F(input) - F(baseline).",
+        help="The method promises this equals F(input) - F(baseline).",
     )
     cols[3].metric(
         "Convergence delta",
         f"{result.delta:+.2e}",
-        f"{result.relative_delta:.2%} of the change" if result.relative_delta < 1e6 else None,
+        f"{relative:.2%} of the change" if relative is not None and relative < 1e6 else None,
         delta_color="off",
         delta_arrow="off",
         help="Sum of attributions minus (F(input) - F(baseline)). Near zero means the "
-        "integral was computed accurately. It does not say the baseline was a good choice.",
+        "scores add up as promised. It does not say the baseline was a good choice.",
     )
-    if result.relative_delta == float("inf"):
+    if relative == float("inf"):
         st.info(
             "The input and the baseline get the same score, so there is nothing to attribute: "
             "every score is (close to) zero. Try another baseline or target."
         )
-    elif result.relative_delta > LARGE_DELTA:
+    elif relative is not None and relative > LARGE_DELTA:
         st.warning(
-            f"The delta is {result.relative_delta:.1%} of F(input) - F(baseline): the scores do "
-            "not add up well. Raise the integration steps, or note that the input and baseline "
-            "score almost the same, so there is little to explain."
+            f"The delta is {relative:.1%} of F(input) - F(baseline): the scores do not add "
+            "up well. For integrated gradients, raise the steps; for DeepLift, the rules do "
+            "not cover every layer of a transformer, so some gap is expected. Or the input "
+            "and baseline score almost the same, so there is little to explain."
         )
-    st.caption(
-        f"{result.settings.n_steps} steps, {result.settings.device}, "
-        f"computed in {result.seconds:.2f} s."
-    )
+    st.caption(footer)

@@ -9,6 +9,7 @@ A plain library, usable from a notebook or the command line::
 """
 
 from explain.baselines import BASELINES, DEFAULT_BASELINE, Baseline, get_baseline
+from explain.batch import BatchItem, BatchResult, TokenMean, attribute_batch, mean_token_scores
 from explain.bundled import (
     BUNDLED_NAME,
     ModelCard,
@@ -40,10 +41,10 @@ from explain.methods import (
     attribute,
     get_method,
 )
-from explain.plots import probability_chart, token_bar_chart
+from explain.plots import mean_token_chart, probability_chart, token_bar_chart
 from explain.prediction import Prediction, predict
 from explain.results import Attribution, AttributionSettings
-from explain.settings import IntSetting
+from explain.settings import ChoiceSetting, FloatSetting, IntSetting, Setting, TextSetting
 from explain.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS, OutputKind
 
 __all__ = [
@@ -59,19 +60,27 @@ __all__ = [
     "Attribution",
     "AttributionSettings",
     "Baseline",
+    "BatchItem",
+    "BatchResult",
     "BundledCheckpointMissing",
     "CheckpointError",
     "EmbeddingIntegratedGradients",
     "InputError",
+    "ChoiceSetting",
+    "FloatSetting",
     "IntSetting",
+    "Setting",
+    "TextSetting",
     "LoadedModel",
     "Method",
     "ModelCard",
     "OutputKind",
     "Prediction",
+    "TokenMean",
     "TokenlightError",
     "TrainingRecipe",
     "attribute",
+    "attribute_batch",
     "build_bundled",
     "checkpoint_names",
     "escape",
@@ -81,6 +90,8 @@ __all__ = [
     "highlight_html",
     "html_report",
     "load_checkpoint",
+    "mean_token_chart",
+    "mean_token_scores",
     "predict",
     "probability_chart",
     "read_card",

@@ -118,6 +118,11 @@ def _table(rows: Sequence[tuple[str, object]]) -> str:
     return f'<table class="facts">{cells}</table>'
 
 
+def _number(value: float | None, spec: str) -> str:
+    """``value`` formatted, or "not defined for this method" when it is None."""
+    return "not defined for this method" if value is None else format(value, spec)
+
+
 def html_report(results: Sequence[Attribution], title: str = "Tokenlight report") -> str:
     """A standalone HTML page of the results: highlighting, charts, numbers and settings.
 
@@ -137,20 +142,22 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
         )
         settings = result.settings
         confidence = result.probabilities[result.predicted_index]
+        steps = f"{settings.n_steps} ({settings.integration})" if settings.n_steps else "n/a"
         facts = _table(
             [
                 ("Predicted", f"{result.predicted_label} ({confidence:.3f})"),
                 ("Explained label", result.target_label),
                 ("Output", settings.output),
                 ("F(input)", f"{result.f_input:.6f}"),
-                ("F(baseline)", f"{result.f_baseline:.6f}"),
+                ("F(baseline)", _number(result.f_baseline, ".6f")),
                 ("Sum of attributions", f"{result.attribution_sum:.6f}"),
-                ("Convergence delta", f"{result.delta:+.3e}"),
+                ("Convergence delta", _number(result.delta, "+.3e")),
                 ("Tokens dropped by truncation", result.tokens_dropped),
                 ("Checkpoint", settings.checkpoint),
                 ("Method", settings.method),
-                ("Baseline", settings.baseline),
-                ("Steps", f"{settings.n_steps} ({settings.integration})"),
+                ("Baseline", settings.baseline or "none"),
+                ("Steps", steps),
+                *((name, value) for name, value in settings.options),
                 ("Device", settings.device),
                 ("Seconds", f"{result.seconds:.3f}"),
             ]

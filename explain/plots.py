@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from explain.highlight import escape
 from explain.results import Attribution
+
+if TYPE_CHECKING:
+    from explain.batch import TokenMean
 
 
 def _text(value: str) -> str:
@@ -119,4 +126,45 @@ def probability_chart(result: Attribution) -> go.Figure:
         height=60 + 40 * len(result.labels),
         showlegend=False,
     )
+    return figure
+
+
+def mean_token_chart(means: Sequence[TokenMean]) -> go.Figure:
+    """Horizontal bars of each label's tokens with the highest mean score, one panel per label.
+
+    Args:
+        means: from :func:`explain.batch.mean_token_scores`.
+
+    Returns:
+        The figure; hovering a bar shows the exact mean and how many times
+        the token occurred.
+    """
+    labels = list(dict.fromkeys(entry.label for entry in means))
+    figure = make_subplots(
+        rows=1,
+        cols=max(1, len(labels)),
+        subplot_titles=[_text(label) for label in labels],
+        horizontal_spacing=0.12,
+    )
+    for column, label in enumerate(labels, start=1):
+        entries = [entry for entry in means if entry.label == label][::-1]  # highest on top
+        figure.add_trace(
+            go.Bar(
+                x=[entry.mean for entry in entries],
+                y=[f"{_text(entry.token)} " for entry in entries],
+                orientation="h",
+                marker={"color": [POSITIVE if e.mean >= 0 else NEGATIVE for e in entries]},
+                customdata=[[_text(entry.token), entry.count] for entry in entries],
+                hovertemplate="%{customdata[0]}: mean %{x:.4g} over %{customdata[1]} "
+                "occurrences<extra></extra>",
+                showlegend=False,
+            ),
+            row=1,
+            col=column,
+        )
+    figure.update_layout(
+        height=80 + 24 * max((sum(e.label == label for e in means) for label in labels), default=1),
+        margin={"l": 10, "r": 10, "t": 40, "b": 30},
+    )
+    figure.update_xaxes(title_text="mean score", zeroline=True)
     return figure

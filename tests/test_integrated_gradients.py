@@ -153,7 +153,7 @@ def test_bad_settings_name_the_valid_ones(
 
 def test_unknown_method_lists_the_methods(tiny_model: explain.LoadedModel) -> None:
     with pytest.raises(ValueError, match="layer_integrated_gradients"):
-        explain.attribute(tiny_model, TEXT, method="lime")
+        explain.attribute(tiny_model, TEXT, method="shapley")
 
 
 def test_explainer_class_is_usable_directly(tiny_model: explain.LoadedModel) -> None:

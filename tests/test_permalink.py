@@ -57,15 +57,15 @@ def test_bad_link_values_fall_back_with_notices(
     tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = open_link(
-        tiny_dir, monkeypatch, text="the car", method="lime", output="odds", baseline="noise",
+        tiny_dir, monkeypatch, text="the car", method="shapley", output="odds", baseline="nonsense",
         steps="many", target="happy",
     )  # fmt: skip
     assert not at.exception
     warnings = " ".join(warning.value for warning in at.warning)
     for fragment in (
-        "method 'lime'",
+        "method 'shapley'",
         "output 'odds'",
-        "baseline 'noise'",
+        "baseline 'nonsense'",
         "steps 'many'",
         "'happy'",
     ):

@@ -1,0 +1,283 @@
+"""Many texts at once: pasted lines or an uploaded TXT/CSV, a sortable table, a summary chart."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+import explain
+from components import backend
+from components.controls import LINK_VALUES, MODE_ONE, Request
+from explain import export
+
+MAX_TEXTS = explain.batch.MAX_TEXTS
+MAX_BYTES = 1_000_000
+MAX_PASTE_CHARS = 200_000
+EXAMPLE_LINES = (
+    "I would never trust a self-driving car to take my kids to school.\n"
+    "The new update made my phone so much faster, love it!\n"
+    "Traffic again this morning. Stuck for an hour.\n"
+    "Not bad at all for the price."
+)
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    """One batch the user asked for."""
+
+    request: Request
+    texts: tuple[str, ...]
+    source: str
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def read_texts() -> tuple[list[str], str] | None:
+    """The batch's input widgets; returns (texts, where they came from), or None for none yet."""
+    source = st.radio(
+        "Texts from",
+        ["Paste lines", "Upload a file"],
+        horizontal=True,
+        key="batch_source",
+        help=f"One text per line, or a .txt file (one per line) or a .csv file (pick the "
+        f"column). At most {MAX_TEXTS} texts and {MAX_BYTES // 1_000_000} MB per batch.",
+    )
+    if source == "Paste lines":
+        pasted = st.text_area(
+            "Texts, one per line",
+            value=EXAMPLE_LINES,
+            height=160,
+            max_chars=MAX_PASTE_CHARS,
+            key="batch_text",
+            help=f"Empty lines are skipped. At most {MAX_TEXTS} lines.",
+        )
+        return _lines(pasted), "pasted lines"
+    upload = st.file_uploader(
+        "TXT or CSV file",
+        type=["txt", "csv"],
+        key="batch_file",
+        help=f"UTF-8 (or Latin-1) text. At most {MAX_BYTES // 1_000_000} MB and {MAX_TEXTS} texts.",
+    )
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    if len(data) > MAX_BYTES:
+        st.error(
+            f"{upload.name} is {len(data) / 1e6:.1f} MB; the limit is "
+            f"{MAX_BYTES // 1_000_000} MB. Split it, or keep only the texts you need."
+        )
+        return None
+    content = _decode(data)
+    if not upload.name.lower().endswith(".csv"):
+        return _lines(content), upload.name
+    try:
+        frame = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as error:
+        st.error(f"{upload.name} could not be read as CSV: {error}")
+        return None
+    if frame.empty or not len(frame.columns):
+        st.error(f"{upload.name} has no rows.")
+        return None
+    columns = list(frame.columns)
+    guess = next((c for c in columns if c.strip().lower() in ("text", "sentence")), columns[0])
+    column = st.selectbox(
+        "Text column",
+        columns,
+        index=columns.index(guess),
+        key="batch_column",
+        help="The column holding the texts to explain. Empty cells are skipped.",
+    )
+    texts = [cell.strip() for cell in frame[column].astype(str) if cell.strip()]
+    return texts, f"{upload.name}, column {column!r}"
+
+
+def batch_panel(current: Request) -> None:
+    """The whole batch view: input, Run, progress, table, summary chart and downloads."""
+    st.subheader("Explain many texts")
+    st.caption(
+        "Every text is explained with the checkpoint and settings in the sidebar. Layer "
+        "Integrated Gradients runs texts of similar length together in one pass."
+    )
+    read = read_texts()
+    texts, source = read if read else ([], "")
+    if len(texts) > MAX_TEXTS:
+        st.warning(
+            f"The input has {len(texts)} texts; a batch holds at most {MAX_TEXTS}. Only the "
+            f"first {MAX_TEXTS} will be explained; split the rest into another batch."
+        )
+        texts = texts[:MAX_TEXTS]
+    st.caption(f"{len(texts)} text(s) ready from {source}." if texts else "No texts yet.")
+    if st.button(
+        "Run batch",
+        type="primary",
+        key="batch_run",
+        disabled=not texts,
+        help="Explain every text. The table and chart below update when it finishes.",
+    ):
+        st.session_state["batch_request"] = BatchRequest(current, tuple(texts), source)
+    asked: BatchRequest | None = st.session_state.get("batch_request")
+    if asked is None:
+        st.info("Paste some lines or upload a file, then press **Run batch**.")
+        return
+    if asked.request != current or asked.texts != tuple(texts):
+        st.caption("The texts or settings changed since the last batch: press **Run batch**.")
+    bar = st.progress(0.0, text="Explaining ...")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Explained {done} of {total} texts ...")
+
+    request = asked.request
+    try:
+        outcome = backend.attribute_batch(
+            request.checkpoint,
+            asked.texts,
+            request.method,
+            request.target,
+            request.output,
+            request.baseline,
+            request.settings,
+            progress,
+        )
+    except (explain.TokenlightError, ValueError) as error:
+        bar.empty()
+        st.error(str(error))
+        return
+    bar.empty()
+    results_table(outcome, request)
+    summary_chart(outcome)
+    batch_downloads(outcome)
+
+
+def results_table(outcome: explain.BatchResult, request: Request) -> None:
+    done = len(outcome.results)
+    st.success(
+        f"Explained {done} of {len(outcome.items)} texts in {outcome.seconds:.2f} s "
+        f"({done / max(outcome.seconds, 1e-9):.1f} texts per second)."
+    )
+    for item in outcome.failures:
+        st.warning(f"Line {item.index + 1} was skipped: {item.error}")
+    rows = [
+        {
+            "#": item.index + 1,
+            "text": item.text,
+            "predicted": item.result.predicted_label,
+            "probability": item.result.probabilities[item.result.predicted_index],
+            "explained": item.result.target_label,
+            "top tokens": ", ".join(
+                f"{token} ({score:+.3f})" for token, score in explain.batch.top_tokens(item.result)
+            ),
+            "delta": item.result.relative_delta,
+        }
+        for item in outcome.items
+        if item.result is not None
+    ]
+    st.caption(
+        "Click a column header to sort. Select a row to open that text in the one-text view, "
+        "with the same settings."
+    )
+    st.dataframe(
+        pd.DataFrame(rows),
+        key="batch_table",
+        on_select=lambda: open_selected(outcome, request),
+        selection_mode="single-row",
+        hide_index=True,
+        column_config={
+            "probability": st.column_config.ProgressColumn(
+                "probability", min_value=0.0, max_value=1.0, format="percent"
+            ),
+            "top tokens": st.column_config.TextColumn(
+                "top tokens", help="The three text tokens that raised the explained label most."
+            ),
+            "delta": st.column_config.NumberColumn(
+                "relative delta",
+                format="%.2e",
+                help="|delta| / |F(input) - F(baseline)|: how well the scores add up.",
+            ),
+        },
+        width="stretch",
+    )
+
+
+def open_selected(outcome: explain.BatchResult, request: Request) -> None:
+    """Callback: show the selected row's text in the one-text view."""
+    selection = st.session_state.get("batch_table")
+    rows = selection.selection.rows if selection else []
+    if not rows:
+        return
+    explained = [item for item in outcome.items if item.result is not None]
+    text = explained[rows[0]].text
+    st.session_state.setdefault(LINK_VALUES, {}).update({"text": text, "mode": MODE_ONE})
+    for key in ("text", "mode"):
+        st.session_state.pop(key, None)  # the widgets take their value from LINK_VALUES again
+    st.session_state["request"] = Request(
+        request.checkpoint,
+        text,
+        request.method,
+        request.target,
+        request.output,
+        request.baseline,
+        request.settings,
+    )
+
+
+def summary_chart(outcome: explain.BatchResult) -> None:
+    results = outcome.results
+    if not results:
+        return
+    st.subheader("Tokens that speak for each label")
+    st.caption(
+        "For each label, the tokens with the highest mean score across the texts that were "
+        "explained towards it (the predicted label, unless a target is set)."
+    )
+    min_count = st.number_input(
+        "Seen at least",
+        min_value=1,
+        max_value=50,
+        value=2 if len(results) >= 20 else 1,
+        key="batch_min_count",
+        help="Leave out tokens that occur fewer times than this: a mean over one text "
+        "is an anecdote.",
+    )
+    means = explain.mean_token_scores(results, k=10, min_count=int(min_count))
+    if not means:
+        st.info("No token occurs often enough; lower 'Seen at least'.")
+        return
+    st.plotly_chart(
+        explain.mean_token_chart(means), key="batch_summary", config={"displaylogo": False}
+    )
+
+
+def batch_downloads(outcome: explain.BatchResult) -> None:
+    results = list(outcome.results)
+    if not results:
+        return
+    left, right = st.columns(2)
+    left.download_button(
+        "All scores as JSON",
+        data=lambda: export.to_json(results),
+        file_name="tokenlight-batch.json",
+        mime="application/json",
+        key="batch_json",
+        help="Every result with its settings, readable back with explain.export.from_json.",
+    )
+    right.download_button(
+        "All scores as CSV",
+        data=lambda: export.to_csv(results),
+        file_name="tokenlight-batch.csv",
+        mime="text/csv",
+        key="batch_csv",
+        help="One row per token of every text, with the settings and versions.",
+    )

@@ -1,0 +1,40 @@
+"""Every registered method is offered by the page, with controls built from its settings."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import explain
+from components.controls import setting_key
+
+
+@pytest.mark.parametrize("method", list(explain.METHODS))
+def test_each_method_runs_from_the_page(app: AppTest, method: str) -> None:
+    app.selectbox(key="method").set_value(method).run()
+    spec = explain.METHODS[method]
+    for setting in spec.settings:
+        assert app.get("number_input") or app.get("selectbox")
+        key = setting_key(method, setting.name)
+        widget = next(w for kind in ("number_input", "selectbox", "text_input")
+                      for w in app.get(kind) if w.key == key)  # fmt: skip
+        assert widget.value == setting.default
+    assert app.selectbox(key="baseline").disabled is not spec.uses_baseline
+    app.button(key="run").click().run()
+    assert not app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert app.get("plotly_chart")
+    completeness = " ".join(i.value for i in app.info)
+    if spec.has_delta:
+        assert any(m.label == "Convergence delta" for m in app.metric)
+    else:
+        assert "no convergence delta" in completeness
+
+
+def test_a_setting_reaches_the_result(app: AppTest) -> None:
+    app.selectbox(key="method").set_value("occlusion").run()
+    key = setting_key("occlusion", "window")
+    app.number_input(key=key).set_value(2).run()
+    app.button(key="run").click().run()
+    assert not app.exception
+    assert any("window 2" in c.value for c in app.caption)
