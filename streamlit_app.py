@@ -7,6 +7,7 @@ Run with ``streamlit run streamlit_app.py``. This file only composes the page;
 from components import (
     backend,
     batch_view,
+    compare_teach,
     controls,
     exports,
     header,
@@ -33,5 +34,6 @@ if one_text:
     results_view.attribution_panels(result)
     results_view.completeness_panel(result)
     exports.export_buttons(result)
+    compare_teach.render(spec, loaded, run_panel.shown_request())
 else:
     batch_view.batch_panel(current)

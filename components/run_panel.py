@@ -43,3 +43,8 @@ def requested_result(current: Request, labels: tuple[str, ...]) -> explain.Attri
     except (explain.TokenlightError, ValueError) as error:
         st.error(str(error))
         st.stop()
+
+
+def shown_request() -> Request:
+    """The request whose result is on screen (call after :func:`requested_result`)."""
+    return st.session_state["request"]

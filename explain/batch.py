@@ -21,7 +21,8 @@ from explain.methods import DEFAULT_METHOD, attribute, get_method
 from explain.results import Attribution
 
 MAX_TEXTS = 1000
-BUCKET_TOKENS = 640  # real tokens per batched integration; see benchmarks/bench.py
+BUCKET_TOKENS = 640  # padded tokens per batched integration; see benchmarks/bench.py
+MAX_PADDING = 0.2
 
 Progress = Callable[[int, int], None]
 
@@ -63,23 +64,33 @@ class TokenMean:
     count: int
 
 
-def buckets(lengths: Sequence[int], bucket_tokens: int = BUCKET_TOKENS) -> list[list[int]]:
+def buckets(
+    lengths: Sequence[int],
+    bucket_tokens: int = BUCKET_TOKENS,
+    max_padding: float = MAX_PADDING,
+) -> list[list[int]]:
     """Group indices of similar length, each group padded to at most ``bucket_tokens`` tokens.
 
     Args:
         lengths: token count of each text.
         bucket_tokens: most tokens (texts × longest length) in one group; a
             text longer than that gets a group of its own. Default: 640
+        max_padding: the longest text of a group is at most ``1 + max_padding``
+            times its shortest, so padding wastes little compute. Default: 0.2
 
     Returns:
         Lists of indices into ``lengths``, shortest texts first.
     """
-    if bucket_tokens < 1:
-        raise ValueError("bucket_tokens must be a positive integer.")
+    if bucket_tokens < 1 or max_padding < 0:
+        raise ValueError("bucket_tokens must be a positive integer and max_padding >= 0.")
     groups: list[list[int]] = []
     for index in sorted(range(len(lengths)), key=lambda i: (lengths[i], i)):
         group = groups[-1] if groups else None
-        if group and (len(group) + 1) * lengths[index] <= bucket_tokens:
+        if (
+            group
+            and (len(group) + 1) * lengths[index] <= bucket_tokens
+            and lengths[index] <= (1 + max_padding) * lengths[group[0]]
+        ):
             group.append(index)
         else:
             groups.append([index])

@@ -71,12 +71,14 @@ def test_limits_are_enforced(tiny_model: explain.LoadedModel) -> None:
 
 
 def test_buckets_group_similar_lengths_within_the_budget() -> None:
-    lengths = [5, 30, 6, 29, 7, 100]
-    groups = buckets(lengths, bucket_tokens=60)
-    assert sorted(i for group in groups for i in group) == list(range(6))
+    lengths = [5, 30, 6, 29, 7, 100, 31]
+    groups = buckets(lengths, bucket_tokens=64, max_padding=0.2)
+    assert sorted(i for group in groups for i in group) == list(range(7))
     for group in groups:
-        assert len(group) == 1 or len(group) * max(lengths[i] for i in group) <= 60
-    assert [5] in groups  # longer than the budget: alone
+        sizes = [lengths[i] for i in group]
+        assert len(group) == 1 or len(group) * max(sizes) <= 64
+        assert max(sizes) <= 1.2 * min(sizes)
+    assert groups == [[0, 2], [4], [3, 1], [6], [5]]
     with pytest.raises(ValueError, match="positive"):
         buckets(lengths, 0)
 
