@@ -9,6 +9,7 @@ def page_header() -> None:
     st.set_page_config(page_title="Tokenlight", page_icon="🔦", layout="wide")
     st.title("Tokenlight")
     st.caption(
-        "Explain why a BERT-family text classifier predicts what it does: "
-        "Layer Integrated Gradients from Captum, token by token."
+        "Explain why a BERT-family text classifier predicts what it does, token by token: "
+        "integrated gradients and ten more Captum methods, one text or many, with views "
+        "that show how far to trust the result."
     )

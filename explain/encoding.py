@@ -1,4 +1,4 @@
-"""Tokenise one text once, keeping what attribution and display need."""
+"""Tokenise one text (or a pair of texts) once, keeping what attribution and display need."""
 
 from __future__ import annotations
 
@@ -6,14 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
-from transformers import PreTrainedTokenizerBase
+from transformers import BatchEncoding, PreTrainedTokenizerBase
 
 from explain.errors import InputError
 
 
 @dataclass(frozen=True, eq=False)
 class Encoding:
-    """A tokenised text, as ``(1, seq_len)`` tensors plus display information."""
+    """A tokenised text, as ``(1, seq_len)`` tensors plus display information.
+
+    For a sentence pair, ``offsets`` point into the first text for segment 0
+    and into ``text_pair`` for segment 1 (they restart at 0), and ``segments``
+    says which segment each token is in. Special tokens count with the
+    segment they close ([CLS] and the first [SEP] with the first text).
+    """
 
     input_ids: torch.Tensor
     attention_mask: torch.Tensor
@@ -22,6 +28,8 @@ class Encoding:
     tokens: tuple[str, ...]
     offsets: tuple[tuple[int, int], ...]
     tokens_dropped: int
+    segments: tuple[int, ...] = ()
+    text_pair: str | None = None
 
     def model_inputs(self) -> dict[str, torch.Tensor]:
         """Keyword arguments for the model, besides the ids."""
@@ -32,7 +40,11 @@ class Encoding:
 
 
 def encode(
-    tokenizer: PreTrainedTokenizerBase, text: str, max_length: int, device: torch.device
+    tokenizer: PreTrainedTokenizerBase,
+    text: str,
+    max_length: int,
+    device: torch.device,
+    text_pair: str | None = None,
 ) -> Encoding:
     """Tokenise ``text``, truncating to ``max_length`` tokens and counting what was dropped.
 
@@ -41,27 +53,35 @@ def encode(
         text: the text to tokenise.
         max_length: most tokens kept, special tokens included.
         device: where the returned tensors go.
+        text_pair: a second text, for sentence-pair checkpoints (NLI,
+            paraphrase); the tokenizer puts a separator between the two and
+            sets the token types. A long pair loses tokens from the longer
+            text first (``"longest_first"``). Default: None
 
     Returns:
         The :class:`Encoding`, with ``(1, seq_len)`` tensors.
 
     Raises:
-        InputError: the text is empty, only whitespace, or has no token the model reads.
+        InputError: a text is empty, only whitespace, or has no token the model reads.
     """
     if not text or not text.strip():
         raise InputError("The text is empty. Type a sentence to explain.")
+    if text_pair is not None and not text_pair.strip():
+        raise InputError(
+            "The second text is empty. Type a second sentence, or leave it out for one text."
+        )
     kwargs = {
         "return_tensors": "pt",
         "return_special_tokens_mask": True,
         "return_offsets_mapping": tokenizer.is_fast,
-        "truncation": True,
+        "truncation": "longest_first" if text_pair is not None else True,
         "max_length": max_length,
     }
-    batch = tokenizer(text, **kwargs)
+    batch = tokenizer(text, text_pair, **kwargs)
     tokens_dropped = 0
     if batch["input_ids"].shape[1] >= max_length:
-        full_length = len(tokenizer(text, truncation=False, verbose=False)["input_ids"])
-        tokens_dropped = max(0, full_length - max_length)
+        full = tokenizer(text, text_pair, truncation=False, verbose=False)
+        tokens_dropped = max(0, len(full["input_ids"]) - max_length)
     ids = batch["input_ids"]  # (1, seq_len)
     if "offset_mapping" in batch:
         offsets = tuple((int(a), int(b)) for a, b in batch["offset_mapping"][0].tolist())
@@ -82,7 +102,36 @@ def encode(
         tokens=tuple(tokenizer.convert_ids_to_tokens(ids[0].tolist())),
         offsets=offsets,
         tokens_dropped=tokens_dropped,
+        segments=_segments(batch, text_pair is not None),
+        text_pair=text_pair,
     )
+
+
+def _segments(batch: BatchEncoding, is_pair: bool) -> tuple[int, ...]:
+    """Which text (0 or 1) each token belongs to.
+
+    Taken from a fast tokenizer's sequence ids, where a special token counts
+    with the text before it ([CLS] with the first); else from the token types.
+
+    Raises:
+        InputError: a pair was tokenised by a tokenizer that gives neither.
+    """
+    length = int(batch["input_ids"].shape[1])
+    if not is_pair:
+        return (0,) * length
+    if batch.is_fast:
+        segments, current = [], 0
+        for sequence in batch.sequence_ids(0):
+            current = current if sequence is None else sequence
+            segments.append(current)
+        return tuple(segments)
+    token_type_ids = batch.get("token_type_ids")
+    if token_type_ids is None:
+        raise InputError(
+            "This tokenizer tells neither sequence ids nor token types, so a sentence pair "
+            "cannot be split into its two texts. Explain one text at a time."
+        )
+    return tuple(int(value) for value in token_type_ids[0].tolist())
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,6 +9,11 @@ does. Doing it by hand, with the layer's output injected by a forward hook, lets
 a baseline be any embedding (such as all zeros), reuses one forward pass for
 the prediction, ``F(input)`` and ``F(baseline)``, and computes the convergence
 delta without Captum's two extra forward passes.
+
+Beyond one label's output, the target can be contrastive (``logit[A] -
+logit[B]``); the baseline can be several random baselines whose attributions
+are averaged (expected gradients); the number of steps can be raised until the
+delta is small enough (auto steps); and the input can be a sentence pair.
 """
 
 from __future__ import annotations
@@ -16,19 +21,35 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import torch
 from captum.attr import IntegratedGradients
 
-from explain.baselines import DEFAULT_BASELINE, get_baseline
+from explain.baselines import (
+    BASELINE_NOISE,
+    BASELINE_SAMPLES,
+    BASELINE_SEED,
+    BASELINE_TOKEN,
+    DEFAULT_BASELINE,
+    Baseline,
+    BaselineOptions,
+    get_baseline,
+)
 from explain.checkpoints import LoadedModel
 from explain.encoding import EncodedBatch, Encoding, encode, pad_batch
 from explain.errors import InputError
 from explain.pooled import last_layer_pooled
 from explain.results import Attribution, AttributionSettings, normalize
-from explain.settings import IntSetting
-from explain.targets import OutputKind, check_output, resolve_label, target_output
+from explain.settings import FloatSetting, IntSetting
+from explain.targets import (
+    CONTRAST_OUTPUT,
+    OutputKind,
+    check_output,
+    resolve_contrast,
+    resolve_label,
+    target_output,
+)
 
 ZERO_TOKEN = "∅"
 N_STEPS = IntSetting(
@@ -40,6 +61,16 @@ N_STEPS = IntSetting(
     step=10,
     help="Points on the path from baseline to input (Gauss-Legendre rule). "
     "More steps: a smaller convergence delta, proportionally slower.",
+)
+TOLERANCE = FloatSetting(
+    name="tolerance",
+    label="Delta tolerance",
+    default=0.01,
+    minimum=0.0,
+    maximum=1.0,
+    step=0.005,
+    help="With auto steps, the steps are doubled (up to the most allowed) until |delta| is "
+    "at most this fraction of |F(input) - F(baseline)|. 0.01 is 1 %.",
 )
 TOKEN_BUDGET = 4096  # interpolated tokens per forward pass, to bound memory on long inputs
 
@@ -82,8 +113,31 @@ def _weights_frozen(model: torch.nn.Module) -> Iterator[None]:
             parameter.requires_grad_(flag)
 
 
+@dataclass(frozen=True, eq=False)
+class _Endpoints:
+    """Both ends of the integration paths, for ``n`` texts and ``k`` baselines each.
+
+    Args:
+        input_embedding: ``(n, seq_len, hidden)`` embedding-layer output of the texts.
+        baseline_embedding: ``(k * n, seq_len, hidden)``; row ``i`` belongs to text ``i % n``.
+        input_logits: ``(n, num_labels)``.
+        baseline_logits: ``(k * n, num_labels)``.
+        baseline_tokens: per text, what stands at each position of its baseline.
+    """
+
+    input_embedding: torch.Tensor
+    baseline_embedding: torch.Tensor
+    input_logits: torch.Tensor
+    baseline_logits: torch.Tensor
+    baseline_tokens: tuple[tuple[str, ...], ...]
+
+
 class EmbeddingIntegratedGradients:
     """Attribute a classifier's output to its input tokens with Layer Integrated Gradients.
+
+    ``settings`` are the method's controls; ``auto_settings`` the one that
+    applies when ``auto_steps`` is on. The baseline's own options are declared
+    by each baseline (:attr:`explain.baselines.Baseline.settings`).
 
     Args:
         loaded: the model to explain. Its lock is held for the whole
@@ -92,6 +146,7 @@ class EmbeddingIntegratedGradients:
 
     name = "layer_integrated_gradients"
     settings: tuple[IntSetting, ...] = (N_STEPS,)
+    auto_settings: tuple[FloatSetting, ...] = (TOLERANCE,)
 
     def __init__(self, loaded: LoadedModel) -> None:
         self.loaded = loaded
@@ -117,6 +172,103 @@ class EmbeddingIntegratedGradients:
         with _embeddings_replaced(self.loaded.embeddings, embeddings):
             return self.loaded.model(input_ids=input_ids, **kwargs).logits
 
+    def _endpoints(
+        self,
+        batch: EncodedBatch,
+        encodings: Sequence[Encoding],
+        strategy: Baseline,
+        options: BaselineOptions,
+    ) -> _Endpoints:
+        """Run the texts and their baselines through the model, keeping the embeddings.
+
+        Token baselines go in the same passes as the texts, as many texts and
+        baselines per pass as fit in the token budget; embedding baselines are
+        built from the texts' embeddings and run in a second pass.
+        """
+        loaded = self.loaded
+        ids = batch.input_ids  # (n, seq_len)
+        n, seq_len = ids.shape
+        captured: list[torch.Tensor] = []
+        if strategy.kind == "embedding":
+            with _embeddings_captured(loaded.embeddings, captured):
+                input_logits = self._logits(batch, ids)
+            input_embedding = captured[0]  # (n, seq_len, hidden)
+            baseline_embedding = strategy.embedding(input_embedding, batch.special_mask, options)
+            return _Endpoints(
+                input_embedding=input_embedding,
+                baseline_embedding=baseline_embedding,
+                input_logits=input_logits,
+                baseline_logits=self._logits(batch, ids, baseline_embedding),
+                baseline_tokens=_placeholder_rows(encodings, strategy.placeholder),
+            )
+        samples = strategy.sample_token_ids(ids, batch.special_mask, loaded.tokenizer, options)
+        every = torch.cat([ids, samples.flatten(0, 1)])  # ((1 + k) * n, seq_len)
+        groups = max(1, TOKEN_BUDGET // (n * seq_len))  # texts or baselines of all n per pass
+        logits = []
+        with _embeddings_captured(loaded.embeddings, captured):
+            for start in range(0, every.shape[0], groups * n):
+                logits.append(self._logits(batch, every[start : start + groups * n]))
+        embeddings = torch.cat(captured)  # ((1 + k) * n, seq_len, hidden)
+        all_logits = torch.cat(logits)  # ((1 + k) * n, num_labels)
+        if strategy.kind == "samples":
+            baseline_tokens = _placeholder_rows(encodings, strategy.placeholder)
+        else:
+            baseline_tokens = tuple(
+                tuple(loaded.tokenizer.convert_ids_to_tokens(row.tolist())) for row in samples[0]
+            )
+        return _Endpoints(
+            input_embedding=embeddings[:n],
+            baseline_embedding=embeddings[n:],
+            input_logits=all_logits[:n],
+            baseline_logits=all_logits[n:],
+            baseline_tokens=baseline_tokens,
+        )
+
+    def _integrate(
+        self,
+        batch: EncodedBatch,
+        endpoints: _Endpoints,
+        labels: torch.Tensor,
+        contrasts: torch.Tensor | None,
+        output: OutputKind,
+        n_steps: int,
+        internal_batch_size: int | None,
+    ) -> torch.Tensor:
+        """Integrated gradients from every baseline to its text, summed over the hidden axis.
+
+        Returns:
+            ``(k * n, seq_len)`` token scores; row ``i`` belongs to text ``i % n``.
+        """
+        n, seq_len = batch.input_ids.shape
+        rows = endpoints.baseline_embedding.shape[0]  # k * n
+        k = rows // n
+
+        def forward(
+            embeddings: torch.Tensor,
+            input_ids: torch.Tensor,
+            row_labels: torch.Tensor,
+            row_contrasts: torch.Tensor,
+        ) -> torch.Tensor:
+            # embeddings: (steps * k * n, seq_len, hidden)
+            logits = self._logits(batch, input_ids, embeddings)
+            contrast = row_contrasts if output == CONTRAST_OUTPUT else None
+            return target_output(logits, row_labels, output, contrast)  # (steps * k * n,)
+
+        per_pass = internal_batch_size or max(rows, TOKEN_BUDGET // seq_len)
+        attributions = IntegratedGradients(forward).attribute(
+            inputs=endpoints.input_embedding.repeat(k, 1, 1),
+            baselines=endpoints.baseline_embedding,
+            additional_forward_args=(
+                batch.input_ids.repeat(k, 1),
+                labels.repeat(k),
+                (labels if contrasts is None else contrasts).repeat(k),
+            ),
+            n_steps=n_steps,
+            method="gausslegendre",
+            internal_batch_size=min(max(per_pass, rows), rows * n_steps),
+        )  # (k * n, seq_len, hidden)
+        return attributions.sum(dim=-1)
+
     def attribute(
         self,
         text: str,
@@ -125,6 +277,14 @@ class EmbeddingIntegratedGradients:
         baseline: str = DEFAULT_BASELINE,
         n_steps: int = N_STEPS.default,
         internal_batch_size: int | None = None,
+        text_pair: str | None = None,
+        contrast: int | str | None = None,
+        auto_steps: bool = False,
+        tolerance: float = TOLERANCE.default,
+        baseline_seed: int = BASELINE_SEED.default,
+        baseline_noise: float = BASELINE_NOISE.default,
+        baseline_token: str = BASELINE_TOKEN.default,
+        baseline_samples: int = BASELINE_SAMPLES.default,
     ) -> Attribution:
         """Explain why the model gives ``text`` its score for ``target``.
 
@@ -137,21 +297,47 @@ class EmbeddingIntegratedGradients:
                 target. Default: ``"probability"``
             baseline: a name from :data:`explain.baselines.BASELINES`.
                 Default: ``"pad"``
-            n_steps: Gauss-Legendre integration steps. Default: 50
+            n_steps: Gauss-Legendre integration steps; with ``auto_steps``, the
+                first number tried. Default: 50
             internal_batch_size: interpolated inputs per forward pass. Default:
                 None, as many as fit in a budget of 4096 tokens.
+            text_pair: a second text, for sentence-pair checkpoints (NLI,
+                paraphrase). The result's ``segments`` say which text each
+                token is in. Default: None
+            contrast: a second label, given by index or name. When set, the
+                explained output is ``logit[target] - logit[contrast]`` (which
+                is ``log(p[target] / p[contrast])``), whatever ``output`` says:
+                the result records the output as ``"logit_difference"``.
+                Default: None
+            auto_steps: double ``n_steps`` until ``|delta|`` is at most
+                ``tolerance`` times ``|F(input) - F(baseline)|``, or until the
+                most steps allowed (500) are used; ``F(input)`` and
+                ``F(baseline)`` are computed once. Default: False
+            tolerance: see ``auto_steps``. Default: 0.01
+            baseline_seed: seed of the ``"random"``, ``"gaussian_noise"`` and
+                ``"expected_gradients"`` baselines. Default: 0
+            baseline_noise: noise scale of ``"gaussian_noise"``, relative to the
+                embeddings' root-mean-square. Default: 1.0
+            baseline_token: the token of the ``"custom"`` baseline. Default: ``"."``
+            baseline_samples: baselines averaged by ``"expected_gradients"``.
+                Default: 4
 
         Returns:
             The :class:`Attribution`, with completeness numbers and timings.
 
         Raises:
-            InputError: the text is empty, or a setting is out of range.
-            ValueError: the target, output or baseline is unknown.
+            InputError: a text is empty, a setting is out of range, the custom
+                baseline token is not one token, or the contrast is the target.
+            ValueError: the target, contrast, output or baseline is unknown.
         """
         started = time.perf_counter()
         with self.loaded.lock:
             encoding = encode(
-                self.loaded.tokenizer, text, self.loaded.max_length, self.loaded.device
+                self.loaded.tokenizer,
+                text,
+                self.loaded.max_length,
+                self.loaded.device,
+                text_pair=text_pair,
             )
             (result,) = self.attribute_encoded(
                 [text],
@@ -161,6 +347,13 @@ class EmbeddingIntegratedGradients:
                 baseline=baseline,
                 n_steps=n_steps,
                 internal_batch_size=internal_batch_size,
+                contrast=contrast,
+                auto_steps=auto_steps,
+                tolerance=tolerance,
+                baseline_seed=baseline_seed,
+                baseline_noise=baseline_noise,
+                baseline_token=baseline_token,
+                baseline_samples=baseline_samples,
             )
         return replace(result, seconds=time.perf_counter() - started)
 
@@ -173,17 +366,26 @@ class EmbeddingIntegratedGradients:
         baseline: str = DEFAULT_BASELINE,
         n_steps: int = N_STEPS.default,
         internal_batch_size: int | None = None,
+        contrast: int | str | None = None,
+        auto_steps: bool = False,
+        tolerance: float = TOLERANCE.default,
+        baseline_seed: int = BASELINE_SEED.default,
+        baseline_noise: float = BASELINE_NOISE.default,
+        baseline_token: str = BASELINE_TOKEN.default,
+        baseline_samples: int = BASELINE_SAMPLES.default,
     ) -> list[Attribution]:
         """Explain several tokenised texts together, in one batched integration.
 
         The texts are padded to the longest; padding positions are identical in
         input and baseline, so they get exactly zero attribution and are cut
         off again. Results equal those of one text at a time up to float
-        rounding. Pad texts of similar length together (see
-        :func:`explain.batch.attribute_batch`) to waste little compute.
+        rounding (with auto steps, the batch goes on until every text's delta
+        is small enough, so a text may get more steps than alone). Pad texts
+        of similar length together (see :func:`explain.batch.attribute_batch`)
+        to waste little compute. A sentence pair comes in as its encoding.
 
         Args:
-            texts: the texts, as the user gave them.
+            texts: the texts, as the user gave them (the first text of a pair).
             encodings: their encodings, from :func:`explain.encoding.encode`.
             target: as for :meth:`attribute`; None explains each text's own
                 predicted label. Default: None
@@ -192,89 +394,112 @@ class EmbeddingIntegratedGradients:
             n_steps: as for :meth:`attribute`. Default: 50
             internal_batch_size: interpolated inputs per forward pass. Default:
                 None, as many as fit in a budget of 4096 tokens, and at least
-                one step of every text.
+                one step of every text and baseline.
+            contrast: as for :meth:`attribute`. Default: None
+            auto_steps: as for :meth:`attribute`. Default: False
+            tolerance: as for :meth:`attribute`. Default: 0.01
+            baseline_seed: as for :meth:`attribute`. Default: 0
+            baseline_noise: as for :meth:`attribute`. Default: 1.0
+            baseline_token: as for :meth:`attribute`. Default: ``"."``
+            baseline_samples: as for :meth:`attribute`. Default: 4
 
         Returns:
             One :class:`Attribution` per text, in order; each one's ``seconds``
             is its share of the batch's time.
 
         Raises:
-            InputError: a setting is out of range.
-            ValueError: the target, output or baseline is unknown, or the
-                texts and encodings differ in number.
+            InputError: a setting is out of range, the custom baseline token is
+                not one token, or the contrast is a text's target.
+            ValueError: the target, contrast, output or baseline is unknown, or
+                the texts and encodings differ in number.
         """
         started = time.perf_counter()
         output = check_output(output)
         strategy = get_baseline(baseline)
+        options = BaselineOptions(
+            baseline_seed=baseline_seed,
+            baseline_noise=baseline_noise,
+            baseline_token=baseline_token,
+            baseline_samples=baseline_samples,
+        ).checked()
         N_STEPS.check(n_steps)
+        TOLERANCE.check(tolerance)
+        if not isinstance(auto_steps, bool):
+            raise InputError(f"auto_steps must be True or False, not {auto_steps!r}.")
         if internal_batch_size is not None and internal_batch_size < 1:
             raise InputError("internal_batch_size must be a positive integer or None.")
         if len(texts) != len(encodings) or not texts:
             raise ValueError("attribute_encoded needs one encoding per text, and some texts.")
+        kind: OutputKind = output if contrast is None else CONTRAST_OUTPUT
         loaded = self.loaded
         with loaded.lock, _weights_frozen(loaded.model), last_layer_pooled(loaded.model):
             batch = pad_batch(encodings, int(loaded.tokenizer.pad_token_id or 0))
-            ids = batch.input_ids  # (n, seq_len)
-            n, seq_len = ids.shape
+            n = batch.input_ids.shape[0]
             with torch.no_grad():
-                captured: list[torch.Tensor] = []
-                if strategy.kind == "token":
-                    baseline_ids = strategy.token_ids(ids, batch.special_mask, loaded.tokenizer)
-                    with _embeddings_captured(loaded.embeddings, captured):
-                        logits = self._logits(batch, torch.cat([ids, baseline_ids]))
-                    input_embedding, baseline_embedding = captured[0][:n], captured[0][n:]
-                    input_logits, baseline_logits = logits[:n], logits[n:]
-                    baseline_rows = [
-                        tuple(loaded.tokenizer.convert_ids_to_tokens(row.tolist()))
-                        for row in baseline_ids
-                    ]
-                else:
-                    with _embeddings_captured(loaded.embeddings, captured):
-                        input_logits = self._logits(batch, ids)
-                    input_embedding = captured[0]  # (n, seq_len, hidden)
-                    baseline_embedding = strategy.embedding(input_embedding, batch.special_mask)
-                    baseline_logits = self._logits(batch, ids, baseline_embedding)
-                    baseline_rows = [
-                        tuple(
-                            token if special else ZERO_TOKEN
-                            for token, special in zip(
-                                encoding.tokens, encoding.special_mask[0].tolist(), strict=True
-                            )
-                        )
-                        for encoding in encodings
-                    ]
-            probabilities = torch.softmax(input_logits.float(), dim=-1)  # (n, num_labels)
+                ends = self._endpoints(batch, encodings, strategy, options)
+            k = ends.baseline_logits.shape[0] // n
+            probabilities = torch.softmax(ends.input_logits.float(), dim=-1)  # (n, num_labels)
             predicted = probabilities.argmax(dim=-1).tolist()
-            labels = torch.tensor(
-                [resolve_label(target, loaded.labels, p) for p in predicted],
-                device=ids.device,
+            indices = [resolve_label(target, loaded.labels, p) for p in predicted]
+            labels = torch.tensor(indices, device=batch.input_ids.device)  # (n,)
+            contrasts = (
+                None
+                if contrast is None
+                else torch.tensor(
+                    [resolve_contrast(contrast, loaded.labels, i) for i in indices],
+                    device=labels.device,
+                )
             )  # (n,)
-            f_input = target_output(input_logits, labels, output).tolist()
-            f_baseline = target_output(baseline_logits, labels, output).tolist()
-
-            def forward(
-                embeddings: torch.Tensor, input_ids: torch.Tensor, row_labels: torch.Tensor
-            ) -> torch.Tensor:
-                # embeddings: (steps * n, seq_len, hidden)
-                logits = self._logits(batch, input_ids, embeddings)
-                return target_output(logits, row_labels, output)  # (steps * n,)
-
-            rows = internal_batch_size or max(n, TOKEN_BUDGET // seq_len)
-            attributions = IntegratedGradients(forward).attribute(
-                inputs=input_embedding,
-                baselines=baseline_embedding,
-                additional_forward_args=(ids, labels),
-                n_steps=n_steps,
-                method="gausslegendre",
-                internal_batch_size=min(max(rows, n), n * n_steps),
-            )  # (n, seq_len, hidden)
-            token_scores = attributions.sum(dim=-1).tolist()  # (n, seq_len)
+            f_input = target_output(ends.input_logits, labels, kind, contrasts).double()  # (n,)
+            f_baselines = (
+                target_output(
+                    ends.baseline_logits,
+                    labels.repeat(k),
+                    kind,
+                    None if contrasts is None else contrasts.repeat(k),
+                )
+                .double()
+                .view(k, n)
+            )
+            change = f_input - f_baselines  # (k, n)
+            steps = n_steps
+            while True:
+                token_scores = (
+                    self._integrate(
+                        batch, ends, labels, contrasts, kind, steps, internal_batch_size
+                    )
+                    .double()
+                    .view(k, n, -1)
+                )  # (k, n, seq_len)
+                sample_deltas = token_scores.sum(dim=-1) - change  # (k, n)
+                relative = (sample_deltas.abs() / change.abs()).nan_to_num(torch.inf)  # (k, n)
+                converged = (relative <= tolerance).all(dim=0).tolist()  # (n,)
+                if not auto_steps or all(converged) or steps >= N_STEPS.maximum:
+                    break
+                steps = min(2 * steps, N_STEPS.maximum)
+            mean_scores = token_scores.mean(dim=0).tolist()  # (n, seq_len)
         share = (time.perf_counter() - started) / n
+        settings = AttributionSettings(
+            checkpoint=loaded.name,
+            method=self.name,
+            baseline=strategy.name,
+            output=kind,
+            n_steps=steps,
+            requested_label=target,
+            internal_batch_size=internal_batch_size,
+            device=str(loaded.device),
+            baseline_options=strategy.recorded(options),
+            contrast=contrast,
+            auto_steps=auto_steps,
+            tolerance=tolerance if auto_steps else None,
+        )
         results = []
         for i, (text, encoding) in enumerate(zip(texts, encodings, strict=True)):
             length = batch.lengths[i]
-            scores = tuple(float(value) for value in token_scores[i][:length])
+            scores = tuple(float(value) for value in mean_scores[i][:length])
             attribution_sum = float(sum(scores))
+            f_baseline = float(f_baselines[:, i].mean())
+            worst = float(relative[:, i].max())
             results.append(
                 Attribution(
                     text=text,
@@ -287,25 +512,55 @@ class EmbeddingIntegratedGradients:
                     labels=loaded.labels,
                     probabilities=tuple(float(p) for p in probabilities[i].tolist()),
                     predicted_index=int(predicted[i]),
-                    target_index=int(labels[i]),
+                    target_index=indices[i],
                     f_input=float(f_input[i]),
-                    f_baseline=float(f_baseline[i]),
+                    f_baseline=f_baseline,
                     attribution_sum=attribution_sum,
-                    delta=attribution_sum - (f_input[i] - f_baseline[i]),
-                    baseline_tokens=baseline_rows[i][:length],
-                    settings=AttributionSettings(
-                        checkpoint=loaded.name,
-                        method=self.name,
-                        baseline=strategy.name,
-                        output=output,
-                        n_steps=n_steps,
-                        requested_label=target,
-                        internal_batch_size=internal_batch_size,
-                        device=str(loaded.device),
-                    ),
+                    delta=attribution_sum - (float(f_input[i]) - f_baseline),
+                    baseline_tokens=ends.baseline_tokens[i][:length],
+                    settings=settings,
                     seconds=share,
                     tokens_dropped=encoding.tokens_dropped,
                     max_length=loaded.max_length,
+                    sample_deltas=(
+                        tuple(float(d) for d in sample_deltas[:, i].tolist())
+                        if strategy.kind == "samples"
+                        else ()
+                    ),
+                    text_pair=encoding.text_pair,
+                    segments=encoding.segments,
+                    converged=bool(converged[i]) if auto_steps else None,
+                    completeness_warning=(
+                        _completeness_warning(worst, tolerance, steps)
+                        if auto_steps and not converged[i]
+                        else None
+                    ),
                 )
             )
         return results
+
+
+def _placeholder_rows(
+    encodings: Sequence[Encoding], placeholder: str
+) -> tuple[tuple[str, ...], ...]:
+    """Per text, its special tokens with ``placeholder`` at every text position."""
+    return tuple(
+        tuple(
+            token if special else placeholder
+            for token, special in zip(
+                encoding.tokens, encoding.special_mask[0].tolist(), strict=True
+            )
+        )
+        for encoding in encodings
+    )
+
+
+def _completeness_warning(relative: float, tolerance: float, steps: int) -> str:
+    """What to tell the user when auto steps stopped at the cap with a large delta."""
+    size = "unbounded" if relative == float("inf") else f"{100 * relative:.2g} %"
+    return (
+        f"Even with {steps} steps, the most allowed, |delta| is {size} of "
+        f"|F(input) - F(baseline)|, above the {100 * tolerance:.2g} % tolerance: the scores do "
+        "not add up to the change as closely as asked. If F(input) and F(baseline) are nearly "
+        "equal, any delta is large beside their difference; otherwise try another baseline."
+    )
