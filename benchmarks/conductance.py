@@ -25,7 +25,7 @@ from explain.baselines import get_baseline
 from explain.checkpoints import LoadedModel
 from explain.conductance import AllLayerConductance, encoder_layers
 from explain.encoding import encode
-from explain.integrated_gradients import _embeddings_replaced, _weights_frozen
+from explain.forward import output_replaced, weights_frozen
 from explain.targets import OutputKind, target_output
 from tests.tiny import SPECIAL, WORDS
 
@@ -99,11 +99,11 @@ def captum_loop(
         # embeddings: (n_steps + 1, seq_len, hidden)
         batch = embeddings.shape[0]
         kwargs = {key: value.expand(batch, -1) for key, value in encoding.model_inputs().items()}
-        with _embeddings_replaced(loaded.embeddings, embeddings):
+        with output_replaced(loaded.embeddings, embeddings):
             logits = loaded.model(input_ids=ids.expand(batch, -1), **kwargs).logits
         return target_output(logits, TARGET, OUTPUT)
 
-    with loaded.lock, _weights_frozen(loaded.model):
+    with loaded.lock, weights_frozen(loaded.model):
         with torch.no_grad():
             inputs = loaded.embeddings(
                 input_ids=ids, token_type_ids=encoding.model_inputs().get("token_type_ids")

@@ -32,8 +32,8 @@ from explain.baselines import DEFAULT_BASELINE, Baseline, get_baseline
 from explain.checkpoints import LoadedModel
 from explain.encoding import Encoding, encode
 from explain.errors import CheckpointError, InputError
+from explain.forward import TOKEN_BUDGET, output_replaced, weights_frozen
 from explain.highlight import escape
-from explain.integrated_gradients import TOKEN_BUDGET, _embeddings_replaced, _weights_frozen
 from explain.plots import DIVERGING, token_labels
 from explain.settings import IntSetting
 from explain.targets import OutputKind, check_output, resolve_label, target_output
@@ -246,7 +246,7 @@ class AllLayerConductance:
                 input_logits = self._logits(encoding, ids)
             input_embedding = captured[0]  # (1, seq_len, hidden)
             baseline_embedding = strategy.embedding(input_embedding, encoding.special_mask)
-            with _embeddings_replaced(self.loaded.embeddings, baseline_embedding):
+            with output_replaced(self.loaded.embeddings, baseline_embedding):
                 baseline_logits = self._logits(encoding, ids)
         return input_embedding, baseline_embedding, input_logits, baseline_logits
 
@@ -292,7 +292,7 @@ class AllLayerConductance:
             raise InputError("internal_batch_size must be a positive integer or None.")
         loaded = self.loaded
         layers = encoder_layers(loaded)
-        with loaded.lock, _weights_frozen(loaded.model):
+        with loaded.lock, weights_frozen(loaded.model):
             encoding = encode(loaded.tokenizer, text, loaded.max_length, loaded.device)
             ids = encoding.input_ids  # (1, seq_len)
             seq_len = ids.shape[1]
@@ -322,7 +322,7 @@ class AllLayerConductance:
                 hidden: list[torch.Tensor] = []
                 with (
                     torch.enable_grad(),
-                    _embeddings_replaced(loaded.embeddings, path),
+                    output_replaced(loaded.embeddings, path),
                     _outputs_captured(layers, hidden),
                 ):
                     logits = self._logits(encoding, ids.expand(len(chunk), -1))
