@@ -278,6 +278,31 @@ def batch_throughput(model: explain.LoadedModel, texts: list[str]) -> dict[str, 
     }
 
 
+def method_table(model: explain.LoadedModel, repeats: int) -> list[dict[str, object]]:
+    """Every registered method with its default settings on one 20-token sentence."""
+    text = text_of_length(model.tokenizer, 20)
+    rows = []
+    for name, method in explain.METHODS.items():
+        explain.attribute(model, text, method=name)  # warm-up
+        samples = []
+        for _ in range(max(3, repeats // 2)):
+            result = explain.attribute(model, text, method=name)
+            samples.append(result.seconds)
+        p50, p95 = percentiles(samples)
+        rows.append(
+            {
+                "method": name,
+                "title": method.title,
+                "tokens": len(result.tokens),
+                "p50": round(p50, 4),
+                "p95": round(p95, 4),
+                "delta": None if result.delta is None else result.delta,
+                "relative_delta": result.relative_delta,
+            }
+        )
+    return rows
+
+
 def profile(model: explain.LoadedModel, out: Path) -> Path | None:
     try:
         from pyinstrument import Profiler
@@ -402,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         cache_ms = cache_hit_ms(model, checkpoint, args.repeats)
         cold_seconds, cold_mb = cold_start(checkpoint)
         batch = batch_throughput(model, corpus_tweets(BATCH_TEXTS))
+        methods = method_table(model, args.repeats)
         verdicts = bars(rows, cache_ms, ours128.p50 / floor, batch)
         all_passed &= all(ok for _, ok, _ in verdicts)
         profile_path = profile(model, args.out.with_name(f"profile-{Path(checkpoint).name}.txt"))
@@ -414,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
             "cold_start_seconds": round(cold_seconds, 2),
             "cold_start_peak_mb": round(cold_mb, 1),
             "batch_throughput": batch,
+            "methods_at_20_tokens": methods,
             "bars": [
                 {"bar": name, "passed": ok, "measured": value} for name, ok, value in verdicts
             ],
@@ -447,6 +474,10 @@ def main(argv: list[str] | None = None) -> int:
             f"one at a time = {batch['speedup']:.2f}x; max score difference "
             f"{batch['max_abs_score_difference']:.1e}"
         )
+        print(f"\n{'method (default settings)':<44}{'tokens':>7}{'p50 s':>9}{'delta':>12}")
+        for row in methods:
+            delta = "n/a" if row["delta"] is None else f"{row['delta']:+.2e}"
+            print(f"{row['title']:<44}{row['tokens']:>7}{row['p50']:>9.3f}{delta:>12}")
         for name, ok, value in verdicts:
             print(f"  [{'PASS' if ok else 'FAIL'}] {name}: {value}")
     if not args.skip_conductance:

@@ -92,7 +92,7 @@ def main() -> int:
 
         def teach(page, view: str = view) -> None:
             run_text(page)
-            page.get_by_role("button", name=view, exact=True).click()
+            page.get_by_text(view, exact=True).first.click()
             settle(page)
             for button in ("Run the sanity check", "Measure convergence"):
                 target = page.get_by_role("button", name=button)
