@@ -25,8 +25,9 @@ permalink.show_notices(notices + permalink.restore_target(loaded.labels))
 one_text = controls.mode_switch() == controls.MODE_ONE
 text = controls.text_input() if one_text else ""
 prediction = model_panel.prediction_or_none(spec, text) if one_text else None
-method, target, output, baseline, settings = controls.attribution_controls(loaded, prediction)
-current = controls.Request(spec, text, method, target, output, baseline, settings)
+choices = controls.attribution_controls(loaded, prediction)
+text_pair = controls.text_pair_input(choices.method) if one_text else None
+current = controls.request(spec, text, text_pair, choices)
 if one_text:
     result = run_panel.requested_result(current, loaded.labels)
     results_view.prediction_panel(result)

@@ -94,10 +94,34 @@ def attribute(
     output: str,
     baseline: str,
     settings: tuple[tuple[str, int | float | str], ...],
+    text_pair: str | None = None,
+    contrast: int | None = None,
+    baseline_options: tuple[tuple[str, int | float | str], ...] = (),
+    auto_steps: bool = False,
+    tolerance: float | None = None,
 ) -> explain.Attribution:
-    """The cached attribution of ``text`` by checkpoint ``spec`` with these settings."""
+    """The cached attribution of ``text`` by checkpoint ``spec`` with these settings.
+
+    ``text_pair``, ``contrast``, ``baseline_options``, ``auto_steps`` and
+    ``tolerance`` reach the method only when set (not None, not empty, True),
+    so methods that do not take them keep working with their defaults.
+    """
     key = cache_key(spec)
-    return _attribute(_load_model(spec, key), key, text, method, target, output, baseline, settings)
+    return _attribute(
+        _load_model(spec, key),
+        key,
+        text,
+        method,
+        target,
+        output,
+        baseline,
+        settings,
+        text_pair,
+        contrast,
+        baseline_options,
+        auto_steps,
+        tolerance,
+    )
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -115,7 +139,21 @@ def _attribute(
     output: str,
     baseline: str,
     settings: tuple[tuple[str, int | float | str], ...],
+    text_pair: str | None,
+    contrast: int | None,
+    baseline_options: tuple[tuple[str, int | float | str], ...],
+    auto_steps: bool,
+    tolerance: float | None,
 ) -> explain.Attribution:
+    options: dict[str, object] = {**dict(settings), **dict(baseline_options)}
+    if text_pair is not None:
+        options["text_pair"] = text_pair
+    if contrast is not None:
+        options["contrast"] = contrast
+    if auto_steps:
+        options["auto_steps"] = True
+        if tolerance is not None:
+            options["tolerance"] = tolerance
     return explain.attribute(
         _loaded,
         text,
@@ -123,7 +161,7 @@ def _attribute(
         target=target,
         output=output,
         baseline=baseline,
-        **dict(settings),
+        **options,
     )
 
 

@@ -1,21 +1,29 @@
-"""Input widgets: checkpoint, text, method settings, baseline, target and Run.
+"""Input widgets: checkpoint, texts, method settings, baseline, target and Run.
 
-Method settings are built from each method's declared ``IntSetting`` spec, so
-defaults and ranges live in ``explain.methods`` only.
+Method settings, baseline options and the auto-steps tolerance are built from
+their declared ``IntSetting``/``FloatSetting``/``TextSetting`` specs, so
+defaults and ranges live in ``explain`` only. Options that only some methods
+take (a contrast label, auto steps, a sentence pair, baseline options) are
+offered when the chosen method's ``attribute`` accepts them.
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
+from decimal import Decimal
 
 import streamlit as st
 
 import explain
+from components.markdown import literal
+from explain.baselines import BaselineSetting
 
 CUSTOM_CHECKPOINT = "Other: a Hub id or a local directory"
 MAX_CHARS = 2000
 EXAMPLE_TEXT = "I would never trust a self-driving car to take my kids to school."
 PREDICTED = -1  # sentinel option in the target picker: "whatever the model predicts"
+NO_CONTRAST = -1  # sentinel option in the contrast picker: explain one label alone
 LINK_VALUES = "link_values"  # session-state entry holding a link's values, by widget key
 MODE_ONE = "One text"
 MODE_MANY = "Many texts"
@@ -32,9 +40,31 @@ def initial(key: str, default: object) -> object:
     return st.session_state.get(LINK_VALUES, {}).get(key, default)
 
 
+Pairs = tuple[tuple[str, int | float | str], ...]
+
+
 @dataclass(frozen=True)
 class Request:
-    """One attribution the user asked for: everything the result depends on."""
+    """One attribution the user asked for: everything the result depends on.
+
+    Args:
+        checkpoint: the checkpoint's spec (name, directory or hub id).
+        text: the text to explain.
+        method: the method's registry name.
+        target: the target label's index; None means the predicted label.
+        output: the output kind; ignored when ``contrast`` is set.
+        baseline: the baseline's registry name.
+        settings: the method's settings, as ``(name, value)`` pairs.
+        text_pair: the second text of a sentence pair. Default: None
+        contrast: the index of the label the target is compared with; the
+            output is then ``logit[target] - logit[contrast]``. Default: None
+        baseline_options: the baseline's own options (``baseline_seed``, ...),
+            as ``(name, value)`` pairs. Default: ``()``
+        auto_steps: raise the steps until the delta is within ``tolerance``.
+            Default: False
+        tolerance: the relative delta auto steps aims for; None without auto
+            steps. Default: None
+    """
 
     checkpoint: str
     text: str
@@ -42,7 +72,74 @@ class Request:
     target: int | None
     output: str
     baseline: str
-    settings: tuple[tuple[str, int | float | str], ...]
+    settings: Pairs
+    text_pair: str | None = None
+    contrast: int | None = None
+    baseline_options: Pairs = ()
+    auto_steps: bool = False
+    tolerance: float | None = None
+
+
+@dataclass(frozen=True)
+class Choices:
+    """The sidebar's explanation settings: a :class:`Request` without checkpoint and texts.
+
+    Fields are as in :class:`Request`; options the method does not take are
+    left at their defaults.
+    """
+
+    method: str
+    target: int | None
+    output: str
+    baseline: str
+    settings: Pairs
+    contrast: int | None = None
+    baseline_options: Pairs = ()
+    auto_steps: bool = False
+    tolerance: float | None = None
+
+
+def request(checkpoint: str, text: str, text_pair: str | None, choices: Choices) -> Request:
+    """The :class:`Request` for ``text`` (and ``text_pair``) with the sidebar's ``choices``."""
+    return Request(
+        checkpoint=checkpoint,
+        text=text,
+        method=choices.method,
+        target=choices.target,
+        output=choices.output,
+        baseline=choices.baseline,
+        settings=choices.settings,
+        text_pair=text_pair,
+        contrast=choices.contrast,
+        baseline_options=choices.baseline_options,
+        auto_steps=choices.auto_steps,
+        tolerance=choices.tolerance,
+    )
+
+
+def accepts(method: str, option: str) -> bool:
+    """Whether ``method``'s ``attribute`` takes the keyword argument ``option``.
+
+    ``explain.attribute`` refuses options a method does not take, so the page
+    offers (and sends) an option only where this is True.
+    """
+    explainer = explain.get_method(method).explainer
+    return option in inspect.signature(explainer.attribute).parameters
+
+
+def auto_settings(method: str) -> tuple[explain.FloatSetting, ...]:
+    """The settings that apply with auto steps (the tolerance), for a method that has them."""
+    if not accepts(method, "auto_steps"):
+        return ()
+    return getattr(explain.get_method(method).explainer, "auto_settings", ())
+
+
+def baseline_settings(method: str, baseline: str) -> tuple[BaselineSetting, ...]:
+    """The options of ``baseline`` that ``method`` reads; () if it reads none of them."""
+    declared = explain.BASELINES[baseline].settings
+    if not explain.get_method(method).uses_baseline:
+        return ()
+    return tuple(spec for spec in declared if accepts(method, spec.name))
 
 
 def checkpoint_picker(default: str) -> str:
@@ -104,71 +201,268 @@ def text_input() -> str:
     )
 
 
+def text_pair_input(method: str) -> str | None:
+    """The optional second text of a sentence pair; None when empty or not taken by ``method``."""
+    takes = accepts(method, "text_pair")
+    preset = str(initial("text_pair", ""))
+    title = explain.get_method(method).title
+    with st.expander(
+        "Second text (for sentence-pair models)", expanded=bool(preset), key="text_pair_box"
+    ):
+        pair = st.text_area(
+            "Second text",
+            value=preset,
+            max_chars=MAX_CHARS,
+            height=80,
+            key="text_pair",
+            disabled=not takes,
+            help="For checkpoints trained on two texts at once (entailment, paraphrase, "
+            "question and answer): they are read as [CLS] first [SEP] second [SEP], and both "
+            "are explained. Leave empty to explain the text above alone."
+            if takes
+            else f"Only Layer Integrated Gradients explains sentence pairs; {title} explains "
+            "the text above alone.",
+        )
+    return pair if takes and pair.strip() else None
+
+
 def attribution_controls(
     loaded: explain.LoadedModel, prediction: explain.Prediction | None
-) -> tuple[str, int | None, str, str, tuple[tuple[str, int | float | str], ...]]:
+) -> Choices:
     """Sidebar controls for the attribution.
 
+    Args:
+        loaded: the model whose labels the pickers offer.
+        prediction: the text's prediction, named in the pickers; None if unknown.
+
     Returns:
-        (method, target, output, baseline, settings); target None means "predicted".
+        The :class:`Choices`; target None means "predicted".
     """
     with st.sidebar:
         st.header("Explanation")
-        methods = list(explain.METHODS)
-        method_name = st.selectbox(
-            "Method",
-            methods,
-            index=methods.index(initial("method", explain.DEFAULT_METHOD)),
-            format_func=lambda name: explain.METHODS[name].title,
-            key="method",
-            help="How token scores are computed. Gradient methods follow the model's slope, "
-            "perturbation methods (occlusion, LIME, KernelSHAP) remove tokens and watch the "
-            "output, attention reads where the model looked. Signed scores say which way a "
-            "token pushed the target; unsigned ones (saliency, attention) only say how much.",
+        method = method_picker()
+        target = target_picker(loaded.labels, prediction)
+        contrast = contrast_picker(loaded.labels, prediction, method, target)
+        output = output_picker(loaded.labels, prediction, target, contrast)
+        baseline = baseline_picker(method)
+        baseline_options = baseline_option_inputs(method, baseline)
+        settings = tuple(
+            (spec.name, setting_input(method, spec)) for spec in explain.get_method(method).settings
         )
-        method = explain.get_method(method_name)
-        st.caption(f"{method.description} [Paper]({method.paper})")
+        auto_steps, tolerance = auto_steps_inputs(method)
+    return Choices(
+        method=method,
+        target=target,
+        output=output,
+        baseline=baseline,
+        settings=settings,
+        contrast=contrast,
+        baseline_options=baseline_options,
+        auto_steps=auto_steps,
+        tolerance=tolerance,
+    )
 
-        predicted = (
-            f"Predicted label ({prediction.predicted_label})" if prediction else "Predicted label"
+
+def method_picker() -> str:
+    """The attribution method, with its description and paper."""
+    methods = list(explain.METHODS)
+    name = st.selectbox(
+        "Method",
+        methods,
+        index=methods.index(initial("method", explain.DEFAULT_METHOD)),
+        format_func=lambda name: explain.METHODS[name].title,
+        key="method",
+        help="How token scores are computed. Gradient methods follow the model's slope, "
+        "perturbation methods (occlusion, LIME, KernelSHAP) remove tokens and watch the "
+        "output, attention reads where the model looked. Signed scores say which way a "
+        "token pushed the target; unsigned ones (saliency, attention) only say how much.",
+    )
+    method = explain.get_method(name)
+    st.caption(f"{method.description} [Paper]({method.paper})")
+    return name
+
+
+def target_picker(labels: tuple[str, ...], prediction: explain.Prediction | None) -> int | None:
+    """The label to explain; None means the predicted label."""
+    predicted = (
+        f"Predicted label ({prediction.predicted_label})" if prediction else "Predicted label"
+    )
+    targets = [PREDICTED, *range(len(labels))]
+    if st.session_state.get("target", PREDICTED) not in targets:  # another model's label
+        st.session_state["target"] = PREDICTED
+    target = st.selectbox(
+        "Target label",
+        targets,
+        index=targets.index(initial("target", PREDICTED)),
+        format_func=lambda i: predicted if i == PREDICTED else labels[i],
+        key="target",
+        help="Which label's score to explain. By default, the label the model predicts. "
+        "Pick another to see what speaks for or against it.",
+    )
+    return None if target == PREDICTED else int(target)
+
+
+def target_name(
+    labels: tuple[str, ...], prediction: explain.Prediction | None, target: int | None
+) -> str:
+    """The target label's name, or "predicted" when it is the (unknown) predicted label."""
+    if target is not None:
+        return labels[target]
+    return prediction.predicted_label if prediction else "predicted"
+
+
+def contrast_picker(
+    labels: tuple[str, ...],
+    prediction: explain.Prediction | None,
+    method: str,
+    target: int | None,
+) -> int | None:
+    """The label the target is compared with; None for no contrast.
+
+    The target itself is not offered, since its logit difference is always 0.
+    """
+    takes = accepts(method, "contrast")
+    options = [NO_CONTRAST, *(i for i in range(len(labels)) if i != target)]
+    if st.session_state.get("contrast", NO_CONTRAST) not in options:  # now the target
+        st.session_state["contrast"] = NO_CONTRAST
+    preset = initial("contrast", NO_CONTRAST)
+    title = explain.get_method(method).title
+    contrast = st.selectbox(
+        "Compared with",
+        options,
+        index=options.index(preset) if preset in options else 0,
+        format_func=lambda i: "None (explain the target alone)" if i == NO_CONTRAST else labels[i],
+        key="contrast",
+        disabled=not takes,
+        help="Explain why the model prefers the target over this label: the explained number "
+        "becomes logit[target] − logit[this label], which is log(p[target] / p[this label]). "
+        "Tokens that speak for both labels alike cancel out."
+        if takes
+        else f"Only Layer Integrated Gradients explains a difference of two labels; {title} "
+        "explains one label's output.",
+    )
+    if not takes or contrast == NO_CONTRAST:
+        return None
+    if target is None and prediction is not None and contrast == prediction.predicted_index:
+        st.warning(
+            f"The model predicts '{literal(labels[contrast])}' for this text, so comparing the "
+            "predicted label with it explains nothing. Pick another label to compare with, "
+            "or pick a target label."
         )
-        targets = [PREDICTED, *range(len(loaded.labels))]
-        if st.session_state.get("target", PREDICTED) not in targets:  # another model's label
-            st.session_state["target"] = PREDICTED
-        target = st.selectbox(
-            "Target label",
-            targets,
-            index=targets.index(initial("target", PREDICTED)),
-            format_func=lambda i: predicted if i == PREDICTED else loaded.labels[i],
-            key="target",
-            help="Which label's score to explain. By default, the label the model predicts. "
-            "Pick another to see what speaks for or against it.",
-        )
-        outputs = list(explain.OUTPUT_KINDS)
-        output = st.selectbox(
-            "Explained output",
-            outputs,
-            index=outputs.index(initial("output", "probability")),
-            format_func=lambda kind: kind.replace("_", "-"),
-            key="output",
-            help="The number being explained. Probability is bounded and easy to read; the logit "
-            "is the raw score, unaffected by the other labels; log-odds sits in between.",
-        )
+    return int(contrast)
+
+
+def output_picker(
+    labels: tuple[str, ...],
+    prediction: explain.Prediction | None,
+    target: int | None,
+    contrast: int | None,
+) -> str:
+    """The output kind; disabled when a contrast makes the output a logit difference."""
+    outputs = list(explain.OUTPUT_KINDS)
+    output = st.selectbox(
+        "Explained output",
+        outputs,
+        index=outputs.index(initial("output", "probability")),
+        format_func=lambda kind: kind.replace("_", "-"),
+        key="output",
+        disabled=contrast is not None,
+        help="The number being explained. Probability is bounded and easy to read; the logit "
+        "is the raw score, unaffected by the other labels; log-odds sits in between. With a "
+        "label to compare with, it is the difference of the two labels' logits instead.",
+    )
+    if contrast is None:
         st.caption(explain.OUTPUT_DESCRIPTIONS[output].capitalize() + ".")
-        baselines = list(explain.BASELINES)
-        baseline = st.selectbox(
-            "Baseline",
-            baselines,
-            index=baselines.index(initial("baseline", explain.DEFAULT_BASELINE)),
-            format_func=lambda name: f"{name}: {explain.BASELINES[name].description.split(':')[0]}",
-            key="baseline",
-            disabled=not method.uses_baseline,
-            help="The 'absent input' the explanation is measured against: scores add up to "
-            "F(input) - F(baseline). [CLS] and [SEP] stay in place; every other token changes.",
+    else:
+        first = literal(target_name(labels, prediction, target))
+        second = literal(labels[contrast])
+        st.caption(
+            f"Explains logit[{first}] − logit[{second}], the log of p[{first}] / p[{second}]: "
+            "the output above does not apply."
         )
-        st.caption(explain.BASELINES[baseline].description)
-        settings = tuple((spec.name, setting_input(method.name, spec)) for spec in method.settings)
-    return method_name, None if target == PREDICTED else int(target), output, baseline, settings
+    return output
+
+
+def baseline_picker(method: str) -> str:
+    """The baseline, disabled for methods that use none."""
+    baselines = list(explain.BASELINES)
+    baseline = st.selectbox(
+        "Baseline",
+        baselines,
+        index=baselines.index(initial("baseline", explain.DEFAULT_BASELINE)),
+        format_func=lambda name: f"{name}: {explain.BASELINES[name].description.split(':')[0]}",
+        key="baseline",
+        disabled=not explain.get_method(method).uses_baseline,
+        help="The 'absent input' the explanation is measured against: scores add up to "
+        "F(input) - F(baseline). [CLS] and [SEP] stay in place; every other token changes.",
+    )
+    st.caption(explain.BASELINES[baseline].description)
+    return baseline
+
+
+def baseline_setting_key(baseline: str, name: str) -> str:
+    """The widget key of one baseline option."""
+    return f"baseline_setting_{baseline}_{name}"
+
+
+def baseline_option_inputs(method: str, baseline: str) -> Pairs:
+    """Inputs for the options ``baseline`` declares, where ``method`` takes them.
+
+    Returns:
+        ``(name, value)`` pairs, the keyword arguments of ``attribute``.
+    """
+    spec = explain.get_method(method)
+    declared = explain.BASELINES[baseline].settings
+    read = baseline_settings(method, baseline)
+    if spec.uses_baseline and declared and not read:
+        if explain.BASELINES[baseline].kind == "samples":
+            st.caption(
+                f"{spec.title} cannot average over several baselines: only Layer Integrated "
+                "Gradients can. Choose another baseline."
+            )
+        else:
+            defaults = ", ".join(f"{option.label.lower()} {option.default}" for option in declared)
+            st.caption(
+                f"{spec.title} builds this baseline with its default options ({defaults}); "
+                "only Layer Integrated Gradients takes others."
+            )
+    return tuple(
+        (option.name, setting_widget(option, baseline_setting_key(baseline, option.name)))
+        for option in read
+    )
+
+
+def auto_steps_inputs(method: str) -> tuple[bool, float | None]:
+    """The auto-steps switch and its tolerance, for a method that can raise its own steps.
+
+    Returns:
+        (auto steps, tolerance); the tolerance is None without auto steps.
+    """
+    tolerance = tolerance_setting(method)
+    title = explain.get_method(method).title
+    auto = st.checkbox(
+        "Auto steps",
+        value=bool(initial("auto_steps", False)),
+        key="auto_steps",
+        disabled=tolerance is None,
+        help="Double the integration steps, starting from the number above, until |delta| is "
+        "at most the tolerance times |F(input) - F(baseline)|, or until the most steps "
+        "allowed. The completeness check says how many steps were used."
+        if tolerance is not None
+        else f"Only Layer Integrated Gradients raises its own steps; {title} does not.",
+    )
+    if tolerance is None:
+        return False, None
+    value = setting_widget(tolerance, setting_key(method, tolerance.name), disabled=not auto)
+    return (True, float(value)) if auto else (False, None)
+
+
+def tolerance_setting(method: str) -> explain.FloatSetting | None:
+    """The tolerance auto steps aim for, for a method that has auto steps."""
+    if not accepts(method, "auto_steps"):
+        return None
+    declared = getattr(explain.get_method(method).explainer, "auto_settings", ())
+    return next((spec for spec in declared if spec.name == "tolerance"), None)
 
 
 def setting_key(method: str, name: str) -> str:
@@ -178,7 +472,22 @@ def setting_key(method: str, name: str) -> str:
 
 def setting_input(method: str, spec: explain.Setting) -> int | float | str:
     """A widget built from a method's declared setting: its range, default, step and help."""
-    key = setting_key(method, spec.name)
+    return setting_widget(spec, setting_key(method, spec.name))
+
+
+def setting_widget(
+    spec: explain.Setting | explain.TextSetting, key: str, disabled: bool = False
+) -> int | float | str:
+    """A widget built from a declared setting: its range, default, step and help.
+
+    Args:
+        spec: the setting.
+        key: the widget's key; an opened link's value for it comes first.
+        disabled: show the widget greyed out. Default: False
+
+    Returns:
+        The widget's value, of the setting's type.
+    """
     if isinstance(spec, explain.IntSetting):
         return int(
             st.number_input(
@@ -188,10 +497,12 @@ def setting_input(method: str, spec: explain.Setting) -> int | float | str:
                 value=initial(key, spec.default),
                 step=spec.step,
                 key=key,
+                disabled=disabled,
                 help=spec.help,
             )
         )
     if isinstance(spec, explain.FloatSetting):
+        decimals = max(2, -int(Decimal(str(spec.step)).as_tuple().exponent))
         return float(
             st.number_input(
                 spec.label,
@@ -199,7 +510,9 @@ def setting_input(method: str, spec: explain.Setting) -> int | float | str:
                 max_value=float(spec.maximum),
                 value=float(initial(key, spec.default)),
                 step=float(spec.step),
+                format=f"%.{decimals}f",
                 key=key,
+                disabled=disabled,
                 help=spec.help,
             )
         )
@@ -210,6 +523,7 @@ def setting_input(method: str, spec: explain.Setting) -> int | float | str:
             choices,
             index=choices.index(initial(key, spec.default)),
             key=key,
+            disabled=disabled,
             help=spec.help,
         )
     return st.text_input(
@@ -217,11 +531,13 @@ def setting_input(method: str, spec: explain.Setting) -> int | float | str:
         value=initial(key, spec.default),
         max_chars=spec.max_chars,
         key=key,
+        disabled=disabled,
         help=spec.help,
     )
 
 
 def run_button() -> bool:
+    """The Run button: compute the explanation for the text and the sidebar's settings."""
     return st.button(
         "Run",
         type="primary",

@@ -1,13 +1,16 @@
-"""Render an attribution: prediction, Captum highlighting, bar chart, completeness."""
+"""Render an attribution: prediction, token or word highlighting, bar chart, completeness."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 import explain
+from components import word_view
 from components.markdown import literal
 
 LARGE_DELTA = 0.05  # relative |delta| above which the page warns
+TOKEN_VIEW = "Token view"
+WORD_VIEW = "Word view"
 
 
 def prediction_panel(result: explain.Attribution) -> None:
@@ -34,27 +37,70 @@ def truncation_notice(result: explain.Attribution) -> None:
         )
 
 
+def contrast_label(result: explain.Attribution) -> str | None:
+    """The name of the label the target was compared with; None without a contrast."""
+    contrast = result.settings.contrast
+    if contrast is None:
+        return None
+    return result.labels[contrast] if isinstance(contrast, int) else str(contrast)
+
+
+def output_label(result: explain.Attribution) -> str:
+    """What the result explains, for Markdown: "logit" or "logit difference 'A' − 'B'"."""
+    contrast = contrast_label(result)
+    if contrast is None:
+        return result.settings.output.replace("_", "-")
+    return f"logit difference '{literal(result.target_label)}' − '{literal(contrast)}'"
+
+
+def granularity_switch() -> str:
+    """Show scores per token (Captum's view) or per word of the original text."""
+    return st.segmented_control(
+        "Scores per",
+        [TOKEN_VIEW, WORD_VIEW],
+        default=TOKEN_VIEW,
+        required=True,
+        key="granularity",
+        help="Token view: one score per WordPiece token, as the model reads the text. Word "
+        "view: tokens merged into the words you typed ('self', '-', 'driving' become "
+        "'self-driving'), shown on your own text.",
+    )
+
+
 def attribution_panels(result: explain.Attribution) -> None:
     label = literal(result.target_label)
-    output = result.settings.output.replace("_", "-")
-    st.subheader(f"Why '{label}'?")
+    contrast = contrast_label(result)
+    if contrast is None:
+        st.subheader(f"Why '{label}'?")
+        explained = f"the {output_label(result)} of '{label}'"
+    else:
+        st.subheader(f"Why '{label}' rather than '{literal(contrast)}'?")
+        explained = f"the {output_label(result)}"
     if not result.signed:
         st.caption(
-            f"Darker tokens mattered more to the {output} of '{label}'. These scores are "
+            f"Darker tokens mattered more to {explained}. These scores are "
             "unsigned: they say how much a token mattered, not whether it raised or lowered "
             "the score."
         )
     elif result.settings.baseline is None:
-        st.caption(f"Green tokens raised the {output} of '{label}', red tokens lowered it.")
+        st.caption(f"Green tokens raised {explained}, red tokens lowered it.")
     else:
         st.caption(
-            f"Green tokens raised the {output} of '{label}', red tokens lowered it, measured "
+            f"Green tokens raised {explained}, red tokens lowered it, measured "
             f"against the '{result.settings.baseline}' baseline."
         )
+    if granularity_switch() == WORD_VIEW:
+        word_view.word_panels(result)
+        return
     highlight, chart = st.columns(2)
     with highlight:
         st.markdown("**Captum token highlighting**")
         st.html(explain.highlight_html(result))
+        if result.text_pair is not None:
+            st.caption(
+                "A sentence pair: tokens before the first [SEP] are the first text, tokens "
+                "after it the second."
+            )
         st.caption(
             "True: the gold label, unknown for typed text. Explained label: the target. "
             "Sum: the raw scores added up"
@@ -69,10 +115,12 @@ def attribution_panels(result: explain.Attribution) -> None:
 def completeness_panel(result: explain.Attribution) -> None:
     st.subheader("Completeness check")
     settings = result.settings
+    steps = f"{settings.n_steps} steps" + (" (auto)" if settings.auto_steps else "")
     footer = ", ".join(
         [
-            *([f"{settings.n_steps} steps"] if settings.n_steps else []),
+            *([steps] if settings.n_steps else []),
             *(f"{name.replace('_', ' ')} {value}" for name, value in settings.options),
+            *(f"{name.replace('_', ' ')} {value}" for name, value in settings.baseline_options),
             settings.device,
             f"computed in {result.seconds:.2f} s.",
         ]
@@ -85,7 +133,7 @@ def completeness_panel(result: explain.Attribution) -> None:
         )
         st.caption(footer)
         return
-    output = settings.output.replace("_", "-")
+    output = output_label(result)
     shown = result.baseline_tokens[:12]
     baseline_preview = " ".join(shown) + (
         " ..." if len(result.baseline_tokens) > len(shown) else ""
@@ -96,7 +144,8 @@ def completeness_panel(result: explain.Attribution) -> None:
     cols[1].metric(
         "F(baseline)",
         f"{result.f_baseline:.4f}",
-        help=f"The target's {output} for the baseline: {literal(baseline_preview)}",
+        help=f"The target's {output} for the baseline: {literal(baseline_preview)}"
+        + (" (the mean over the sampled baselines)" if result.sample_deltas else ""),
     )
     cols[2].metric(
         "Sum of attributions",
@@ -112,11 +161,22 @@ def completeness_panel(result: explain.Attribution) -> None:
         help="Sum of attributions minus (F(input) - F(baseline)). Near zero means the "
         "scores add up as promised. It does not say the baseline was a good choice.",
     )
+    contrast = contrast_label(result)
+    if contrast is not None:
+        first, second = literal(result.target_label), literal(contrast)
+        st.caption(
+            f"F is logit['{first}'] − logit['{second}'], the log of p['{first}'] / "
+            f"p['{second}']: how much more the model favours '{first}' than '{second}'."
+        )
+    auto_steps_notice(result)
+    sample_deltas_notice(result)
     if relative == float("inf"):
         st.info(
             "The input and the baseline get the same score, so there is nothing to attribute: "
             "every score is (close to) zero. Try another baseline or target."
         )
+    elif result.completeness_warning is not None:
+        st.warning(result.completeness_warning)
     elif relative is not None and relative > LARGE_DELTA:
         st.warning(
             f"The delta is {relative:.1%} of F(input) - F(baseline): the scores do not add "
@@ -125,3 +185,32 @@ def completeness_panel(result: explain.Attribution) -> None:
             "and baseline score almost the same, so there is little to explain."
         )
     st.caption(footer)
+
+
+def auto_steps_notice(result: explain.Attribution) -> None:
+    """With auto steps: how many steps were used, and whether the delta met the tolerance."""
+    settings = result.settings
+    if not settings.auto_steps:
+        return
+    tolerance = f"{settings.tolerance:.2%}" if settings.tolerance is not None else "the tolerance"
+    verdict = (
+        f"converged: |delta| is within {tolerance} of |F(input) - F(baseline)|"
+        if result.converged
+        else f"did not converge: |delta| is above {tolerance} of |F(input) - F(baseline)|"
+    )
+    st.caption(f"Auto steps: **{settings.n_steps} steps used**, {verdict}.")
+
+
+def sample_deltas_notice(result: explain.Attribution) -> None:
+    """With expected gradients: each sampled baseline's own delta."""
+    if not result.sample_deltas:
+        return
+    deltas = ", ".join(
+        f"#{number} {delta:+.2e}" for number, delta in enumerate(result.sample_deltas, start=1)
+    )
+    st.caption(
+        f"Expected gradients averaged {len(result.sample_deltas)} random baselines. Each "
+        f"one's own delta: {deltas}. The convergence delta above is their mean; how far the "
+        "average is from the expectation over all random baselines is sampling error, which "
+        "no delta shows: compare seeds to see it."
+    )

@@ -39,6 +39,11 @@ def requested_result(current: Request, labels: tuple[str, ...]) -> explain.Attri
                 request.output,
                 request.baseline,
                 request.settings,
+                text_pair=request.text_pair,
+                contrast=request.contrast,
+                baseline_options=request.baseline_options,
+                auto_steps=request.auto_steps,
+                tolerance=request.tolerance,
             )
     except (explain.TokenlightError, ValueError) as error:
         st.error(str(error))
