@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -148,7 +148,7 @@ def batch_panel(current: Request) -> None:
             request.target,
             request.output,
             request.baseline,
-            request.settings,
+            request.method_options(),
             progress,
         )
     except (explain.TokenlightError, ValueError) as error:
@@ -222,15 +222,7 @@ def open_selected(outcome: explain.BatchResult, request: Request) -> None:
     st.session_state.setdefault(LINK_VALUES, {}).update({"text": text, "mode": MODE_ONE})
     for key in ("text", "mode"):
         st.session_state.pop(key, None)  # the widgets take their value from LINK_VALUES again
-    st.session_state["request"] = Request(
-        request.checkpoint,
-        text,
-        request.method,
-        request.target,
-        request.output,
-        request.baseline,
-        request.settings,
-    )
+    st.session_state["request"] = replace(request, text=text, text_pair=None)
 
 
 def summary_chart(outcome: explain.BatchResult) -> None:

@@ -721,6 +721,21 @@ def render(spec: str, loaded: explain.LoadedModel, request: Request) -> None:
     )
     if view is None:
         return
+    ignored = [
+        name
+        for name, used in (
+            ("the second text", request.text_pair is not None),
+            ("the contrast label", request.contrast is not None),
+            ("the baseline's options", bool(request.baseline_options)),
+            ("auto steps", request.auto_steps),
+        )
+        if used
+    ]
+    if ignored:
+        st.caption(
+            f"These views leave out {', '.join(ignored)}: they explain the first text's target "
+            "label with each baseline's default options and fixed steps."
+        )
     try:
         VIEW_RENDERERS[view](spec, loaded, request)
     except ERRORS as error:

@@ -79,6 +79,18 @@ class Request:
     auto_steps: bool = False
     tolerance: float | None = None
 
+    def method_options(self) -> Pairs:
+        """Every keyword option for the method besides the texts: settings, baseline
+        options, contrast and auto steps, the last two only when set."""
+        extra: list[tuple[str, int | float | str]] = []
+        if self.contrast is not None:
+            extra.append(("contrast", self.contrast))
+        if self.auto_steps:
+            extra.append(("auto_steps", True))
+            if self.tolerance is not None:
+                extra.append(("tolerance", self.tolerance))
+        return (*self.settings, *self.baseline_options, *extra)
+
 
 @dataclass(frozen=True)
 class Choices:

@@ -8,20 +8,15 @@ scored on one scale so both texts' colours compare.
 
 from __future__ import annotations
 
-import math
-
 import streamlit as st
 
 import explain
 from explain.highlight import escape
-from explain.results import normalize
 from explain.words import (
     AGGREGATION_DESCRIPTIONS,
     AGGREGATIONS,
     Aggregation,
     WordAttribution,
-    aggregate,
-    group_words,
     merge_words,
     word_bar_chart,
     word_highlight_html,
@@ -51,37 +46,7 @@ def word_attribution(result: explain.Attribution, aggregation: Aggregation) -> W
         The :class:`WordAttribution`; for a pair, ``segments`` say which text
         each word is in, and scores are normalised over both texts together.
     """
-    if result.text_pair is None:
-        return merge_words(result, aggregation)
-    words: list[explain.Word] = []
-    segments: list[int] = []
-    for segment, text in enumerate(segment_texts(result)):
-        outside = tuple(
-            special or token_segment != segment
-            for special, token_segment in zip(result.special_tokens, result.segments, strict=True)
-        )
-        found = group_words(result.tokens, result.offsets, outside, text)
-        words += found
-        segments += [segment] * len(found)
-    scores = tuple(
-        aggregate(tuple(result.scores[i] for i in word.token_indices), aggregation)
-        for word in words
-    )
-    in_words = {index for word in words for index in word.token_indices}
-    return WordAttribution(
-        words=tuple(words),
-        scores=scores,
-        normalized_scores=normalize(scores),
-        aggregation=aggregation,
-        signed=result.signed and aggregation != "l2",
-        segments=tuple(segments),
-        special_score=math.fsum(
-            score for index, score in enumerate(result.scores) if index not in in_words
-        ),
-        target_label=result.target_label,
-        output=result.settings.output,
-        tokens_dropped=result.tokens_dropped,
-    )
+    return merge_words(result, aggregation)
 
 
 def words_html(words: WordAttribution, texts: tuple[str, ...]) -> str:

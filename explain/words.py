@@ -317,7 +317,9 @@ def merge_words(attribution: Attribution, aggregation: Aggregation = "sum") -> W
 
     Returns:
         The :class:`WordAttribution`. Special tokens belong to no word; their
-        summed score is ``special_score``.
+        summed score is ``special_score``. For a sentence pair, each text's
+        words are found on that text, and ``segments`` say which text each
+        word is in.
 
     Raises:
         ValueError: ``aggregation`` is unknown.
@@ -326,12 +328,26 @@ def merge_words(attribution: Attribution, aggregation: Aggregation = "sum") -> W
         raise ValueError(
             f"Unknown aggregation {aggregation!r}. Choose one of: {', '.join(AGGREGATIONS)}."
         )
-    words = group_words(
-        attribution.tokens,
-        attribution.offsets,
-        attribution.special_tokens,
-        attribution.text,
-    )
+    if attribution.text_pair is None:
+        words = group_words(
+            attribution.tokens, attribution.offsets, attribution.special_tokens, attribution.text
+        )
+        segments = _segments(words, attribution.special_tokens)
+    else:
+        # A pair's offsets restart in the second text: group each text on its own.
+        found: list[Word] = []
+        segment_of: list[int] = []
+        for segment, text in enumerate((attribution.text, attribution.text_pair)):
+            outside = tuple(
+                special or token_segment != segment
+                for special, token_segment in zip(
+                    attribution.special_tokens, attribution.segments, strict=True
+                )
+            )
+            in_segment = group_words(attribution.tokens, attribution.offsets, outside, text)
+            found += in_segment
+            segment_of += [segment] * len(in_segment)
+        words, segments = tuple(found), tuple(segment_of)
     scores = tuple(
         aggregate(tuple(attribution.scores[i] for i in word.token_indices), aggregation)
         for word in words
@@ -343,7 +359,7 @@ def merge_words(attribution: Attribution, aggregation: Aggregation = "sum") -> W
         normalized_scores=normalize(scores),
         aggregation=aggregation,
         signed=attribution.signed and aggregation != "l2",
-        segments=_segments(words, attribution.special_tokens),
+        segments=segments,
         special_score=math.fsum(
             score for index, score in enumerate(attribution.scores) if index not in in_words
         ),

@@ -211,6 +211,19 @@ def test_words_are_grouped_once_per_segment(tiny_model: explain.LoadedModel) -> 
     assert words == [["the", "movie", "was", "great"], ["i", "love", "this", "film"]]
 
 
+def test_merge_words_finds_each_texts_words_on_that_text(
+    tiny_model: explain.LoadedModel,
+) -> None:
+    result = explain.attribute(tiny_model, "The movie, GREAT", text_pair="I love  it", n_steps=4)
+    merged = explain.merge_words(result, "sum")
+    texts = (result.text, result.text_pair)
+    assert [w.text for w in merged.words] == ["The", "movie", ",", "GREAT", "I", "love", "it"]
+    assert merged.segments == (0, 0, 0, 0, 1, 1, 1)
+    for word, segment in zip(merged.words, merged.segments, strict=True):
+        assert texts[segment][word.start : word.end] == word.text
+    assert sum(merged.scores) + merged.special_score == pytest.approx(sum(result.scores))
+
+
 def test_new_fields_survive_a_json_round_trip(three_label_model: explain.LoadedModel) -> None:
     result = explain.attribute(
         three_label_model,
