@@ -215,6 +215,7 @@ def cache_hit_ms(model: explain.LoadedModel, checkpoint: str, repeats: int) -> f
 
     settings = (("n_steps", N_STEPS),)
     args = (SEED_TEXT, explain.DEFAULT_METHOD, None, "probability", "pad", settings)
+    args += (None, None, (), False, None)  # no pair, contrast, baseline options or auto steps
     backend._attribute(model, backend.cache_key(checkpoint), *args)
     samples = []
     for _ in range(repeats):

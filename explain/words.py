@@ -556,8 +556,8 @@ def word_bar_chart(word_attribution: WordAttribution, normalized: bool = False) 
         )
     )
     figure.update_layout(
-        title=f"Word attributions towards '{escape(result.target_label, quote=False)}' "
-        f"({result.aggregation} of token scores, {unit})",
+        title=f"Word attributions towards '{escape(result.target_label, quote=False)}'<br>"
+        f"<sup>{result.aggregation} of token scores, {unit}</sup>",
         xaxis={
             "tickmode": "array",
             "tickvals": list(range(len(values))),

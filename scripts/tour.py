@@ -88,6 +88,55 @@ def main() -> int:
         settle(page)
 
     shots.append(("batch", batch))
+
+    for baseline in explain.BASELINES:
+
+        def with_baseline(page, baseline: str = baseline) -> None:
+            area = page.get_by_role("textbox", name="Text to explain")
+            area.wait_for(timeout=600_000)
+            pick(page, "Baseline", f"{baseline}:")
+            settle(page)
+            run_text(page)
+
+        shots.append((f"baseline-{baseline}", with_baseline))
+
+    def contrast(page) -> None:
+        page.get_by_role("textbox", name="Text to explain").wait_for(timeout=600_000)
+        pick(page, "Compared with", "positive")
+        settle(page)
+        run_text(page)
+
+    def auto_steps(page) -> None:
+        page.get_by_role("textbox", name="Text to explain").wait_for(timeout=600_000)
+        pick(page, "Baseline", "zero:")
+        settle(page)
+        page.get_by_text("Auto steps", exact=True).click()
+        settle(page)
+        run_text(page)
+
+    def word_view(page) -> None:
+        run_text(page)
+        page.get_by_text("Word view", exact=True).first.click()
+        settle(page)
+
+    def sentence_pair(page) -> None:
+        page.get_by_role("textbox", name="Text to explain").wait_for(timeout=600_000)
+        page.get_by_text("Second text (for sentence-pair models)").click()
+        settle(page)
+        second = page.get_by_role("textbox", name="Second text")
+        second.fill("Honestly the screen is fine indoors.")
+        second.press("Control+Enter")
+        settle(page)
+        run_text(page)
+        page.get_by_text("Word view", exact=True).first.click()
+        settle(page)
+
+    shots += [
+        ("target-contrast", contrast),
+        ("auto-steps", auto_steps),
+        ("word-view", word_view),
+        ("sentence-pair", sentence_pair),
+    ]
     for view in TEACH_VIEWS:
 
         def teach(page, view: str = view) -> None:
