@@ -295,10 +295,12 @@ def method_picker() -> str:
 
 
 def target_picker(labels: tuple[str, ...], prediction: explain.Prediction | None) -> int | None:
-    """The label to explain; None means the predicted label."""
-    predicted = (
-        f"Predicted label ({prediction.predicted_label})" if prediction else "Predicted label"
-    )
+    """The label to explain; None means the predicted label.
+
+    The prediction is named in a caption, not in the option's text: a keyed
+    selectbox keeps showing its first rendering of an option's text in the
+    browser when only that text changes.
+    """
     targets = [PREDICTED, *range(len(labels))]
     if st.session_state.get("target", PREDICTED) not in targets:  # another model's label
         st.session_state["target"] = PREDICTED
@@ -306,11 +308,16 @@ def target_picker(labels: tuple[str, ...], prediction: explain.Prediction | None
         "Target label",
         targets,
         index=targets.index(initial("target", PREDICTED)),
-        format_func=lambda i: predicted if i == PREDICTED else labels[i],
+        format_func=lambda i: "Predicted label" if i == PREDICTED else labels[i],
         key="target",
         help="Which label's score to explain. By default, the label the model predicts. "
         "Pick another to see what speaks for or against it.",
     )
+    if prediction is not None:
+        st.caption(
+            f"The model predicts **{literal(prediction.predicted_label)}** "
+            f"({prediction.probabilities[prediction.predicted_index]:.0%}) for this text."
+        )
     return None if target == PREDICTED else int(target)
 
 

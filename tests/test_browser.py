@@ -65,6 +65,9 @@ def test_type_run_and_see_highlight_and_chart(chromium, tiny_dir: Path) -> None:
         marks = wait_for_result(page)
         assert marks[:3] == ["[CLS]", "the", "ride"]
         assert page.get_by_text("Convergence delta").is_visible()
+        predicted = page.locator("[data-testid='stMetricValue']").first.inner_text().strip()
+        sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+        assert f"The model predicts {predicted} (" in sidebar, "the sidebar names the prediction"
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "browser-run.png"), full_page=True)
     assert not problems, problems
