@@ -12,6 +12,7 @@ import streamlit as st
 import explain
 from components import backend
 from components.controls import LINK_VALUES, MODE_ONE, Request
+from components.markdown import literal
 from explain import export
 
 MAX_TEXTS = explain.batch.MAX_TEXTS
@@ -168,7 +169,8 @@ def results_table(outcome: explain.BatchResult, request: Request) -> None:
         f"({done / max(outcome.seconds, 1e-9):.1f} texts per second)."
     )
     for item in outcome.failures:
-        st.warning(f"Line {item.index + 1} was skipped: {item.error}")
+        shown = item.text if len(item.text) <= 60 else item.text[:60] + "..."
+        st.warning(f"Text {item.index + 1}, '{literal(shown)}', was skipped: {item.error}")
     rows = [
         {
             "#": item.index + 1,
@@ -199,7 +201,10 @@ def results_table(outcome: explain.BatchResult, request: Request) -> None:
                 "probability", min_value=0.0, max_value=1.0, format="percent"
             ),
             "top tokens": st.column_config.TextColumn(
-                "top tokens", help="The three text tokens that raised the explained label most."
+                "top tokens",
+                help="The three text tokens with the highest scores: for signed methods, those "
+                "that raised the explained label most; for unsigned ones (saliency, attention), "
+                "those that mattered most.",
             ),
             "delta": st.column_config.NumberColumn(
                 "relative delta",

@@ -721,6 +721,12 @@ def render(spec: str, loaded: explain.LoadedModel, request: Request) -> None:
     )
     if view is None:
         return
+    if request.checkpoint != spec:
+        st.info(
+            "The checkpoint in the sidebar changed since the result above was computed. "
+            "Press **Run** to explain with it; these views follow the result on screen."
+        )
+        return
     ignored = [
         name
         for name, used in (

@@ -12,7 +12,9 @@ from explain.baselines import BASELINES, DEFAULT_BASELINE
 from explain.checkpoints import DEFAULT_CHECKPOINT, load_checkpoint
 from explain.errors import TokenlightError
 from explain.export import html_report, to_csv, to_json
+from explain.integrated_gradients import TOLERANCE
 from explain.methods import DEFAULT_METHOD, METHODS, attribute, get_method
+from explain.settings import ChoiceSetting, FloatSetting, IntSetting, Setting
 from explain.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS
 
 FORMATS = ("json", "csv", "html")
@@ -41,13 +43,39 @@ def read_sentences(path: Path, column: str | None) -> list[str]:
     return sentences
 
 
+def declared_settings() -> dict[str, Setting]:
+    """Every setting a method or baseline declares, by keyword name, plus the tolerance."""
+    found: dict[str, Setting] = {}
+    declared = [
+        *(setting for method in METHODS.values() for setting in method.settings),
+        *(setting for baseline in BASELINES.values() for setting in baseline.settings),
+        TOLERANCE,
+    ]
+    for setting in declared:
+        found.setdefault(setting.name, setting)
+    return found
+
+
+def _setting_help(setting: Setting) -> str:
+    if isinstance(setting, IntSetting | FloatSetting):
+        bounds = f" Range {setting.minimum}-{setting.maximum}."
+    elif isinstance(setting, ChoiceSetting):
+        bounds = f" One of: {', '.join(setting.choices)}."
+    else:
+        bounds = ""
+    users = [m.name for m in METHODS.values() if any(s.name == setting.name for s in m.settings)]
+    users += [b.name for b in BASELINES.values() if any(s.name == setting.name for s in b.settings)]
+    where = f" Used by: {', '.join(users)}." if users else " Used by: auto steps."
+    text = f"{setting.help}{bounds}{where} Default: the method's or baseline's own."
+    return text.replace("%", "%%")  # argparse formats help with %
+
+
 def parser() -> argparse.ArgumentParser:
-    method_settings = {s.name: s for spec in METHODS.values() for s in spec.settings}
-    steps = method_settings["n_steps"]
     build = argparse.ArgumentParser(
         prog="python -m explain",
-        description="Explain why a text classifier predicts what it does, token by token "
-        "(Layer Integrated Gradients from Captum). Prints JSON unless --format says so.",
+        description="Explain why a text classifier predicts what it does, token by token, "
+        "with Captum. Prints JSON unless --format says so. Options a method or baseline "
+        "does not take are refused with a list of those it does.",
         epilog="Example: python -m explain 'Self-driving cars are great' --format html "
         "--out report.html",
     )
@@ -59,6 +87,12 @@ def parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--column", help="the CSV column holding the text (default: the first)")
     build.add_argument(
+        "--pair",
+        default=None,
+        help="a second text for sentence-pair checkpoints (NLI, paraphrase), used with "
+        "every sentence; Layer IG only",
+    )
+    build.add_argument(
         "--checkpoint",
         default=DEFAULT_CHECKPOINT,
         help="registered name, local directory or Hugging Face Hub id "
@@ -68,12 +102,21 @@ def parser() -> argparse.ArgumentParser:
         "--method",
         default=DEFAULT_METHOD,
         choices=list(METHODS),
-        help=f"attribution method (default: {DEFAULT_METHOD})",
+        help=("; ".join(f"{name}: {m.description}" for name, m in METHODS.items())).replace(
+            "%", "%%"
+        )
+        + f" (default: {DEFAULT_METHOD})",
     )
     build.add_argument(
         "--target",
         default=None,
         help="label name or index to explain (default: each sentence's predicted label)",
+    )
+    build.add_argument(
+        "--contrast",
+        default=None,
+        help="a second label name or index: explain logit[target] - logit[contrast] "
+        "instead of --output; Layer IG only",
     )
     build.add_argument(
         "--output",
@@ -86,17 +129,34 @@ def parser() -> argparse.ArgumentParser:
         "--baseline",
         default=DEFAULT_BASELINE,
         choices=list(BASELINES),
-        help="; ".join(f"{name}: {b.description}" for name, b in BASELINES.items()),
+        help="; ".join(f"{name}: {b.description}" for name, b in BASELINES.items()).replace(
+            "%", "%%"
+        ),
     )
     build.add_argument(
-        "--steps",
-        type=int,
-        default=steps.default,
-        help=f"{steps.help} Range {steps.minimum}-{steps.maximum} (default: {steps.default}).",
+        "--auto-steps",
+        action="store_true",
+        help="raise the integration steps until |delta| is within --tolerance of "
+        "F(input) - F(baseline); Layer IG only",
     )
+    for name, setting in declared_settings().items():
+        flags = [f"--{name.replace('_', '-')}"] + (["--steps"] if name == "n_steps" else [])
+        kind = {IntSetting: int, FloatSetting: float}.get(type(setting), str)
+        build.add_argument(
+            *flags,
+            dest=name,
+            type=kind,
+            default=None,
+            choices=setting.choices if isinstance(setting, ChoiceSetting) else None,
+            help=_setting_help(setting),
+        )
     build.add_argument("--format", choices=FORMATS, default="json", help="output format")
     build.add_argument("--out", type=Path, help="write here instead of standard output")
     return build
+
+
+def _label(value: str | None) -> int | str | None:
+    return int(value) if value is not None and value.isdigit() else value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,10 +170,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             sentences += read_sentences(args.file, args.column)
         if not sentences:
             parser().error("give at least one sentence, or --file")
-        target = (
-            int(args.target) if args.target is not None and args.target.isdigit() else args.target
-        )
-        get_method(args.method)
+        options: dict[str, object] = {
+            name: getattr(args, name)
+            for name in declared_settings()
+            if getattr(args, name) is not None
+        }
+        for name, value in (
+            ("text_pair", args.pair),
+            ("contrast", _label(args.contrast)),
+            ("auto_steps", True if args.auto_steps else None),
+        ):
+            if value is not None:
+                options[name] = value
+        if get_method(args.method).uses_baseline:
+            options["baseline"] = args.baseline
         model = load_checkpoint(args.checkpoint)
         from tqdm import tqdm
 
@@ -122,10 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 model,
                 sentence,
                 method=args.method,
-                target=target,
+                target=_label(args.target),
                 output=args.output,
-                baseline=args.baseline,
-                n_steps=args.steps,
+                **options,
             )
             for sentence in tqdm(
                 sentences,

@@ -17,7 +17,7 @@ from explain.checkpoints import LoadedModel
 from explain.encoding import Encoding, encode
 from explain.errors import InputError
 from explain.integrated_gradients import EmbeddingIntegratedGradients
-from explain.methods import DEFAULT_METHOD, attribute, get_method
+from explain.methods import DEFAULT_METHOD, attribute, check_options, get_method
 from explain.results import Attribution
 
 MAX_TEXTS = 1000
@@ -127,12 +127,14 @@ def attribute_batch(
         The :class:`BatchResult`, items in input order.
 
     Raises:
-        InputError: there are no texts, more than ``max_texts``, or a setting is
-            out of range.
+        InputError: there are no texts, more than ``max_texts``, an option the
+            method does not take, or every text failed with the same error (a
+            setting out of range, say). A text's own error is kept in its item.
         ValueError: the method, target, output or baseline is unknown.
     """
     started = time.perf_counter()
     explainer_type = get_method(method).explainer
+    check_options(method, options)
     if not texts:
         raise InputError("There are no texts to explain. Give at least one line of text.")
     if len(texts) > max_texts:
@@ -161,23 +163,47 @@ def attribute_batch(
     )
     for group in groups:
         indices = [order[position] for position in group]
+        results: list[Attribution | InputError]
         if together:
-            results = EmbeddingIntegratedGradients(loaded).attribute_encoded(
-                [texts[i] for i in indices],
-                [encodings[i] for i in indices],
-                **options,  # type: ignore[arg-type]
-            )
+            try:
+                results = list(
+                    EmbeddingIntegratedGradients(loaded).attribute_encoded(
+                        [texts[i] for i in indices],
+                        [encodings[i] for i in indices],
+                        **options,  # type: ignore[arg-type]
+                    )
+                )
+            except InputError:
+                # One text's trouble (its prediction is the contrast label, say)
+                # must not sink the others: explain each alone, keeping its error.
+                results = [_one(loaded, texts[i], method, options) for i in indices]
         else:
-            results = [attribute(loaded, texts[i], method, **options) for i in indices]
+            results = [_one(loaded, texts[i], method, options) for i in indices]
         for index, result in zip(indices, results, strict=True):
-            outcomes[index] = BatchItem(index, texts[index], result)
+            if isinstance(result, InputError):
+                outcomes[index] = BatchItem(index, texts[index], None, str(result))
+            else:
+                outcomes[index] = BatchItem(index, texts[index], result)
         done += len(indices)
         if progress is not None:
             progress(done, total)
+    errors = {item.error for item in outcomes.values()}
+    if all(item.result is None for item in outcomes.values()) and len(errors) == 1:
+        raise InputError(errors.pop() or "No text could be explained.")
     return BatchResult(
         items=tuple(outcomes[i] for i in range(total)),
         seconds=time.perf_counter() - started,
     )
+
+
+def _one(
+    loaded: LoadedModel, text: str, method: str, options: dict[str, object]
+) -> Attribution | InputError:
+    """One text's attribution, or the input error that stopped it."""
+    try:
+        return attribute(loaded, text, method, **options)
+    except InputError as error:
+        return error
 
 
 def top_tokens(result: Attribution, k: int = 3) -> tuple[tuple[str, float], ...]:

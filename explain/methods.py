@@ -7,6 +7,7 @@ controls from them, so each default lives here and nowhere else.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -234,11 +235,26 @@ def attribute(
         ValueError: the method, target, output or baseline is unknown.
     """
     explainer = get_method(method).explainer(loaded)
-    accepted = list(inspect.signature(explainer.attribute).parameters)[1:]  # after ``text``
+    check_options(method, options)
+    return explainer.attribute(text, **options)  # type: ignore[arg-type]
+
+
+def method_options(method: str) -> tuple[str, ...]:
+    """The keyword options ``method``'s explainer takes besides the text."""
+    explainer = get_method(method).explainer
+    return tuple(list(inspect.signature(explainer.attribute).parameters)[2:])  # after self, text
+
+
+def check_options(method: str, options: Mapping[str, object]) -> None:
+    """Refuse options that ``method`` does not take.
+
+    Raises:
+        InputError: an option is unknown; the message lists the method's options.
+    """
+    accepted = method_options(method)
     unknown = sorted(set(options) - set(accepted))
     if unknown:
         raise InputError(
             f"Method {method!r} takes no option {', '.join(map(repr, unknown))}. "
             f"Its options are: {', '.join(accepted)}."
         )
-    return explainer.attribute(text, **options)  # type: ignore[arg-type]

@@ -63,6 +63,26 @@ def test_bad_lines_are_reported_and_the_rest_explained(tiny_model: explain.Loade
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
+def test_a_contrast_clash_fails_only_its_own_texts(tiny_model: explain.LoadedModel) -> None:
+    predicted = [explain.predict(tiny_model, text).predicted_index for text in TEXTS]
+    assert 0 < predicted.count(0) < len(TEXTS), "the test needs both predictions"
+    outcome = explain.attribute_batch(tiny_model, TEXTS, contrast=0, n_steps=5)
+    for item, label in zip(outcome.items, predicted, strict=True):
+        if label == 0:
+            assert item.result is None
+            assert "contrast" in item.error
+        else:
+            assert item.result is not None
+            assert item.result.settings.output == "logit_difference"
+
+
+def test_unknown_options_and_bad_settings_are_input_errors(tiny_model: explain.LoadedModel) -> None:
+    with pytest.raises(explain.InputError, match="takes no option 'seed'"):
+        explain.attribute_batch(tiny_model, TEXTS, seed=1)
+    with pytest.raises(explain.InputError, match="between 1 and 500"):
+        explain.attribute_batch(tiny_model, TEXTS, n_steps=0)
+
+
 def test_limits_are_enforced(tiny_model: explain.LoadedModel) -> None:
     with pytest.raises(explain.InputError, match="no texts"):
         explain.attribute_batch(tiny_model, ())

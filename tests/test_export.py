@@ -101,8 +101,37 @@ def test_cli_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> N
     text = capsys.readouterr().out
     for option in ("--file", "--column", "--checkpoint", "--method", "--target", "--output"):
         assert option in text
-    for option in ("--baseline", "--steps", "--format", "--out"):
+    for option in ("--baseline", "--steps", "--format", "--out", "--pair", "--contrast"):
         assert option in text
+    for option in ("--auto-steps", "--tolerance", "--baseline-token", "--n-samples", "--window"):
+        assert option in text
+
+
+@pytest.mark.parametrize("method", list(explain.METHODS))
+def test_cli_runs_every_method(tiny_dir: Path, tmp_path: Path, method: str) -> None:
+    out = tmp_path / "out.json"
+    args = ["the movie was not good", "--checkpoint", str(tiny_dir), "--method", method]
+    assert main([*args, "--out", str(out)]) == 0
+    (result,) = export.from_json(out.read_text())
+    assert result.settings.method == method
+
+
+def test_cli_passes_the_new_options(
+    tiny_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.json"
+    args = ["the movie was good", "--checkpoint", str(tiny_dir), "--out", str(out)]
+    options = ["--pair", "i love it", "--target", "1", "--contrast", "negative"]
+    options += ["--baseline", "custom", "--baseline-token", "car", "--auto-steps"]
+    assert main([*args, *options, "--steps", "4", "--tolerance", "0.05"]) == 0
+    (result,) = export.from_json(out.read_text())
+    assert result.text_pair == "i love it"
+    assert result.settings.output == "logit_difference"
+    assert result.settings.auto_steps
+    assert result.settings.tolerance == 0.05
+    assert dict(result.settings.baseline_options)["baseline_token"] == "car"
+    assert main([*args, "--method", "saliency", "--baseline-seed", "3"]) == 2
+    assert "takes no option 'baseline_seed'" in capsys.readouterr().err
 
 
 def test_damaged_json_export_is_a_value_error(results: list[explain.Attribution]) -> None:
