@@ -26,6 +26,7 @@ CSV_COLUMNS = (
     "sentence", "position", "token", "token_id", "special", "start", "end", "score",
     "normalized_score", "predicted_label", "target_label", "output", "f_input", "f_baseline",
     "delta", "checkpoint", "method", "baseline", "n_steps", "integration", "device", "versions",
+    "segment", "contrast_label", "options", "auto_steps", "tolerance",
 )  # fmt: skip
 
 
@@ -95,6 +96,11 @@ def to_csv(results: Sequence[Attribution]) -> str:
     writer.writerow(CSV_COLUMNS)
     for sentence, result in enumerate(results):
         settings = result.settings
+        # Everything else that decides the result: method and baseline options.
+        options = json.dumps(
+            dict(settings.options) | dict(settings.baseline_options), sort_keys=True
+        )
+        contrast = "" if settings.contrast is None else spreadsheet_safe(contrast_label(result))
         for position, token in enumerate(result.tokens):
             start, end = result.offsets[position]
             writer.writerow(
@@ -106,9 +112,19 @@ def to_csv(results: Sequence[Attribution]) -> str:
                     result.f_baseline, result.delta, spreadsheet_safe(settings.checkpoint),
                     settings.method, settings.baseline,
                     settings.n_steps, settings.integration, settings.device, versions,
+                    result.segments[position] if result.segments else 0, contrast, options,
+                    settings.auto_steps, settings.tolerance,
                 )
             )  # fmt: skip
     return buffer.getvalue()
+
+
+def contrast_label(result: Attribution) -> str:
+    """The name of the label a contrastive result compares its target with."""
+    contrast = result.settings.contrast
+    if isinstance(contrast, int) and not isinstance(contrast, bool):
+        return result.labels[contrast]
+    return str(contrast)
 
 
 def _table(rows: Sequence[tuple[str, object]]) -> str:
@@ -143,11 +159,17 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
         settings = result.settings
         confidence = result.probabilities[result.predicted_index]
         steps = f"{settings.n_steps} ({settings.integration})" if settings.n_steps else "n/a"
+        extra_target = [
+            *([("Compared with", contrast_label(result))] if settings.contrast is not None else []),
+            *([("Second text", result.text_pair)] if result.text_pair is not None else []),
+        ]
+        auto = [("Auto steps", f"tolerance {settings.tolerance}")] if settings.auto_steps else []
         facts = _table(
             [
                 ("Predicted", f"{result.predicted_label} ({confidence:.3f})"),
                 ("Explained label", result.target_label),
                 ("Output", settings.output),
+                *extra_target,
                 ("F(input)", f"{result.f_input:.6f}"),
                 ("F(baseline)", _number(result.f_baseline, ".6f")),
                 ("Sum of attributions", f"{result.attribution_sum:.6f}"),
@@ -158,6 +180,8 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
                 ("Baseline", settings.baseline or "none"),
                 ("Steps", steps),
                 *((name, value) for name, value in settings.options),
+                *((name, value) for name, value in settings.baseline_options),
+                *auto,
                 ("Device", settings.device),
                 ("Seconds", f"{result.seconds:.3f}"),
             ]

@@ -107,6 +107,24 @@ def test_cli_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> N
         assert option in text
 
 
+def test_csv_and_html_carry_the_options_that_decide_a_result(
+    tiny_model: explain.LoadedModel,
+) -> None:
+    result = explain.attribute(
+        tiny_model, "the movie", text_pair="i love it", target=1, contrast=0,
+        baseline="random", baseline_seed=7, n_steps=4, auto_steps=True, tolerance=0.5,
+    )  # fmt: skip
+    rows = list(csv.DictReader(io.StringIO(export.to_csv([result]))))
+    assert {row["contrast_label"] for row in rows} == {"negative"}
+    assert [row["segment"] for row in rows] == [str(s) for s in result.segments]
+    assert "1" in {row["segment"] for row in rows}
+    assert json.loads(rows[0]["options"])["baseline_seed"] == 7
+    assert {row["auto_steps"] for row in rows} == {"True"}
+    html = export.html_report([result])
+    for fact in ("Compared with", "negative", "Second text", "i love it", "baseline_seed"):
+        assert fact in html
+
+
 @pytest.mark.parametrize("method", list(explain.METHODS))
 def test_cli_runs_every_method(tiny_dir: Path, tmp_path: Path, method: str) -> None:
     out = tmp_path / "out.json"
