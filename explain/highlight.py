@@ -16,6 +16,7 @@ from captum.attr import visualization as captum_viz
 from explain.results import Attribution
 
 COLUMN_WIDTHS = (9, 16, 16, 10, 49)  # true, predicted, explained label, sum, tokens
+MAGNITUDE_HUE = 210  # blue, for unsigned scores
 
 
 def escape(text: object, quote: bool = True) -> str:
@@ -24,6 +25,42 @@ def escape(text: object, quote: bool = True) -> str:
     Default: True
     """
     return html.escape(str(text), quote=quote)
+
+
+def score_color(value: float, signed: bool = True) -> str:
+    """The background colour of a normalised score, on Captum's highlighting scale.
+
+    As in Captum's ``visualize_text``: the value is clipped to [-1, 1];
+    positive values are green, ``hsl(120, 75%, 100 - int(50 * value)%)``, and
+    the rest red, ``hsl(0, 75%, 100 - int(40 * -value)%)``. Unsigned values
+    use a blue of the same lightness instead of green.
+
+    Args:
+        value: the normalised score.
+        signed: whether the score has a direction. Default: True
+
+    Returns:
+        A CSS ``hsl()`` colour.
+    """
+    value = max(-1.0, min(1.0, value))
+    if value > 0:
+        return f"hsl({120 if signed else MAGNITUDE_HUE}, 75%, {100 - int(50 * value)}%)"
+    return f"hsl(0, 75%, {100 - int(-40 * value)}%)"
+
+
+def legend_html(signed: bool) -> str:
+    """Swatches explaining the colours, in Captum's legend style."""
+    entries = (
+        ((-1.0, "Lowers the target"), (0.0, "Neutral"), (1.0, "Raises the target"))
+        if signed
+        else ((0.0, "No effect"), (1.0, "Strong effect, either way"))
+    )
+    swatches = "".join(
+        f'<span style="display:inline-block;width:10px;height:10px;border:1px solid;'
+        f'background-color:{score_color(value, signed)}"></span> {name} &nbsp;'
+        for value, name in entries
+    )
+    return f'<div style="margin-bottom:5px"><b>Legend: </b>{swatches}</div>'
 
 
 def visualization_record(result: Attribution) -> captum_viz.VisualizationDataRecord:
@@ -55,7 +92,8 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
     """Render ``result`` as Captum's highlighted-token table.
 
     Green tokens raised the target output, red ones lowered it; the colour's
-    strength is the token's score divided by the largest magnitude.
+    strength is the token's score divided by the largest magnitude. Unsigned
+    scores (saliency, attention) are blue: darker mattered more, either way.
 
     Args:
         result: the attribution to render.
@@ -81,7 +119,11 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
             captum_viz.format_classname(f"{record.pred_class} ({record.pred_prob:.2f})"),
             captum_viz.format_classname(record.attr_class),
             captum_viz.format_classname(f"{record.attr_score:+.2f}"),
-            captum_viz.format_word_importances(record.raw_input_ids, record.word_attributions),
+            (
+                captum_viz.format_word_importances(record.raw_input_ids, record.word_attributions)
+                if result.signed
+                else _unsigned_marks(record.raw_input_ids, result.normalized_scores)
+            ),
         ]
     )
     # Captum pads each label cell by 2em, a third of a narrow column. The quoted
@@ -89,16 +131,7 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
     row = row.replace('style="padding-right:2em"', 'style="padding-right:0.3em"')
     parts = ['<div class="tokenlight-highlight">']
     if legend:
-        swatches = "".join(
-            f'<span style="display:inline-block;width:10px;height:10px;border:1px solid;'
-            f'background-color:{captum_viz._get_color(value)}"></span> {name} &nbsp;'
-            for value, name in (
-                (-1, "Lowers the target"),
-                (0, "Neutral"),
-                (1, "Raises the target"),
-            )
-        )
-        parts.append(f'<div style="margin-bottom:5px"><b>Legend: </b>{swatches}</div>')
+        parts.append(legend_html(result.signed))
     # Fixed widths keep the token column wide, however long a label is.
     columns = "".join(f'<col style="width:{width}%">' for width in COLUMN_WIDTHS)
     parts.append(
@@ -106,3 +139,14 @@ def highlight_html(result: Attribution, legend: bool = True) -> str:
         f"<colgroup>{columns}</colgroup><tr>{header}</tr><tr>{row}</tr></table></div>"
     )
     return "".join(parts)
+
+
+def _unsigned_marks(tokens: list[str], values: tuple[float, ...]) -> str:
+    """Captum's token cell, coloured on the unsigned (blue) scale; ``tokens`` are escaped."""
+    marks = "".join(
+        f'<mark style="background-color: {score_color(value, signed=False)}; opacity:1.0; '
+        f'line-height:1.75"><font color="black"> {captum_viz.format_special_tokens(token)} '
+        "</font></mark>"
+        for token, value in zip(tokens, values, strict=True)
+    )
+    return f"<td>{marks}</td>"

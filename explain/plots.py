@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explain.highlight import escape
+from explain.highlight import MAGNITUDE_HUE, escape
 from explain.results import Attribution
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ def _text(value: str) -> str:
 NEGATIVE = "hsl(0, 75%, 60%)"
 POSITIVE = "hsl(120, 75%, 40%)"
 DIVERGING = [[0.0, NEGATIVE], [0.5, "hsl(0, 0%, 97%)"], [1.0, POSITIVE]]
+MAGNITUDE = [[0.0, "hsl(0, 0%, 97%)"], [1.0, f"hsl({MAGNITUDE_HUE}, 75%, 50%)"]]
 PREDICTED = "#4393c3"
 
 
@@ -58,8 +59,8 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
             y=list(values),
             marker={
                 "color": list(values),
-                "colorscale": DIVERGING,
-                "cmin": -peak,
+                "colorscale": DIVERGING if result.signed else MAGNITUDE,
+                "cmin": -peak if result.signed else 0.0,
                 "cmax": peak,
                 "line": {"color": "rgba(128,128,128,0.6)", "width": 1},
             },
@@ -79,7 +80,11 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
         )
     )
     figure.update_layout(
-        title=f"Token attributions towards '{_text(result.target_label)}' ({unit})",
+        title=(
+            f"Token attributions towards '{_text(result.target_label)}' ({unit})"
+            if result.signed
+            else f"Token importance for '{_text(result.target_label)}' (unsigned, {unit})"
+        ),
         xaxis={
             "tickmode": "array",
             "tickvals": list(range(len(values))),
@@ -87,7 +92,10 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
             "tickangle": -45,
             "title": "token",
         },
-        yaxis={"title": f"attribution ({unit})", "zeroline": True},
+        yaxis={
+            "title": f"attribution ({unit})" if result.signed else f"importance ({unit})",
+            "zeroline": True,
+        },
         margin={"l": 40, "r": 10, "t": 50, "b": 40},
         height=380,
         showlegend=False,

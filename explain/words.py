@@ -15,7 +15,7 @@ from typing import Literal, get_args
 
 import plotly.graph_objects as go
 
-from explain.highlight import escape
+from explain.highlight import MAGNITUDE_HUE, escape, legend_html, score_color
 from explain.plots import DIVERGING, token_labels
 from explain.results import Attribution, normalize
 from explain.targets import OutputKind
@@ -29,7 +29,6 @@ AGGREGATION_DESCRIPTIONS: dict[Aggregation, str] = {
     "l2": "Square root of the sum of squared token scores: how much, not which way.",
 }
 # Unsigned scores (L2) say how much, not which way, so they get one hue of their own.
-MAGNITUDE_HUE = 210
 TRUNCATED_COLOR = "#999"
 
 
@@ -369,42 +368,6 @@ def merge_words(attribution: Attribution, aggregation: Aggregation = "sum") -> W
     )
 
 
-def score_color(value: float, signed: bool = True) -> str:
-    """The background colour of a normalised score, on Captum's highlighting scale.
-
-    As in Captum's ``visualize_text``: the value is clipped to [-1, 1];
-    positive values are green, ``hsl(120, 75%, 100 - int(50 * value)%)``, and
-    the rest red, ``hsl(0, 75%, 100 - int(40 * -value)%)``. Unsigned values
-    use a blue of the same lightness instead of green.
-
-    Args:
-        value: the normalised score.
-        signed: whether the score has a direction. Default: True
-
-    Returns:
-        A CSS ``hsl()`` colour.
-    """
-    value = max(-1.0, min(1.0, value))
-    if value > 0:
-        return f"hsl({120 if signed else MAGNITUDE_HUE}, 75%, {100 - int(50 * value)}%)"
-    return f"hsl(0, 75%, {100 - int(-40 * value)}%)"
-
-
-def _legend(signed: bool) -> str:
-    """Swatches explaining the colours, in Captum's legend style."""
-    entries = (
-        ((-1.0, "Lowers the target"), (0.0, "Neutral"), (1.0, "Raises the target"))
-        if signed
-        else ((0.0, "No effect"), (1.0, "Strong effect, either way"))
-    )
-    swatches = "".join(
-        f'<span style="display:inline-block;width:10px;height:10px;border:1px solid;'
-        f'background-color:{score_color(value, signed)}"></span> {name} &nbsp;'
-        for value, name in entries
-    )
-    return f'<div style="margin-bottom:5px"><b>Legend: </b>{swatches}</div>'
-
-
 def word_highlight_html(
     word_attribution: WordAttribution,
     text: str,
@@ -499,7 +462,7 @@ def word_highlight_html(
         'style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.9">'
         f"{''.join(parts)}</div>"
     )
-    header = _legend(result.signed) if legend else ""
+    header = legend_html(result.signed) if legend else ""
     return f'<div class="tokenlight-words">{header}{body}</div>'
 
 

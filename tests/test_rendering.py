@@ -97,3 +97,18 @@ def test_to_dict_is_json_ready(tiny_model: explain.LoadedModel, tmp_path: Path) 
     assert data["tokens"] == list(result.tokens)
     assert data["settings"]["n_steps"] == 2
     assert data["predicted_label"] == result.predicted_label
+
+
+def test_unsigned_scores_are_drawn_on_the_magnitude_scale(tiny_model: explain.LoadedModel) -> None:
+    result = explain.attribute(tiny_model, "the movie was good", method="saliency")
+    assert not result.signed
+    html = explain.highlight_html(result)
+    assert "Raises the target" not in html
+    assert "Strong effect, either way" in html
+    assert "hsl(210, 75%" in html
+    assert "hsl(120, 75%" not in html
+    figure = explain.token_bar_chart(result)
+    assert figure.data[0].marker.cmin == 0.0
+    assert "unsigned" in figure.layout.title.text
+    signed = explain.attribute(tiny_model, "the movie was good", n_steps=4)
+    assert "Raises the target" in explain.highlight_html(signed)
