@@ -12,6 +12,7 @@ input, and :func:`build_attribution` turns its per-token scores into the
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from explain.targets import OutputKind, check_output, resolve_label, target_outp
 
 ZERO_TOKEN = "∅"
 TOKEN_BUDGET = 4096  # tokens per forward pass, to bound memory on long inputs
+GLOBAL_RANDOM_LOCK = threading.RLock()  # torch's and numpy's global generators are shared
 
 
 @contextmanager
@@ -76,16 +78,18 @@ def seeded(seed: int, device: torch.device) -> Iterator[None]:
     Captum draws its samples from the global generators (GradientSHAP's path
     points from numpy, its noise and LIME's and Kernel SHAP's coalitions from
     torch), so a seed must be set there; the states are put back so that a
-    seeded attribution does not change anyone else's random numbers. Callers
-    hold the model's lock.
+    seeded attribution does not change anyone else's random numbers. The
+    generators are process-wide while each model has its own lock, so
+    :data:`GLOBAL_RANDOM_LOCK` is held too: two seeded methods on two models
+    cannot interleave their seeding and restoring.
 
     Args:
         seed: the seed, from 0 to 2**31 - 1.
         device: the model's device; a CUDA device's generator is forked too.
     """
     devices = [device] if device.type == "cuda" else []
-    numpy_state = np.random.get_state()
-    with torch.random.fork_rng(devices=devices):
+    with GLOBAL_RANDOM_LOCK, torch.random.fork_rng(devices=devices):
+        numpy_state = np.random.get_state()
         torch.manual_seed(seed)
         np.random.seed(seed)
         try:

@@ -214,20 +214,29 @@ class EmbeddingIntegratedGradients:
             contrast = row_contrasts if output == CONTRAST_OUTPUT else None
             return target_output(logits, row_labels, output, contrast)  # (steps * k * n,)
 
-        per_pass = internal_batch_size or max(rows, TOKEN_BUDGET // seq_len)
-        attributions = IntegratedGradients(forward).attribute(
-            inputs=endpoints.input_embedding.repeat(k, 1, 1),
-            baselines=endpoints.baseline_embedding,
-            additional_forward_args=(
-                batch.input_ids.repeat(k, 1),
-                labels.repeat(k),
-                (labels if contrasts is None else contrasts).repeat(k),
-            ),
-            n_steps=n_steps,
-            method="gausslegendre",
-            internal_batch_size=min(max(per_pass, rows), rows * n_steps),
-        )  # (k * n, seq_len, hidden)
-        return attributions.sum(dim=-1)
+        # Captum keeps every row of one call in each pass, so expected gradients'
+        # k baselines go in chunks of whole samples that fit the token budget.
+        samples_per_call = k if internal_batch_size else max(1, TOKEN_BUDGET // (n * seq_len))
+        chunks = []
+        for first in range(0, k, samples_per_call):
+            count = min(samples_per_call, k - first)
+            chunk_rows = count * n
+            per_pass = internal_batch_size or max(chunk_rows, TOKEN_BUDGET // seq_len)
+            chunks.append(
+                IntegratedGradients(forward).attribute(
+                    inputs=endpoints.input_embedding.repeat(count, 1, 1),
+                    baselines=endpoints.baseline_embedding[first * n : first * n + chunk_rows],
+                    additional_forward_args=(
+                        batch.input_ids.repeat(count, 1),
+                        labels.repeat(count),
+                        (labels if contrasts is None else contrasts).repeat(count),
+                    ),
+                    n_steps=n_steps,
+                    method="gausslegendre",
+                    internal_batch_size=min(max(per_pass, chunk_rows), chunk_rows * n_steps),
+                )  # (count * n, seq_len, hidden)
+            )
+        return torch.cat(chunks).sum(dim=-1)
 
     def attribute(
         self,

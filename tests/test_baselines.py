@@ -366,3 +366,14 @@ def test_other_methods_refuse_expected_gradients_clearly(tiny_model: explain.Loa
         explain.get_baseline("expected_gradients").embedding(
             torch.zeros(1, 3, 4), torch.ones(1, 3, dtype=torch.bool)
         )
+
+
+def test_expected_gradients_in_budget_sized_chunks_equals_one_call(
+    tiny_model: explain.LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = {"baseline": "expected_gradients", "baseline_samples": 5, "n_steps": 6}
+    whole = explain.attribute(tiny_model, "the movie was not good", **options)
+    monkeypatch.setattr("explain.integrated_gradients.TOKEN_BUDGET", 16)  # 2 samples a call
+    chunked = explain.attribute(tiny_model, "the movie was not good", **options)
+    assert chunked.scores == pytest.approx(whole.scores, abs=1e-6)
+    assert chunked.sample_deltas == pytest.approx(whole.sample_deltas, abs=1e-6)
