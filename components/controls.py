@@ -314,9 +314,15 @@ def target_picker(labels: tuple[str, ...], prediction: explain.Prediction | None
         "Pick another to see what speaks for or against it.",
     )
     if prediction is not None:
+        # The second text's box comes later on the page; its value is already known.
+        which = (
+            "the first text alone, without the second"
+            if st.session_state.get("text_pair")
+            else "this text"
+        )
         st.caption(
             f"The model predicts **{literal(prediction.predicted_label)}** "
-            f"({prediction.probabilities[prediction.predicted_index]:.0%}) for this text."
+            f"({prediction.probabilities[prediction.predicted_index]:.0%}) for {which}."
         )
     return None if target == PREDICTED else int(target)
 
