@@ -11,6 +11,7 @@ from plotly.subplots import make_subplots
 from explain.agreement import AgreementMatrix
 from explain.faithfulness import Faithfulness, rank_methods
 from explain.highlight import escape
+from explain.methods import METHODS
 from explain.plots import DIVERGING, PREDICTED
 from explain.sanity import SanityCheck
 
@@ -178,7 +179,9 @@ def sanity_curve(check: SanityCheck) -> go.Figure:
         )
     figure.add_hline(y=0.0, line={"color": "rgba(128,128,128,0.6)", "dash": "dot"})
     figure.update_layout(
-        title=f"Model randomisation: {_text(check.method)}",
+        title=f"Model randomisation: {_text(METHODS[check.method].title)}"
+        if check.method in METHODS
+        else f"Model randomisation: {_text(check.method)}",
         xaxis={"title": "re-initialised up to", "tickangle": -30},
         yaxis={"title": "Spearman correlation with trained", "range": [-1.05, 1.05]},
         height=380,
