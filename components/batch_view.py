@@ -46,6 +46,24 @@ def _decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
+TEXT_COLUMN_NAMES = ("text", "sentence", "tweet", "review", "comment", "content", "message", "body")
+
+
+def text_column(frame: pd.DataFrame) -> str:
+    """The column most likely to hold the texts: a usual name, else the longest words."""
+    columns = list(frame.columns)
+    named = [c for c in columns if str(c).strip().lower() in TEXT_COLUMN_NAMES]
+    if named:
+        return named[0]
+
+    def wordiness(column: str) -> float:
+        cells = frame[column].astype(str).str.strip()
+        numeric = pd.to_numeric(cells, errors="coerce").notna().mean()
+        return (1 - numeric) * cells.str.len().mean()
+
+    return max(columns, key=wordiness)
+
+
 def read_texts() -> tuple[list[str], str] | None:
     """The batch's input widgets; returns (texts, where they came from), or None for none yet."""
     source = st.radio(
@@ -93,7 +111,7 @@ def read_texts() -> tuple[list[str], str] | None:
         st.error(f"{upload.name} has no rows.")
         return None
     columns = list(frame.columns)
-    guess = next((c for c in columns if c.strip().lower() in ("text", "sentence")), columns[0])
+    guess = text_column(frame)
     column = st.selectbox(
         "Text column",
         columns,
@@ -224,9 +242,11 @@ def open_selected(outcome: explain.BatchResult, request: Request) -> None:
         return
     explained = [item for item in outcome.items if item.result is not None]
     text = explained[rows[0]].text
-    st.session_state.setdefault(LINK_VALUES, {}).update({"text": text, "mode": MODE_ONE})
-    for key in ("text", "mode"):
-        st.session_state.pop(key, None)  # the widgets take their value from LINK_VALUES again
+    st.session_state.setdefault(LINK_VALUES, {})["text"] = text
+    st.session_state.pop("text", None)  # the text box takes its value from LINK_VALUES again
+    # Set through session state, so the browser's radio shows the switch too; a
+    # re-created radio would keep showing its old choice there.
+    st.session_state["mode"] = MODE_ONE
     st.session_state["request"] = replace(request, text=text, text_pair=None)
 
 

@@ -133,3 +133,36 @@ def test_quick_typing_and_running_keeps_every_setting(chromium, tmp_path: Path) 
             assert page.get_by_text("50 steps, cpu").is_visible()
             assert page.get_by_role("textbox", name="Text to explain").input_value() == text
     assert not problems, problems
+
+
+def test_upload_a_csv_run_a_batch_and_open_a_row(chromium, tiny_dir: Path, tmp_path: Path) -> None:
+    table = tmp_path / "reviews.csv"
+    table.write_text(
+        'id,review\n1,"i love this car"\n2,"the ride was bad and loud"\n3,""\n', encoding="utf-8"
+    )
+    problems: list[str] = []
+    with dashboard({"TOKENLIGHT_CHECKPOINT": str(tiny_dir)}) as url:
+        page = open_page(chromium, url, problems)
+        page.get_by_role("textbox", name="Text to explain").wait_for(timeout=60_000)
+        page.get_by_text("Many texts", exact=True).click()
+        page.get_by_text("Upload a file", exact=True).click()
+        page.locator("input[type='file']").set_input_files(str(table))
+        page.get_by_text("2 text(s) ready from reviews.csv, column 'review'.").wait_for(
+            timeout=60_000
+        )
+        page.get_by_role("button", name="Run batch").click()
+        page.get_by_text("Explained 2 of 2 texts").wait_for(timeout=60_000)
+        grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+        page.mouse.click(grid["x"] + 15, grid["y"] + 36 + 35 + 17)  # the second row's box
+        area = page.get_by_role("textbox", name="Text to explain")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('textarea')]"
+            ".some(t => t.value === 'the ride was bad and loud')",
+            timeout=60_000,
+        )
+        assert page.get_by_role("radio", name="One text").is_checked()
+        assert area.input_value() == "the ride was bad and loud"
+        page.locator("mark").first.wait_for(timeout=60_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-batch-row.png"), full_page=True)
+    assert not problems, problems
