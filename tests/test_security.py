@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,53 @@ def test_paths_outside_the_roots_are_refused_before_any_existence_check(tmp_path
             explain.load_checkpoint(spec, roots=roots)
         assert "does not exist" not in str(refusal.value)
         assert str(tmp_path / "allowed") not in str(refusal.value)
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.tags.update(f"{tag}[{name}]" for name, _ in attrs if name.startswith("on"))
+
+
+UNESCAPED = re.compile(r"(?<!\\)<(script|img|svg|/td|/mark)", re.IGNORECASE)
+
+
+def _raw_markup(at: AppTest) -> list[str]:
+    """Markup from the checkpoint that the page would render as markup, not as text."""
+    parser = _Tags()
+    parser.feed(rendered_html(at))
+    found = sorted(parser.tags & {"script", "img", "svg"} | {t for t in parser.tags if "[on" in t})
+    charts = [chart.proto.spec for chart in at.get("plotly_chart")]
+    found += [m for spec in charts for m in ("<script", "<img", "<svg", "</mark") if m in spec]
+    texts = [element.value for kind in ("markdown", "caption", "info", "warning", "error")
+             for element in getattr(at, kind)]  # fmt: skip
+    found += [match.group(0) for text in texts for match in UNESCAPED.finditer(text)]
+    return found
+
+
+def test_hostile_checkpoint_in_every_view_stays_text(
+    hostile_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(hostile_dir))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.text_area(key="text").input(HOSTILE_TEXT).run()
+    at.number_input(key="setting_layer_integrated_gradients_n_steps").set_value(4).run()
+    at.button(key="run").click().run()
+    at.segmented_control(key="granularity").set_value("Word view").run()
+    assert not at.exception
+    assert not _raw_markup(at)
+    for view in ("path", "baselines", "methods", "faithfulness", "layers", "attention"):
+        at.segmented_control(key="teach_view").set_value(view).run()
+        assert not at.exception, view
+        assert not _raw_markup(at), view
+        assert not at.error, (view, [e.value for e in at.error])
+    at.radio(key="mode").set_value("Many texts").run()
+    at.text_area(key="batch_text").input(HOSTILE_TEXT + "\nthe movie was good").run()
+    at.button(key="batch_run").click().run()
+    assert not at.exception
+    assert not _raw_markup(at)
