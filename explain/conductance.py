@@ -28,15 +28,14 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from explain.baselines import DEFAULT_BASELINE, Baseline, get_baseline
+from explain.baselines import DEFAULT_BASELINE
 from explain.checkpoints import LoadedModel
-from explain.encoding import Encoding, encode
 from explain.errors import CheckpointError, InputError
-from explain.forward import TOKEN_BUDGET, output_replaced, weights_frozen
+from explain.forward import TOKEN_BUDGET, prepare, weights_frozen
 from explain.highlight import escape
 from explain.plots import DIVERGING, token_labels
 from explain.settings import IntSetting
-from explain.targets import OutputKind, check_output, resolve_label, target_output
+from explain.targets import OutputKind
 
 N_STEPS = IntSetting(
     name="n_steps",
@@ -219,37 +218,6 @@ class AllLayerConductance:
     def __init__(self, loaded: LoadedModel) -> None:
         self.loaded = loaded
 
-    def _logits(self, encoding: Encoding, input_ids: torch.Tensor) -> torch.Tensor:
-        """Logits for ``(batch, seq_len)`` ids, with the text's mask and token types."""
-        batch = input_ids.shape[0]
-        kwargs = {key: value.expand(batch, -1) for key, value in encoding.model_inputs().items()}
-        return self.loaded.model(input_ids=input_ids, **kwargs).logits
-
-    def _endpoints(
-        self, encoding: Encoding, strategy: Baseline
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Embedding outputs and logits of the input and the baseline.
-
-        Returns:
-            ``(input_embedding, baseline_embedding, input_logits, baseline_logits)``:
-            two ``(1, seq_len, hidden)`` and two ``(1, num_labels)``.
-        """
-        ids = encoding.input_ids  # (1, seq_len)
-        captured: list[torch.Tensor] = []
-        with torch.no_grad():
-            if strategy.kind == "token":
-                baseline_ids = strategy.token_ids(ids, encoding.special_mask, self.loaded.tokenizer)
-                with _outputs_captured((self.loaded.embeddings,), captured):
-                    logits = self._logits(encoding, torch.cat([ids, baseline_ids]))
-                return captured[0][:1], captured[0][1:], logits[:1], logits[1:]
-            with _outputs_captured((self.loaded.embeddings,), captured):
-                input_logits = self._logits(encoding, ids)
-            input_embedding = captured[0]  # (1, seq_len, hidden)
-            baseline_embedding = strategy.embedding(input_embedding, encoding.special_mask)
-            with output_replaced(self.loaded.embeddings, baseline_embedding):
-                baseline_logits = self._logits(encoding, ids)
-        return input_embedding, baseline_embedding, input_logits, baseline_logits
-
     def attribute(
         self,
         text: str,
@@ -285,25 +253,18 @@ class AllLayerConductance:
             CheckpointError: the model has no encoder layers to explain.
         """
         started = time.perf_counter()
-        output = check_output(output)
-        strategy = get_baseline(baseline)
         N_STEPS.check(n_steps)
         if internal_batch_size is not None and internal_batch_size < 1:
             raise InputError("internal_batch_size must be a positive integer or None.")
         loaded = self.loaded
         layers = encoder_layers(loaded)
         with loaded.lock, weights_frozen(loaded.model):
-            encoding = encode(loaded.tokenizer, text, loaded.max_length, loaded.device)
-            ids = encoding.input_ids  # (1, seq_len)
-            seq_len = ids.shape[1]
-            input_embedding, baseline_embedding, input_logits, baseline_logits = self._endpoints(
-                encoding, strategy
-            )
-            probabilities = torch.softmax(input_logits.float(), dim=-1)[0]
-            predicted = int(probabilities.argmax())
-            label = resolve_label(target, loaded.labels, predicted)
-            f_input = float(target_output(input_logits, label, output)[0])
-            f_baseline = float(target_output(baseline_logits, label, output)[0])
+            prepared = prepare(loaded, text, target, output, baseline)
+            encoding = prepared.encoding
+            seq_len = prepared.seq_len
+            input_embedding = prepared.input_embedding  # (1, seq_len, hidden)
+            baseline_embedding = prepared.baseline_embedding  # (1, seq_len, hidden)
+            label = prepared.label
 
             alphas = torch.tensor(
                 gauss_legendre_alphas(n_steps + 1),
@@ -320,13 +281,8 @@ class AllLayerConductance:
                 path = baseline_embedding + chunk[:, None, None] * difference
                 path.requires_grad_()  # (chunk, seq_len, hidden)
                 hidden: list[torch.Tensor] = []
-                with (
-                    torch.enable_grad(),
-                    output_replaced(loaded.embeddings, path),
-                    _outputs_captured(layers, hidden),
-                ):
-                    logits = self._logits(encoding, ids.expand(len(chunk), -1))
-                    scores = target_output(logits, label, output)  # (chunk,)
+                with torch.enable_grad(), _outputs_captured(layers, hidden):
+                    scores = prepared.target(path)  # (chunk,)
                     gradients = torch.autograd.grad(scores.sum(), [path, *hidden])
                 evaluated = [path.detach(), *(state.detach() for state in hidden)]
                 for row, (state, gradient) in enumerate(zip(evaluated, gradients, strict=True)):
@@ -347,13 +303,13 @@ class AllLayerConductance:
             layer_names=(EMBEDDINGS_ROW, *(f"layer {i}" for i in range(1, len(layers) + 1))),
             scores=tuple(tuple(row) for row in totals.tolist()),
             labels=loaded.labels,
-            probabilities=tuple(float(p) for p in probabilities.tolist()),
-            predicted_index=predicted,
+            probabilities=prepared.probabilities,
+            predicted_index=prepared.predicted,
             target_index=label,
-            f_input=f_input,
-            f_baseline=f_baseline,
-            output=output,
-            baseline=strategy.name,
+            f_input=prepared.f_input,
+            f_baseline=prepared.f_baseline,
+            output=prepared.output,
+            baseline=prepared.baseline.name,
             n_steps=n_steps,
             checkpoint=loaded.name,
             device=str(loaded.device),

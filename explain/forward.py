@@ -28,7 +28,6 @@ from explain.results import Attribution, AttributionSettings, normalize
 from explain.settings import SettingValue
 from explain.targets import OutputKind, check_output, resolve_label, target_output
 
-ZERO_TOKEN = "∅"
 TOKEN_BUDGET = 4096  # tokens per forward pass, to bound memory on long inputs
 GLOBAL_RANDOM_LOCK = threading.RLock()  # torch's and numpy's global generators are shared
 
@@ -265,7 +264,7 @@ def prepare(
                 baseline_logits = loaded.model(input_ids=ids, **encoding.model_inputs()).logits
             special = encoding.special_mask[0].tolist()
             baseline_tokens = tuple(
-                token if is_special else ZERO_TOKEN
+                token if is_special else strategy.placeholder
                 for token, is_special in zip(encoding.tokens, special, strict=True)
             )
     input_logits = logits[:1]
