@@ -9,7 +9,6 @@ offered when the chosen method's ``attribute`` accepts them.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,6 +17,7 @@ import streamlit as st
 import explain
 from components.markdown import literal
 from explain.baselines import BaselineSetting
+from explain.methods import method_options
 
 CUSTOM_CHECKPOINT = "Other: a Hub id or a local directory"
 MAX_CHARS = 2000
@@ -135,8 +135,7 @@ def accepts(method: str, option: str) -> bool:
     ``explain.attribute`` refuses options a method does not take, so the page
     offers (and sends) an option only where this is True.
     """
-    explainer = explain.get_method(method).explainer
-    return option in inspect.signature(explainer.attribute).parameters
+    return option in method_options(method)
 
 
 def auto_settings(method: str) -> tuple[explain.FloatSetting, ...]:
