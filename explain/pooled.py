@@ -18,8 +18,7 @@ from contextlib import contextmanager
 
 import torch
 from transformers import BertForSequenceClassification
-from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
-from transformers.models.bert.modeling_bert import BertLayer, eager_attention_forward
+from transformers.models.bert.modeling_bert import BertLayer
 
 
 class PooledTokenLayer(torch.nn.Module):
@@ -42,21 +41,29 @@ class PooledTokenLayer(torch.nn.Module):
     ) -> torch.Tensor:
         # hidden_states: (batch, seq_len, hidden)
         attention = self.layer.attention.self
-        batch, seq_len, _hidden = hidden_states.shape
+        batch, _seq_len, hidden = hidden_states.shape
         heads, size = attention.num_attention_heads, attention.attention_head_size
         first = hidden_states[:, :1]  # (batch, 1, hidden)
-        query = attention.query(first).view(batch, 1, heads, size).transpose(1, 2)
-        key = attention.key(hidden_states).view(batch, seq_len, heads, size).transpose(1, 2)
-        value = attention.value(hidden_states).view(batch, seq_len, heads, size).transpose(1, 2)
+        query = attention.query(first).view(batch, heads, size)
+        # One query meets every key: q . (W_k x + b_k) = (W_k^T q) . x + q . b_k. Folding W_k
+        # into the query costs one (size x hidden) product per head instead of projecting
+        # every token, and q . b_k is the same for every token, so the softmax drops it.
+        key_weight = attention.key.weight.view(heads, size, hidden)
+        folded = torch.einsum("bhs,hsd->bhd", query, key_weight)  # (batch, heads, hidden)
+        scores = torch.einsum("bhd,btd->bht", folded, hidden_states) * attention.scaling
         if attention_mask is not None and attention_mask.dim() == 4:
-            attention_mask = attention_mask[:, :, :1, :]  # (batch, 1 or heads, 1, seq_len)
-        interface = ALL_ATTENTION_FUNCTIONS.get_interface(
-            attention.config._attn_implementation, eager_attention_forward
-        )
-        context, _ = interface(
-            attention, query, key, value, attention_mask, dropout=0.0, scaling=attention.scaling
-        )  # (batch, 1, heads, size)
-        context = context.reshape(batch, 1, heads * size)
+            mask = attention_mask[:, :, 0, :]  # (batch, 1 or heads, seq_len)
+            if mask.dtype == torch.bool:
+                scores = scores.masked_fill(~mask, float("-inf"))
+            else:
+                scores = scores + mask
+        weights = scores.softmax(dim=-1)  # (batch, heads, seq_len)
+        # The weights sum to 1, so mixing the tokens before the value projection gives
+        # sum_t a_t (W_v x_t + b_v) = W_v (sum_t a_t x_t) + b_v.
+        mixed = torch.einsum("bht,btd->bhd", weights, hidden_states)  # (batch, heads, hidden)
+        value_weight = attention.value.weight.view(heads, size, hidden)
+        context = torch.einsum("bhd,hsd->bhs", mixed, value_weight)  # (batch, heads, size)
+        context = (context + attention.value.bias.view(heads, size)).reshape(batch, 1, hidden)
         attended = self.layer.attention.output(context, first)
         return self.layer.feed_forward_chunk(attended)  # (batch, 1, hidden)
 
