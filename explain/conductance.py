@@ -24,7 +24,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-import numpy as np
 import plotly.graph_objects as go
 import torch
 
@@ -35,6 +34,7 @@ from explain.forward import TOKEN_BUDGET, prepare, weights_frozen
 from explain.highlight import escape
 from explain.plots import DIVERGING, token_labels
 from explain.settings import IntSetting
+from explain.straight_path import gauss_legendre
 from explain.targets import OutputKind
 
 N_STEPS = IntSetting(
@@ -149,19 +149,6 @@ class LayerConductanceResult:
         return tuple(total - self.output_change for total in self.layer_sums)
 
 
-def gauss_legendre_alphas(n_points: int) -> tuple[float, ...]:
-    """The Gauss-Legendre nodes on ``[0, 1]``, ascending, as Captum places them.
-
-    Args:
-        n_points: how many nodes.
-
-    Returns:
-        ``n_points`` positions strictly inside ``(0, 1)``.
-    """
-    nodes, _ = np.polynomial.legendre.leggauss(n_points)
-    return tuple(float(alpha) for alpha in 0.5 * (1 + nodes))
-
-
 def encoder_layers(loaded: LoadedModel) -> Sequence[torch.nn.Module]:
     """The encoder's layers, bottom first.
 
@@ -267,7 +254,7 @@ class AllLayerConductance:
             label = prepared.label
 
             alphas = torch.tensor(
-                gauss_legendre_alphas(n_steps + 1),
+                gauss_legendre(n_steps + 1)[0],
                 dtype=input_embedding.dtype,
                 device=loaded.device,
             )  # (n_steps + 1,)

@@ -8,7 +8,11 @@ is what Captum's ``LayerIntegratedGradients(forward, model.bert.embeddings)``
 does. Doing it by hand, with the layer's output injected by a forward hook, lets
 a baseline be any embedding (such as all zeros), reuses one forward pass for
 the prediction, ``F(input)`` and ``F(baseline)``, and computes the convergence
-delta without Captum's two extra forward passes.
+delta without Captum's two extra forward passes. The integration itself
+(:func:`explain.straight_path.integrate_gradients`) sums the steps' gradients
+inside autograd and lets the first encoder layer project only the two ends of
+the path; while it runs, the last layer computes only the [CLS] row
+(:mod:`explain.pooled`).
 
 Beyond one label's output, the target can be contrastive (``logit[A] -
 logit[B]``); the baseline can be several random baselines whose attributions
@@ -21,9 +25,9 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 
 import torch
-from captum.attr import IntegratedGradients
 
 from explain.baselines import (
     BASELINE_NOISE,
@@ -42,6 +46,7 @@ from explain.forward import TOKEN_BUDGET, output_captured, output_replaced, weig
 from explain.pooled import last_layer_pooled
 from explain.results import Attribution, AttributionSettings, normalize
 from explain.settings import FloatSetting, IntSetting
+from explain.straight_path import integrate_gradients
 from explain.targets import (
     CONTRAST_OUTPUT,
     OutputKind,
@@ -184,6 +189,35 @@ class EmbeddingIntegratedGradients:
             baseline_tokens=baseline_tokens,
         )
 
+    def _outputs_at(
+        self,
+        batch: EncodedBatch,
+        input_ids: torch.Tensor,
+        labels: torch.Tensor,
+        contrasts: torch.Tensor | None,
+        output: OutputKind,
+        points: torch.Tensor,
+        steps: int,
+    ) -> torch.Tensor:
+        """The explained output at ``steps`` points of each path.
+
+        Args:
+            batch: the padded encodings, ``(n, seq_len)``.
+            input_ids: ``(rows, seq_len)``, one row per path.
+            labels: ``(rows,)`` target labels.
+            contrasts: ``(rows,)`` contrast labels, or None.
+            output: what is explained.
+            points: ``(steps * rows, seq_len, hidden)``, step-major, replacing
+                the embeddings layer's output.
+            steps: how many steps ``points`` holds.
+
+        Returns:
+            ``(steps * rows,)`` outputs.
+        """
+        logits = self._logits(batch, input_ids.repeat(steps, 1), points)
+        contrast = None if contrasts is None else contrasts.repeat(steps)
+        return target_output(logits, labels.repeat(steps), output, contrast)
+
     def _integrate(
         self,
         batch: EncodedBatch,
@@ -203,38 +237,31 @@ class EmbeddingIntegratedGradients:
         rows = endpoints.baseline_embedding.shape[0]  # k * n
         k = rows // n
 
-        def forward(
-            embeddings: torch.Tensor,
-            input_ids: torch.Tensor,
-            row_labels: torch.Tensor,
-            row_contrasts: torch.Tensor,
-        ) -> torch.Tensor:
-            # embeddings: (steps * k * n, seq_len, hidden)
-            logits = self._logits(batch, input_ids, embeddings)
-            contrast = row_contrasts if output == CONTRAST_OUTPUT else None
-            return target_output(logits, row_labels, output, contrast)  # (steps * k * n,)
-
-        # Captum keeps every row of one call in each pass, so expected gradients'
-        # k baselines go in chunks of whole samples that fit the token budget.
+        # Expected gradients' k baselines go in chunks of whole samples that fit the
+        # token budget; each chunk walks its paths together.
         samples_per_call = k if internal_batch_size else max(1, TOKEN_BUDGET // (n * seq_len))
         chunks = []
         for first in range(0, k, samples_per_call):
             count = min(samples_per_call, k - first)
             chunk_rows = count * n
+            outputs_at = partial(
+                self._outputs_at,
+                batch,
+                batch.input_ids.repeat(count, 1),
+                labels.repeat(count),
+                None if contrasts is None else contrasts.repeat(count),
+                output,
+            )
             per_pass = internal_batch_size or max(chunk_rows, TOKEN_BUDGET // seq_len)
             chunks.append(
-                IntegratedGradients(forward).attribute(
-                    inputs=endpoints.input_embedding.repeat(count, 1, 1),
-                    baselines=endpoints.baseline_embedding[first * n : first * n + chunk_rows],
-                    additional_forward_args=(
-                        batch.input_ids.repeat(count, 1),
-                        labels.repeat(count),
-                        (labels if contrasts is None else contrasts).repeat(count),
-                    ),
+                integrate_gradients(
+                    outputs_at,
+                    self.loaded.model,
+                    start=endpoints.baseline_embedding[first * n : first * n + chunk_rows],
+                    end=endpoints.input_embedding.repeat(count, 1, 1),
                     n_steps=n_steps,
-                    method="gausslegendre",
-                    internal_batch_size=min(max(per_pass, chunk_rows), chunk_rows * n_steps),
-                )  # (count * n, seq_len, hidden)
+                    steps_per_pass=per_pass // chunk_rows,
+                )  # (chunk_rows, seq_len, hidden)
             )
         return torch.cat(chunks).sum(dim=-1)
 

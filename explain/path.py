@@ -34,6 +34,7 @@ from explain.errors import InputError
 from explain.forward import Prepared, prepare, rows_per_pass, weights_frozen
 from explain.pooled import last_layer_pooled
 from explain.settings import IntSetting
+from explain.straight_path import gauss_legendre
 from explain.targets import OutputKind, target_output
 
 Grid = Literal["uniform", "gausslegendre"]
@@ -179,8 +180,8 @@ def path_grid(n_points: int, grid: Grid = "uniform") -> tuple[list[float], list[
     """
     PATH_POINTS.check(n_points)
     if grid == "gausslegendre":
-        nodes, node_weights = np.polynomial.legendre.leggauss(n_points)  # on [-1, 1]
-        return (0.5 * (1 + nodes)).tolist(), (0.5 * node_weights).tolist()
+        alphas, weights = gauss_legendre(n_points)
+        return list(alphas), list(weights)
     if grid != "uniform":
         raise ValueError(f"Unknown grid {grid!r}. Choose one of: {', '.join(GRIDS)}.")
     weights = [1.0 / (n_points - 1)] * n_points

@@ -376,4 +376,5 @@ def test_expected_gradients_in_budget_sized_chunks_equals_one_call(
     monkeypatch.setattr("explain.integrated_gradients.TOKEN_BUDGET", 16)  # 2 samples a call
     chunked = explain.attribute(tiny_model, "the movie was not good", **options)
     assert chunked.scores == pytest.approx(whole.scores, abs=1e-6)
-    assert chunked.sample_deltas == pytest.approx(whole.sample_deltas, abs=1e-6)
+    # float32 sums in another order: the deltas (small differences of sums) move by ~1e-6
+    assert chunked.sample_deltas == pytest.approx(whole.sample_deltas, abs=1e-5)

@@ -14,8 +14,8 @@ from explain.conductance import (
     AllLayerConductance,
     LayerConductanceResult,
     conductance_heatmap,
-    gauss_legendre_alphas,
 )
+from explain.straight_path import gauss_legendre
 from tests.tiny import save_tiny_classifier
 
 TEXT = "The movie was not very good, but the ride was smooth!"
@@ -140,7 +140,7 @@ def test_every_layer_adds_up_to_the_output_change(
 
 
 def test_first_point_is_near_the_baseline_and_last_near_the_input() -> None:
-    alphas = gauss_legendre_alphas(51)
+    alphas, _ = gauss_legendre(51)
     assert list(alphas) == sorted(alphas)
     assert 0 < alphas[0] < 1e-3
     assert 1 - 1e-3 < alphas[-1] < 1
