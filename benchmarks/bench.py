@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import random
 import resource
 import statistics
 import subprocess
@@ -85,13 +86,37 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 def timed(run: Callable[[], float], repeats: int) -> tuple[float, float, float]:
     """Warm up once, then time ``repeats`` calls; ``run`` returns its |delta|."""
-    delta = run()
-    samples = []
+    ((p50, p95, delta),) = timed_in_turn([run], repeats)
+    return p50, p95, delta
+
+
+def timed_in_turn(
+    runs: list[Callable[[], float]], repeats: int, seed: int = 0
+) -> list[tuple[float, float, float]]:
+    """Warm each run up once, then time them in turn, ``repeats`` rounds of one call each.
+
+    Taking turns puts every way under the same drift of the machine (other
+    load, clock), where timing one way's calls in a row and then the next
+    way's would hand any drift to whichever way ran at the time. The order
+    within a round is shuffled (seeded), so that no way always runs right
+    after the same other way and inherits the state it leaves (a large run
+    leaves the allocator and the caches cold for the next). Each run returns
+    its |delta|.
+
+    Returns:
+        Per run, in order: (p50 seconds, p95 seconds, |delta| of its last call).
+    """
+    order = random.Random(seed)
+    deltas = [run() for run in runs]
+    samples: list[list[float]] = [[] for _ in runs]
     for _ in range(repeats):
-        started = time.perf_counter()
-        delta = run()
-        samples.append(time.perf_counter() - started)
-    return (*percentiles(samples), abs(delta))
+        turn = list(range(len(runs)))
+        order.shuffle(turn)
+        for index in turn:
+            started = time.perf_counter()
+            deltas[index] = runs[index]()
+            samples[index].append(time.perf_counter() - started)
+    return [(*percentiles(times), abs(delta)) for times, delta in zip(samples, deltas, strict=True)]
 
 
 def tokenlight_way(model: explain.LoadedModel, text: str, label: int) -> Callable[[], float]:
@@ -161,10 +186,10 @@ def latency_table(model: explain.LoadedModel, repeats: int) -> list[Timing]:
             "seed notebook": seed_notebook_way(model, text, label),
         }
         tokens = len(model.tokenizer(text)["input_ids"])
-        for way, run in ways.items():
-            if run is None:
-                continue
-            p50, p95, delta = timed(run, repeats)
+        present = {way: run for way, run in ways.items() if run is not None}
+        for way, (p50, p95, delta) in zip(
+            present, timed_in_turn(list(present.values()), repeats), strict=True
+        ):
             rows.append(Timing(way, tokens, p50, p95, delta))
     return rows
 
