@@ -4,7 +4,8 @@ Run it with ``make bench``. It prints a table and writes JSON to
 ``artifacts/benchmark.json``. Within one run it measures:
 
 - Layer IG latency at 50 steps (p50 and p95 after a warm-up) for about 8, 32
-  and 128 tokens, done three ways: Tokenlight's backend, transformers-interpret's
+  and 128 tokens, done three ways: Tokenlight's backend (also in bfloat16, a row
+  outside the bars), transformers-interpret's
   ``SequenceClassificationExplainer``, and the seed notebook's forward (three
   model calls and a softmax per batch, ids only). Each way's |delta| is reported
   too, so no speed is bought with accuracy.
@@ -119,9 +120,12 @@ def timed_in_turn(
     return [(*percentiles(times), abs(delta)) for times, delta in zip(samples, deltas, strict=True)]
 
 
-def tokenlight_way(model: explain.LoadedModel, text: str, label: int) -> Callable[[], float]:
+def tokenlight_way(
+    model: explain.LoadedModel, text: str, label: int, precision: str = "float32"
+) -> Callable[[], float]:
     def run() -> float:
-        return explain.attribute(model, text, target=label, n_steps=N_STEPS).delta
+        result = explain.attribute(model, text, target=label, n_steps=N_STEPS, precision=precision)
+        return result.delta
 
     return run
 
@@ -182,6 +186,7 @@ def latency_table(model: explain.LoadedModel, repeats: int) -> list[Timing]:
         label = explain.predict(model, text).predicted_index
         ways = {
             "tokenlight": tokenlight_way(model, text, label),
+            "tokenlight bfloat16": tokenlight_way(model, text, label, "bfloat16"),
             "transformers-interpret": transformers_interpret_way(model, text, label),
             "seed notebook": seed_notebook_way(model, text, label),
         }

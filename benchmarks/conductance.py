@@ -146,7 +146,7 @@ def measure(
     layers: int = 12,
     hidden: int = 768,
     device: str = "cpu",
-) -> dict[str, float]:
+) -> dict[str, float | int]:
     """Time all-layer conductance against the per-layer Captum loop.
 
     Both are warmed up first (the Captum loop with one layer's call, which runs
@@ -184,9 +184,9 @@ def measure(
     ours_median = statistics.median(ours_s)
     theirs_median = statistics.median(theirs_s)
     return {
-        "tokens": float(ours.shape[1]),
-        "layers": float(layers),
-        "n_steps": float(n_steps),
+        "tokens": int(ours.shape[1]),
+        "layers": layers,
+        "n_steps": n_steps,
         "all_layers_s": ours_median,
         "captum_loop_s": theirs_median,
         "speedup": theirs_median / ours_median,

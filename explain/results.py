@@ -38,7 +38,7 @@ class AttributionSettings:
         auto_steps: whether ``n_steps`` was raised until the delta was within
             ``tolerance``; ``n_steps`` is then the number used. Default: False
         tolerance: the largest ``|delta| / |F(input) - F(baseline)|`` auto
-            steps accepted; None without auto steps. Default: None
+            steps or bfloat16 precision accepted; None with neither. Default: None
     """
 
     checkpoint: str

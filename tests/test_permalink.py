@@ -33,6 +33,7 @@ def test_run_writes_the_view_into_the_url(app: AppTest, tiny_dir: Path) -> None:
         "output": "probability",
         "baseline": "mask",
         "steps": "50",
+        "precision": "float32",
     }
 
 
