@@ -152,8 +152,8 @@ def _attribute(
         options["contrast"] = contrast
     if auto_steps:
         options["auto_steps"] = True
-        if tolerance is not None:
-            options["tolerance"] = tolerance
+    if tolerance is not None:
+        options["tolerance"] = tolerance
     return explain.attribute(
         _loaded,
         text,

@@ -734,6 +734,7 @@ def render(spec: str, loaded: explain.LoadedModel, request: Request) -> None:
             ("the contrast label", request.contrast is not None),
             ("the baseline's options", bool(request.baseline_options)),
             ("auto steps", request.auto_steps),
+            ("the delta tolerance", request.tolerance is not None),
         )
         if used
     ]

@@ -25,6 +25,7 @@ EXAMPLE_TEXT = "I would never trust a self-driving car to take my kids to school
 PREDICTED = -1  # sentinel option in the target picker: "whatever the model predicts"
 NO_CONTRAST = -1  # sentinel option in the contrast picker: explain one label alone
 LINK_VALUES = "link_values"  # session-state entry holding a link's values, by widget key
+LOW_PRECISION = "bfloat16"  # Layer IG's precision whose scores are checked against the tolerance
 MODE_ONE = "One text"
 MODE_MANY = "Many texts"
 
@@ -62,8 +63,8 @@ class Request:
             as ``(name, value)`` pairs. Default: ``()``
         auto_steps: raise the steps until the delta is within ``tolerance``.
             Default: False
-        tolerance: the relative delta auto steps aims for; None without auto
-            steps. Default: None
+        tolerance: the relative delta auto steps aims for and bfloat16 scores
+            must meet; None when neither is on. Default: None
     """
 
     checkpoint: str
@@ -81,14 +82,14 @@ class Request:
 
     def method_options(self) -> Pairs:
         """Every keyword option for the method besides the texts: settings, baseline
-        options, contrast and auto steps, the last two only when set."""
+        options, contrast, auto steps and the tolerance, the last three only when set."""
         extra: list[tuple[str, int | float | str]] = []
         if self.contrast is not None:
             extra.append(("contrast", self.contrast))
         if self.auto_steps:
             extra.append(("auto_steps", True))
-            if self.tolerance is not None:
-                extra.append(("tolerance", self.tolerance))
+        if self.tolerance is not None:
+            extra.append(("tolerance", self.tolerance))
         return (*self.settings, *self.baseline_options, *extra)
 
 
@@ -260,7 +261,9 @@ def attribution_controls(
         settings = tuple(
             (spec.name, setting_input(method, spec)) for spec in explain.get_method(method).settings
         )
-        auto_steps, tolerance = auto_steps_inputs(method)
+        auto_steps, tolerance = auto_steps_inputs(
+            method, dict(settings).get("precision") == LOW_PRECISION
+        )
     return Choices(
         method=method,
         target=target,
@@ -456,11 +459,17 @@ def baseline_option_inputs(method: str, baseline: str) -> Pairs:
     )
 
 
-def auto_steps_inputs(method: str) -> tuple[bool, float | None]:
+def auto_steps_inputs(method: str, low_precision: bool = False) -> tuple[bool, float | None]:
     """The auto-steps switch and its tolerance, for a method that can raise its own steps.
 
+    Args:
+        method: the method's registry name.
+        low_precision: bfloat16 is chosen; its scores are checked against the
+            tolerance too, so the tolerance applies without auto steps.
+            Default: False
+
     Returns:
-        (auto steps, tolerance); the tolerance is None without auto steps.
+        (auto steps, tolerance); the tolerance is None when nothing uses it.
     """
     tolerance = tolerance_setting(method)
     title = explain.get_method(method).title
@@ -477,8 +486,9 @@ def auto_steps_inputs(method: str) -> tuple[bool, float | None]:
     )
     if tolerance is None:
         return False, None
-    value = setting_widget(tolerance, setting_key(method, tolerance.name), disabled=not auto)
-    return (True, float(value)) if auto else (False, None)
+    used = auto or low_precision
+    value = setting_widget(tolerance, setting_key(method, tolerance.name), disabled=not used)
+    return auto, float(value) if used else None
 
 
 def tolerance_setting(method: str) -> explain.FloatSetting | None:

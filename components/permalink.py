@@ -202,7 +202,8 @@ def write_link(request: Request, labels: tuple[str, ...]) -> None:
     optional = {
         **({"pair": request.text_pair} if request.text_pair is not None else {}),
         **({"contrast": labels[request.contrast]} if request.contrast is not None else {}),
-        **({"auto": "1", "tol": str(request.tolerance)} if request.auto_steps else {}),
+        **({"auto": "1"} if request.auto_steps else {}),
+        **({"tol": str(request.tolerance)} if request.tolerance is not None else {}),
         **{name: str(value) for name, value in request.baseline_options},
     }
     st.query_params.from_dict(

@@ -131,8 +131,15 @@ def main() -> int:
         page.get_by_text("Word view", exact=True).first.click()
         settle(page)
 
+    def precision(page) -> None:
+        page.get_by_role("textbox", name="Text to explain").wait_for(timeout=600_000)
+        pick(page, "Precision", "bfloat16")
+        settle(page)
+        run_text(page)
+
     shots += [
         ("target-contrast", contrast),
+        ("precision-bfloat16", precision),
         ("auto-steps", auto_steps),
         ("word-view", word_view),
         ("sentence-pair", sentence_pair),

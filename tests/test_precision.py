@@ -84,3 +84,23 @@ def test_the_sidebar_offers_precision_and_the_page_reports_it(
         assert "computed again in float32" in warnings
     else:
         assert "precision bfloat16" in footer
+
+
+def test_bfloat16_enables_the_tolerance_and_the_link_keeps_it(
+    tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    tolerance = setting_key("layer_integrated_gradients", "tolerance")
+    assert at.number_input(key=tolerance).disabled, "without auto steps or bfloat16, unused"
+    at.selectbox(key=PRECISION_KEY).select("bfloat16").run()
+    assert not at.number_input(key=tolerance).disabled
+    at.number_input(key=tolerance).set_value(0.5).run()
+    at.text_area(key="text").input(TEXT).run()
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert at.query_params["tol"] == "0.5"
+    assert "auto" not in at.query_params
+    footer = " ".join(caption.value for caption in at.caption)
+    assert "precision bfloat16" in footer  # the tiny model stays within 50 %
