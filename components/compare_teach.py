@@ -145,9 +145,14 @@ def _attention(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> 
 
 
 def method_settings(method: str, request: Request) -> Settings:
-    """The request's settings for the request's method; the declared defaults for any other."""
+    """The request's settings for the request's method; the declared defaults for any other.
+
+    The request's method also gets the delta tolerance when one is set, which
+    bfloat16 scores are held to.
+    """
     if method == request.method:
-        return tuple(request.settings)
+        tolerance = () if request.tolerance is None else (("tolerance", request.tolerance),)
+        return (*request.settings, *tolerance)
     return tuple((spec.name, spec.default) for spec in explain.get_method(method).settings)
 
 
@@ -577,7 +582,7 @@ def sanity_view(spec: str, loaded: explain.LoadedModel, request: Request) -> Non
             request.target,
             request.output,
             request.baseline,
-            tuple(request.settings),
+            method_settings(request.method, request),
             include_embeddings,
         )
     st.plotly_chart(sanity_curve(check), key="sanity_curve", config=CHART)
@@ -734,7 +739,6 @@ def render(spec: str, loaded: explain.LoadedModel, request: Request) -> None:
             ("the contrast label", request.contrast is not None),
             ("the baseline's options", bool(request.baseline_options)),
             ("auto steps", request.auto_steps),
-            ("the delta tolerance", request.tolerance is not None),
         )
         if used
     ]

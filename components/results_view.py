@@ -175,6 +175,8 @@ def completeness_panel(result: explain.Attribution) -> None:
             "The input and the baseline get the same score, so there is nothing to attribute: "
             "every score is (close to) zero. Try another baseline or target."
         )
+        if result.completeness_warning is not None:
+            st.warning(result.completeness_warning)
     elif result.completeness_warning is not None:
         st.warning(result.completeness_warning)
     elif relative is not None and relative > LARGE_DELTA:

@@ -163,7 +163,14 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
             *([("Compared with", contrast_label(result))] if settings.contrast is not None else []),
             *([("Second text", result.text_pair)] if result.text_pair is not None else []),
         ]
-        auto = [("Auto steps", f"tolerance {settings.tolerance}")] if settings.auto_steps else []
+        auto = [
+            *([("Auto steps", "on")] if settings.auto_steps else []),
+            *(
+                [("Delta tolerance", str(settings.tolerance))]
+                if settings.tolerance is not None
+                else []
+            ),
+        ]
         facts = _table(
             [
                 ("Predicted", f"{result.predicted_label} ({confidence:.3f})"),

@@ -234,6 +234,7 @@ class EmbeddingIntegratedGradients:
         labels: torch.Tensor,
         contrasts: torch.Tensor | None,
         output: OutputKind,
+        low_precision: bool,
         points: torch.Tensor,
         steps: int,
     ) -> torch.Tensor:
@@ -245,6 +246,8 @@ class EmbeddingIntegratedGradients:
             labels: ``(rows,)`` target labels.
             contrasts: ``(rows,)`` contrast labels, or None.
             output: what is explained.
+            low_precision: run the forward pass under bfloat16 autocast (the
+                backward pass then follows the same casts, outside autocast).
             points: ``(steps * rows, seq_len, hidden)``, step-major, replacing
                 the embeddings layer's output.
             steps: how many steps ``points`` holds.
@@ -252,9 +255,12 @@ class EmbeddingIntegratedGradients:
         Returns:
             ``(steps * rows,)`` outputs.
         """
-        logits = self._logits(batch, input_ids.repeat(steps, 1), points)
+        with torch.autocast(
+            device_type=points.device.type, dtype=torch.bfloat16, enabled=low_precision
+        ):
+            logits = self._logits(batch, input_ids.repeat(steps, 1), points)
         contrast = None if contrasts is None else contrasts.repeat(steps)
-        return target_output(logits, labels.repeat(steps), output, contrast)
+        return target_output(logits.float(), labels.repeat(steps), output, contrast)
 
     def _integrate(
         self,
@@ -265,8 +271,13 @@ class EmbeddingIntegratedGradients:
         output: OutputKind,
         n_steps: int,
         internal_batch_size: int | None,
+        low_precision: bool = False,
     ) -> torch.Tensor:
         """Integrated gradients from every baseline to its text, summed over the hidden axis.
+
+        Args:
+            low_precision: run the forward passes under bfloat16 autocast.
+                Default: False
 
         Returns:
             ``(k * n, seq_len)`` token scores; row ``i`` belongs to text ``i % n``.
@@ -289,6 +300,7 @@ class EmbeddingIntegratedGradients:
                 labels.repeat(count),
                 None if contrasts is None else contrasts.repeat(count),
                 output,
+                low_precision,
             )
             per_pass = internal_batch_size or max(chunk_rows, TOKEN_BUDGET // seq_len)
             chunks.append(
@@ -321,18 +333,21 @@ class EmbeddingIntegratedGradients:
 
         Args:
             change: ``(k, n)``, ``F(input) - F(baseline)`` of each baseline.
-            low_precision: run the integration under bfloat16 autocast.
+            auto_steps: double the steps until within ``tolerance``.
+            low_precision: run the forward passes under bfloat16 autocast.
         """
         steps = n_steps
         while True:
-            with torch.autocast(
-                device_type=batch.input_ids.device.type,
-                dtype=torch.bfloat16,
-                enabled=low_precision,
-            ):
-                scores = self._integrate(
-                    batch, endpoints, labels, contrasts, output, steps, internal_batch_size
-                )
+            scores = self._integrate(
+                batch,
+                endpoints,
+                labels,
+                contrasts,
+                output,
+                steps,
+                internal_batch_size,
+                low_precision,
+            )
             token_scores = scores.double().view(*change.shape, -1)  # (k, n, seq_len)
             sample_deltas = token_scores.sum(dim=-1) - change  # (k, n)
             relative = (sample_deltas.abs() / change.abs()).nan_to_num(torch.inf)  # (k, n)
@@ -394,12 +409,13 @@ class EmbeddingIntegratedGradients:
             baseline_token: the token of the ``"custom"`` baseline. Default: ``"."``
             baseline_samples: baselines averaged by ``"expected_gradients"``.
                 Default: 4
-            precision: ``"float32"``, or ``"bfloat16"`` to run the integration
-                under bfloat16 autocast. bfloat16 scores are kept only when
-                ``|delta|`` is within ``tolerance`` of ``|F(input) -
-                F(baseline)|``; otherwise the integration runs again in
-                float32, the result records ``precision`` as ``"float32"`` and
-                its ``completeness_warning`` says why. ``F(input)`` and
+            precision: ``"float32"``, or ``"bfloat16"`` to run the integration's
+                forward passes under bfloat16 autocast. bfloat16 gets one try,
+                at ``n_steps``: its scores are kept only when ``|delta|`` is
+                within ``tolerance`` of ``|F(input) - F(baseline)|``; otherwise
+                the integration runs again in float32 (with auto steps, if
+                asked for), the result records ``precision`` as ``"float32"``
+                and its ``completeness_warning`` says why. ``F(input)`` and
                 ``F(baseline)`` are always float32. Default: ``"float32"``
 
         Returns:
@@ -555,38 +571,25 @@ class EmbeddingIntegratedGradients:
             )
             change = f_input - f_baselines  # (k, n)
             low_precision = precision == "bfloat16"
+            # bfloat16's rounding does not shrink with more steps, so it gets one try at
+            # n_steps; auto steps then go on in float32.
             outcome = self._converge(
-                batch,
-                ends,
-                labels,
-                contrasts,
-                kind,
-                change,
-                n_steps,
-                internal_batch_size,
-                auto_steps,
-                tolerance,
-                low_precision,
-            )
+                batch, ends, labels, contrasts, kind, change, n_steps, internal_batch_size,
+                auto_steps and not low_precision, tolerance, low_precision,
+            )  # fmt: skip
+            precision_notes: list[str | None] = [None] * n
             if low_precision and not outcome.within(tolerance):
-                worst_low = outcome.worst()
+                missed = (outcome.relative > tolerance).any(dim=0).tolist()  # (n,)
+                worst_low = outcome.relative.max(dim=0).values.tolist()  # (n,)
+                precision_notes = [
+                    _precision_note(worst_low[i] if missed[i] else None, tolerance)
+                    for i in range(n)
+                ]
                 outcome = self._converge(
-                    batch,
-                    ends,
-                    labels,
-                    contrasts,
-                    kind,
-                    change,
-                    n_steps,
-                    internal_batch_size,
-                    auto_steps,
-                    tolerance,
-                    False,
-                )
+                    batch, ends, labels, contrasts, kind, change, n_steps, internal_batch_size,
+                    auto_steps, tolerance, False,
+                )  # fmt: skip
                 precision = "float32"
-                precision_note = _precision_note(worst_low, tolerance)
-            else:
-                precision_note = None
             token_scores, sample_deltas, relative = (
                 outcome.token_scores,
                 outcome.sample_deltas,
@@ -649,7 +652,7 @@ class EmbeddingIntegratedGradients:
                     segments=encoding.segments,
                     converged=bool(converged[i]) if auto_steps else None,
                     completeness_warning=_joined(
-                        precision_note,
+                        precision_notes[i],
                         _completeness_warning(worst, tolerance, steps)
                         if auto_steps and not converged[i]
                         else None,
@@ -676,21 +679,33 @@ def _placeholder_rows(
 
 def _completeness_warning(relative: float, tolerance: float, steps: int) -> str:
     """What to tell the user when auto steps stopped at the cap with a large delta."""
-    size = "unbounded" if relative == float("inf") else f"{100 * relative:.2g} %"
+    size = "unbounded" if relative == float("inf") else f"{100 * relative:.3g} %"
     return (
         f"Even with {steps} steps, the most allowed, |delta| is {size} of "
-        f"|F(input) - F(baseline)|, above the {100 * tolerance:.2g} % tolerance: the scores do "
+        f"|F(input) - F(baseline)|, above the {100 * tolerance:.3g} % tolerance: the scores do "
         "not add up to the change as closely as asked. If F(input) and F(baseline) are nearly "
         "equal, any delta is large beside their difference; otherwise try another baseline."
     )
 
 
-def _precision_note(relative: float, tolerance: float) -> str:
-    """What to tell the user when bfloat16 missed the tolerance and float32 was used."""
-    size = "unbounded" if relative == float("inf") else f"{100 * relative:.2g} %"
+def _precision_note(relative: float | None, tolerance: float) -> str:
+    """Why a result asked for in bfloat16 was computed in float32.
+
+    Args:
+        relative: this text's ``|delta| / |F(input) - F(baseline)|`` in
+            bfloat16; None when it was within the tolerance and another text
+            of its batch was not.
+        tolerance: the tolerance it was held to.
+    """
+    if relative is None:
+        return (
+            "Another text batched with this one missed the delta tolerance in bfloat16, so "
+            "they were all computed again in float32."
+        )
+    size = "unbounded" if relative == float("inf") else f"{100 * relative:.3g} %"
     return (
         f"In bfloat16, |delta| was {size} of |F(input) - F(baseline)|, above the "
-        f"{100 * tolerance:.2g} % tolerance, so these scores were computed again in float32."
+        f"{100 * tolerance:.3g} % tolerance, so these scores were computed again in float32."
     )
 
 

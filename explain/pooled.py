@@ -4,11 +4,13 @@ A BERT classifier reads only the first token of the last encoder layer (the
 pooler takes ``hidden[:, 0]``). Every other row of that layer's attention
 output and feed-forward block is computed and then discarded, in the forward
 pass and again in the backward pass. While :func:`last_layer_pooled` is active,
-the last layer computes keys and values for every token (the first token
-attends to all of them) but the query, attention output and feed-forward for
-the first token only. The logits are unchanged up to float rounding; on
-all-MiniLM-L6-v2 (6 layers) this saves about a sixth of the compute of every
-gradient-based attribution.
+the last layer computes the query, attention output and feed-forward for the
+first token only. Its one query does not need every token's key and value
+either: the key projection is folded into the query and the value projection
+applied after the tokens are mixed, so the other tokens cost a dot product and
+a weighted sum per head instead of two projections. The logits are unchanged
+up to float rounding; on all-MiniLM-L6-v2 (6 layers) this saves about a fifth
+of the compute of every gradient-based attribution.
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ def supports_pooled_layer(model: torch.nn.Module) -> bool:
     last = layers[-1] if len(layers) else None
     return (
         type(last) is BertLayer
+        and model.config._attn_implementation in ("eager", "sdpa")  # 4-D or no masks
         and not model.config.is_decoder
         and not model.config.add_cross_attention
         and model.bert.pooler is not None

@@ -121,14 +121,18 @@ class PathFirstLayer(torch.nn.Module):
         **__: object,
     ) -> torch.Tensor:
         # hidden_states: (steps * rows, seq_len, hidden), the path's points
+        path = self.path
+        if tuple(hidden_states.shape) != (
+            path.rows * path.coefficients.shape[0],
+            *path.start.shape[1:],
+        ):
+            raise ValueError("PathFirstLayer must be fed its own path's points.")
         attention = self.layer.attention.self
         heads = (*hidden_states.shape[:-1], -1, attention.attention_head_size)
         query, key, value = (
             self.path.projected(linear).view(heads).transpose(1, 2)
             for linear in (attention.query, attention.key, attention.value)
         )  # (steps * rows, heads, seq_len, head_size) each
-        if query.shape[0] != hidden_states.shape[0]:
-            raise ValueError("PathFirstLayer must be fed its own path's points.")
         interface = ALL_ATTENTION_FUNCTIONS.get_interface(
             attention.config._attn_implementation, eager_attention_forward
         )
@@ -210,6 +214,21 @@ def integrate_gradients(
     )  # (n_steps, 2)
     passes = math.ceil(n_steps / max(1, steps_per_pass))
     start, direction = start.detach(), (end - start).detach()
+    with torch.enable_grad():  # also when called under torch.no_grad()
+        total = _summed_gradients(outputs_at, model, start, direction, coefficients, passes)
+    return direction * total
+
+
+def _summed_gradients(
+    outputs_at: Callable[[torch.Tensor, int], torch.Tensor],
+    model: torch.nn.Module,
+    start: torch.Tensor,
+    direction: torch.Tensor,
+    coefficients: torch.Tensor,
+    passes: int,
+) -> torch.Tensor:
+    """``sum_i w_i dF/dh(h_i)`` over all steps, ``passes`` passes of nearly equal size."""
+    n_steps = coefficients.shape[0]
     total = torch.zeros_like(start)
     for index in range(passes):
         first, last = n_steps * index // passes, n_steps * (index + 1) // passes
@@ -223,4 +242,4 @@ def integrate_gradients(
             outputs = outputs_at(path.points(), last - first)
         (gradient,) = torch.autograd.grad(outputs.sum(), path.probe)
         total += gradient
-    return direction * total
+    return total

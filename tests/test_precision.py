@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 import explain
 from components.controls import setting_key
+from explain.encoding import encode
+from explain.integrated_gradients import EmbeddingIntegratedGradients
 from tests.apphelpers import APP
 
 TEXT = "the movie was not very good"
@@ -49,14 +52,6 @@ def test_bfloat16_beyond_tolerance_falls_back_to_float32(tiny_model: explain.Loa
     assert fallback.scores == pytest.approx(exact.scores, abs=1e-7)
     assert "bfloat16" in fallback.completeness_warning
     assert "computed again in float32" in fallback.completeness_warning
-
-
-def test_a_batch_falls_back_as_a_whole(tiny_model: explain.LoadedModel) -> None:
-    texts = [TEXT, "bad", "i love this car"]
-    results = explain.attribute_batch(
-        tiny_model, texts, precision="bfloat16", tolerance=0.0
-    ).results
-    assert [precision_of(result) for result in results] == ["float32"] * 3
 
 
 def test_unknown_precision_names_the_choices(tiny_model: explain.LoadedModel) -> None:
@@ -104,3 +99,60 @@ def test_bfloat16_enables_the_tolerance_and_the_link_keeps_it(
     assert "auto" not in at.query_params
     footer = " ".join(caption.value for caption in at.caption)
     assert "precision bfloat16" in footer  # the tiny model stays within 50 %
+
+
+def test_bfloat16_gets_one_try_then_auto_steps_go_on_in_float32(
+    tiny_model: explain.LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[int, bool]] = []
+    integrate = EmbeddingIntegratedGradients._integrate
+
+    def recording(self, *args, **kwargs):
+        steps, low_precision = args[5], args[7]
+        calls.append((steps, low_precision))
+        return integrate(self, *args, **kwargs)
+
+    monkeypatch.setattr(EmbeddingIntegratedGradients, "_integrate", recording)
+    result = explain.attribute(
+        tiny_model, TEXT, precision="bfloat16", auto_steps=True, tolerance=1e-9, n_steps=10
+    )
+    assert calls[0] == (10, True)
+    assert all(not low for _, low in calls[1:])
+    assert [steps for steps, _ in calls[1:]] == [10, 20, 40, 80, 160, 320, 500]
+    assert precision_of(result) == "float32"
+    assert result.settings.n_steps == 500
+
+
+def test_a_batch_note_names_the_text_that_missed(tiny_model: explain.LoadedModel) -> None:
+    texts = [TEXT, "bad", "i love this car , but the ride is loud !"]
+    encodings = [
+        encode(tiny_model.tokenizer, text, tiny_model.max_length, tiny_model.device)
+        for text in texts
+    ]
+    explainer = EmbeddingIntegratedGradients(tiny_model)
+
+    def run(tolerance: float) -> list[explain.Attribution]:
+        return explainer.attribute_encoded(
+            texts, encodings, output="logit", precision="bfloat16", tolerance=tolerance
+        )
+
+    kept = run(1.0)
+    assert all(precision_of(result) == "bfloat16" for result in kept)
+    relative = [abs(r.delta) / abs(r.f_input - r.f_baseline) for r in kept]
+    assert len(set(relative)) == len(relative), "the texts must miss by different amounts"
+    tolerance = sorted(relative)[1] * 1.0001  # the two smallest pass, the largest misses
+    results = run(tolerance)
+    assert [precision_of(result) for result in results] == ["float32"] * 3
+    for result, missed in zip(results, relative, strict=True):
+        note = result.completeness_warning
+        if missed > tolerance:
+            assert note.startswith("In bfloat16, |delta| was")
+        else:
+            assert note.startswith("Another text batched with this one missed")
+
+
+def test_works_inside_no_grad(tiny_model: explain.LoadedModel) -> None:
+    expected = explain.attribute(tiny_model, TEXT)
+    with torch.no_grad():
+        result = explain.attribute(tiny_model, TEXT)
+    assert result.scores == pytest.approx(expected.scores, abs=1e-7)
