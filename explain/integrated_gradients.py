@@ -130,10 +130,6 @@ class _Outcome:
         """Whether every text's every baseline is within ``tolerance``."""
         return bool((self.relative <= tolerance).all())
 
-    def worst(self) -> float:
-        """The largest relative delta."""
-        return float(self.relative.max())
-
 
 class EmbeddingIntegratedGradients:
     """Attribute a classifier's output to its input tokens with Layer Integrated Gradients.
