@@ -33,18 +33,23 @@ ATTENTION_SCALE = "Blues"
 
 
 @contextmanager
-def eager_attention(model: PreTrainedModel) -> Iterator[None]:
-    """Run ``model`` with eager attention, which returns its weights, then restore it.
+def attention_implementation(model: PreTrainedModel, name: str) -> Iterator[None]:
+    """Run ``model`` with the attention implementation ``name``, then restore its own.
 
     Callers hold the model's lock, so no other thread sees the change.
+
+    Args:
+        model: the model.
+        name: a transformers attention implementation, such as ``"eager"``
+            (which returns the attention weights) or ``"sdpa"``.
     """
     previous = model.config._attn_implementation
-    if previous != "eager":
-        model.set_attn_implementation("eager")
+    if previous != name:
+        model.set_attn_implementation(name)
     try:
         yield
     finally:
-        if previous != "eager":
+        if previous != name:
             model.set_attn_implementation(previous)
 
 
@@ -64,7 +69,7 @@ def attention_weights(loaded: LoadedModel, encoding: Encoding) -> np.ndarray:
     Raises:
         CheckpointError: the model returns no attention weights.
     """
-    with torch.inference_mode(), eager_attention(loaded.model):
+    with torch.inference_mode(), attention_implementation(loaded.model, "eager"):
         result = loaded.model(
             input_ids=encoding.input_ids, **encoding.model_inputs(), output_attentions=True
         )

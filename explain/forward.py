@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from transformers import BertForSequenceClassification
 
 from explain.baselines import Baseline, get_baseline
 from explain.checkpoints import LoadedModel
@@ -50,6 +51,40 @@ def output_captured(module: torch.nn.Module, into: list[torch.Tensor]) -> Iterat
         yield
     finally:
         handle.remove()
+
+
+def is_plain_bert_classifier(model: torch.nn.Module) -> bool:
+    """An eval-mode BERT sequence classifier, no decoder, no cross-attention.
+
+    Its encoder layers are what the attribution shortcuts
+    (:mod:`explain.pooled`, :mod:`explain.straight_path`) know how to replace.
+    """
+    return (
+        type(model) is BertForSequenceClassification
+        and not model.training
+        and not model.config.is_decoder
+        and not model.config.add_cross_attention
+    )
+
+
+@contextmanager
+def encoder_layer_replaced(
+    model: BertForSequenceClassification,
+    index: int,
+    replacement: Callable[[torch.nn.Module], torch.nn.Module],
+) -> Iterator[None]:
+    """Within the block, encoder layer ``index`` is ``replacement(layer)``; then the layer is back.
+
+    Callers hold the model's lock, because the shared model is changed until
+    the block ends. The layer is put back after an error too.
+    """
+    layers = model.bert.encoder.layer
+    original = layers[index]
+    layers[index] = replacement(original)
+    try:
+        yield
+    finally:
+        layers[index] = original
 
 
 @contextmanager

@@ -675,13 +675,18 @@ def _placeholder_rows(
 
 def _completeness_warning(relative: float, tolerance: float, steps: int) -> str:
     """What to tell the user when auto steps stopped at the cap with a large delta."""
-    size = "unbounded" if relative == float("inf") else f"{100 * relative:.3g} %"
+    size = _percent(relative)
     return (
         f"Even with {steps} steps, the most allowed, |delta| is {size} of "
         f"|F(input) - F(baseline)|, above the {100 * tolerance:.3g} % tolerance: the scores do "
         "not add up to the change as closely as asked. If F(input) and F(baseline) are nearly "
         "equal, any delta is large beside their difference; otherwise try another baseline."
     )
+
+
+def _percent(relative: float) -> str:
+    """A relative delta for a sentence: ``"2.5 %"``, or ``"unbounded"`` when infinite."""
+    return "unbounded" if relative == float("inf") else f"{100 * relative:.3g} %"
 
 
 def _precision_note(relative: float | None, tolerance: float) -> str:
@@ -698,7 +703,7 @@ def _precision_note(relative: float | None, tolerance: float) -> str:
             "Another text batched with this one missed the delta tolerance in bfloat16, so "
             "they were all computed again in float32."
         )
-    size = "unbounded" if relative == float("inf") else f"{100 * relative:.3g} %"
+    size = _percent(relative)
     return (
         f"In bfloat16, |delta| was {size} of |F(input) - F(baseline)|, above the "
         f"{100 * tolerance:.3g} % tolerance, so these scores were computed again in float32."

@@ -19,8 +19,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
-from transformers import BertForSequenceClassification
 from transformers.models.bert.modeling_bert import BertLayer
+
+from explain.forward import encoder_layer_replaced, is_plain_bert_classifier
 
 
 class PooledTokenLayer(torch.nn.Module):
@@ -72,15 +73,13 @@ class PooledTokenLayer(torch.nn.Module):
 
 def supports_pooled_layer(model: torch.nn.Module) -> bool:
     """Whether :func:`last_layer_pooled` applies: a BERT classifier in eval mode, no decoder."""
-    if type(model) is not BertForSequenceClassification or model.training:
+    if not is_plain_bert_classifier(model):
         return False
     layers = model.bert.encoder.layer
-    last = layers[-1] if len(layers) else None
     return (
-        type(last) is BertLayer
+        len(layers) > 0
+        and type(layers[-1]) is BertLayer
         and model.config._attn_implementation in ("eager", "sdpa")  # 4-D or no masks
-        and not model.config.is_decoder
-        and not model.config.add_cross_attention
         and model.bert.pooler is not None
     )
 
@@ -100,10 +99,5 @@ def last_layer_pooled(model: torch.nn.Module) -> Iterator[bool]:
     if not supports_pooled_layer(model):
         yield False
         return
-    layers = model.bert.encoder.layer
-    original = layers[-1]
-    layers[-1] = PooledTokenLayer(original)
-    try:
+    with encoder_layer_replaced(model, -1, PooledTokenLayer):
         yield True
-    finally:
-        layers[-1] = original

@@ -32,9 +32,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from transformers import BertForSequenceClassification
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from transformers.models.bert.modeling_bert import BertLayer, eager_attention_forward
+
+from explain.forward import encoder_layer_replaced, is_plain_bert_classifier
 
 
 def gauss_legendre(n_points: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -146,15 +147,10 @@ class PathFirstLayer(torch.nn.Module):
 
 def supports_path_first_layer(model: torch.nn.Module) -> bool:
     """Whether :func:`first_layer_on_path` applies: an eval-mode BERT classifier, no decoder."""
-    if type(model) is not BertForSequenceClassification or model.training:
+    if not is_plain_bert_classifier(model):
         return False
     layers = model.bert.encoder.layer
-    return (
-        len(layers) > 1
-        and type(layers[0]) is BertLayer
-        and not model.config.is_decoder
-        and not model.config.add_cross_attention
-    )
+    return len(layers) > 1 and type(layers[0]) is BertLayer
 
 
 @contextmanager
@@ -171,13 +167,8 @@ def first_layer_on_path(model: torch.nn.Module, path: StraightPath) -> Iterator[
     if not supports_path_first_layer(model):
         yield False
         return
-    layers = model.bert.encoder.layer
-    original = layers[0]
-    layers[0] = PathFirstLayer(original, path)
-    try:
+    with encoder_layer_replaced(model, 0, lambda layer: PathFirstLayer(layer, path)):
         yield True
-    finally:
-        layers[0] = original
 
 
 def integrate_gradients(

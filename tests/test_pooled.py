@@ -7,6 +7,7 @@ import torch
 from transformers import BertConfig, BertForMaskedLM
 
 import explain
+from explain.attention import attention_implementation
 from explain.pooled import PooledTokenLayer, last_layer_pooled, supports_pooled_layer
 
 TEXTS = ["the movie was not very good", "bad", "i love this car, but the ride is loud !"]
@@ -16,17 +17,12 @@ TEXTS = ["the movie was not very good", "bad", "i love this car, but the ride is
 def test_same_logits_with_padding(tiny_model: explain.LoadedModel, attention: str) -> None:
     batch = tiny_model.tokenizer(TEXTS, padding=True, return_tensors="pt")
     assert not bool(batch["attention_mask"].all()), "the batch must hold padding"
-    previous = tiny_model.model.config._attn_implementation
-    tiny_model.model.set_attn_implementation(attention)
-    try:
-        with torch.no_grad():
-            expected = tiny_model.model(**batch).logits
-            with last_layer_pooled(tiny_model.model) as active:
-                assert active
-                assert isinstance(tiny_model.model.bert.encoder.layer[-1], PooledTokenLayer)
-                pooled = tiny_model.model(**batch).logits
-    finally:
-        tiny_model.model.set_attn_implementation(previous)
+    with attention_implementation(tiny_model.model, attention), torch.no_grad():
+        expected = tiny_model.model(**batch).logits
+        with last_layer_pooled(tiny_model.model) as active:
+            assert active
+            assert isinstance(tiny_model.model.bert.encoder.layer[-1], PooledTokenLayer)
+            pooled = tiny_model.model(**batch).logits
     torch.testing.assert_close(pooled, expected, atol=1e-5, rtol=1e-5)
 
 

@@ -9,6 +9,7 @@ from captum.attr._utils.approximation_methods import approximation_parameters
 from transformers import BertConfig, BertForMaskedLM
 
 import explain
+from explain.attention import attention_implementation
 from explain.straight_path import (
     PathFirstLayer,
     StraightPath,
@@ -116,15 +117,11 @@ def test_shortcut_equals_the_plain_first_layer(
         finally:
             handle.remove()
 
-    previous = model.config._attn_implementation
-    model.set_attn_implementation(attention)
-    try:
+    with attention_implementation(model, attention):
         with_shortcut = integrate_gradients(outputs_at, model, start, end, 6, steps_per_pass=4)
         without = integrate_gradients(
             outputs_at, torch.nn.Identity(), start, end, 6, steps_per_pass=4
         )
-    finally:
-        model.set_attn_implementation(previous)
     torch.testing.assert_close(with_shortcut, without, atol=1e-5, rtol=1e-4)
 
 
