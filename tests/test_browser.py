@@ -130,7 +130,8 @@ def test_quick_typing_and_running_keeps_every_setting(chromium, tmp_path: Path) 
             )
             steps = page.get_by_role("spinbutton", name="Integration steps").input_value()
             assert steps == "50", f"round {round_number}: steps reset to {steps}"
-            assert page.get_by_text("50 steps, precision float32, cpu").is_visible()
+            # the completeness caption renders after the highlighting: wait for it too
+            page.get_by_text("50 steps, precision float32, cpu").wait_for(timeout=60_000)
             assert page.get_by_role("textbox", name="Text to explain").input_value() == text
     assert not problems, problems
 
