@@ -19,7 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-assets.txt
 setup: $(STAMP)
 
 model: setup
-	$(BIN)/python -m explain.build
+	$(BIN)/python -m explain.io.build
 
 run: model
 	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --browser.gatherUsageStats false

@@ -289,7 +289,7 @@ def cold_start(checkpoint: str) -> tuple[float, float]:
 
 def corpus_tweets(count: int) -> list[str]:
     """The first ``count`` held-out tweets of the bundled model's corpus (never trained on)."""
-    from explain import bundled
+    from explain.model import bundled
 
     frame, _ = bundled.load_corpus()
     _, heldout = bundled.split_corpus(frame, bundled.TrainingRecipe())

@@ -21,12 +21,12 @@ import torch
 from captum.attr import LayerConductance
 from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
-from explain.baselines import get_baseline
-from explain.checkpoints import LoadedModel
-from explain.conductance import AllLayerConductance, encoder_layers
-from explain.encoding import encode
-from explain.forward import output_replaced, weights_frozen
-from explain.targets import OutputKind, target_output
+from explain.core.targets import OutputKind, target_output
+from explain.engine.hooks import output_replaced, weights_frozen
+from explain.methods.baselines import get_baseline
+from explain.model.checkpoints import LoadedModel
+from explain.model.encoding import encode
+from explain.views.conductance import AllLayerConductance, encoder_layers
 from tests.tiny import SPECIAL, WORDS
 
 TEXT = "the self driving car was not very smooth, but the ride was quiet and i love it"

@@ -18,8 +18,8 @@ import streamlit as st
 import torch
 
 import explain
-from explain import bundled
-from explain.checkpoints import allowed_roots
+from explain.model import bundled
+from explain.model.checkpoints import allowed_roots
 
 CHECKPOINT_ENV = "TOKENLIGHT_CHECKPOINT"
 MAX_MODELS = 2

@@ -13,9 +13,9 @@ import explain
 from components import backend
 from components.controls import LINK_VALUES, MODE_ONE, Request
 from components.markdown import literal
-from explain import export
+from explain.io import export
 
-MAX_TEXTS = explain.batch.MAX_TEXTS
+MAX_TEXTS = explain.methods.batch.MAX_TEXTS
 MAX_BYTES = 1_000_000
 MAX_PASTE_CHARS = 200_000
 EXAMPLE_LINES = (
@@ -197,7 +197,8 @@ def results_table(outcome: explain.BatchResult, request: Request) -> None:
             "probability": item.result.probabilities[item.result.predicted_index],
             "explained": item.result.target_label,
             "top tokens": ", ".join(
-                f"{token} ({score:+.3f})" for token, score in explain.batch.top_tokens(item.result)
+                f"{token} ({score:+.3f})"
+                for token, score in explain.methods.batch.top_tokens(item.result)
             ),
             "delta": item.result.relative_delta,
         }
@@ -288,7 +289,7 @@ def batch_downloads(outcome: explain.BatchResult) -> None:
         file_name="tokenlight-batch.json",
         mime="application/json",
         key="batch_json",
-        help="Every result with its settings, readable back with explain.export.from_json.",
+        help="Every result with its settings, readable back with explain.io.export.from_json.",
     )
     right.download_button(
         "All scores as CSV",

@@ -18,13 +18,33 @@ import explain
 from components import backend
 from components.controls import Request
 from components.markdown import literal
-from explain.agreement import RANKINGS, Ranking, agreement_matrix
-from explain.attention import AttentionMaps, attention_heatmap, attention_maps, rollout_heatmap
-from explain.conductance import N_STEPS as CONDUCTANCE_STEPS
-from explain.conductance import AllLayerConductance, LayerConductanceResult, conductance_heatmap
-from explain.evaluation_plots import agreement_heatmap, aopc_curves, faithfulness_bars, sanity_curve
-from explain.faithfulness import DEFAULT_PERCENTS, Faithfulness, evaluate_faithfulness, rank_methods
-from explain.path import (
+from explain.core.targets import check_output
+from explain.evaluation.agreement import RANKINGS, Ranking, agreement_matrix
+from explain.evaluation.faithfulness import (
+    DEFAULT_PERCENTS,
+    Faithfulness,
+    evaluate_faithfulness,
+    rank_methods,
+)
+from explain.evaluation.sanity import SanityCheck, randomization_cascade
+from explain.render.attention_figures import attention_heatmap, rollout_heatmap
+from explain.render.conductance_figures import conductance_heatmap
+from explain.render.evaluation_figures import (
+    agreement_heatmap,
+    aopc_curves,
+    faithfulness_bars,
+    sanity_curve,
+)
+from explain.render.path_figures import (
+    convergence_plot,
+    path_curve,
+    path_gradients,
+    path_probabilities,
+)
+from explain.views.attention_maps import AttentionMaps, attention_maps
+from explain.views.conductance import N_STEPS as CONDUCTANCE_STEPS
+from explain.views.conductance import AllLayerConductance, LayerConductanceResult
+from explain.views.integration_path import (
     DEFAULT_RULES,
     PATH_POINTS,
     RULE_TITLES,
@@ -35,9 +55,6 @@ from explain.path import (
     convergence,
     integration_path,
 )
-from explain.path_plots import convergence_plot, path_curve, path_gradients, path_probabilities
-from explain.sanity import SanityCheck, randomization_cascade
-from explain.targets import check_output
 
 Settings = tuple[tuple[str, int | float | str], ...]
 

@@ -16,8 +16,8 @@ import streamlit as st
 
 import explain
 from components.markdown import literal
-from explain.baselines import BaselineSetting
-from explain.methods import method_options
+from explain.methods.baselines import BaselineSetting
+from explain.methods.registry import method_options
 
 CUSTOM_CHECKPOINT = "Other: a Hub id or a local directory"
 MAX_CHARS = 2000

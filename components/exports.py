@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
-from explain import export
+from explain.io import export
 
 # (label, writer, file name, MIME type, widget key, help text)
 DOWNLOADS = (
@@ -15,7 +15,7 @@ DOWNLOADS = (
         "tokenlight.json",
         "application/json",
         "export_json",
-        "Every field of the result, readable back with explain.export.from_json.",
+        "Every field of the result, readable back with explain.io.export.from_json.",
     ),
     (
         "Scores as CSV",

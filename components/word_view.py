@@ -11,15 +11,14 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
-from explain.highlight import escape
-from explain.words import (
+from explain.render.highlight import escape
+from explain.render.word_figures import word_bar_chart, word_highlight_html
+from explain.text.words import (
     AGGREGATION_DESCRIPTIONS,
     AGGREGATIONS,
     Aggregation,
     WordAttribution,
     merge_words,
-    word_bar_chart,
-    word_highlight_html,
 )
 
 SEGMENT_NAMES = ("First text", "Second text")

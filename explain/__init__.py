@@ -8,51 +8,52 @@ A plain library, usable from a notebook or the command line::
     print(result.predicted_label, result.delta)
 """
 
-from explain.agreement import AgreementMatrix, agreement_matrix, spearman, top_k_overlap
-from explain.attention import AttentionMaps, attention_maps
-from explain.baselines import BASELINES, DEFAULT_BASELINE, Baseline, get_baseline
-from explain.batch import BatchItem, BatchResult, TokenMean, attribute_batch, mean_token_scores
-from explain.bundled import (
-    BUNDLED_NAME,
-    ModelCard,
-    TrainingRecipe,
-    build_bundled,
-    read_card,
+from explain.core.errors import (
+    BundledCheckpointMissing,
+    CheckpointError,
+    InputError,
+    TokenlightError,
 )
-from explain.checkpoints import (
+from explain.core.results import Attribution, AttributionSettings
+from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting, TextSetting
+from explain.core.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS, OutputKind
+from explain.evaluation.agreement import AgreementMatrix, agreement_matrix, spearman, top_k_overlap
+from explain.evaluation.faithfulness import (
+    Faithfulness,
+    evaluate_faithfulness,
+    faithfulness,
+    rank_methods,
+)
+from explain.evaluation.sanity import SanityCheck, randomization_cascade
+from explain.io.export import from_json, html_report, to_csv, to_json
+from explain.methods.baselines import BASELINES, DEFAULT_BASELINE, Baseline, get_baseline
+from explain.methods.batch import (
+    BatchItem,
+    BatchResult,
+    TokenMean,
+    attribute_batch,
+    mean_token_scores,
+)
+from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
+from explain.methods.registry import DEFAULT_METHOD, METHODS, Method, attribute, get_method
+from explain.model.bundled import BUNDLED_NAME, ModelCard, TrainingRecipe, build_bundled, read_card
+from explain.model.checkpoints import (
     CHECKPOINTS,
     DEFAULT_CHECKPOINT,
     LoadedModel,
     checkpoint_names,
     load_checkpoint,
 )
-from explain.conductance import AllLayerConductance, LayerConductanceResult, conductance_heatmap
-from explain.devices import resolve_device
-from explain.errors import (
-    BundledCheckpointMissing,
-    CheckpointError,
-    InputError,
-    TokenlightError,
-)
-from explain.export import from_json, html_report, to_csv, to_json
-from explain.faithfulness import Faithfulness, evaluate_faithfulness, faithfulness, rank_methods
-from explain.highlight import escape, highlight_html, visualization_record
-from explain.integrated_gradients import EmbeddingIntegratedGradients
-from explain.methods import (
-    DEFAULT_METHOD,
-    METHODS,
-    Method,
-    attribute,
-    get_method,
-)
-from explain.path import IntegrationPath, convergence, integration_path
-from explain.plots import mean_token_chart, probability_chart, token_bar_chart
-from explain.prediction import Prediction, predict
-from explain.results import Attribution, AttributionSettings
-from explain.sanity import SanityCheck, randomization_cascade
-from explain.settings import ChoiceSetting, FloatSetting, IntSetting, Setting, TextSetting
-from explain.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS, OutputKind
-from explain.words import Word, WordAttribution, group_words, merge_words, word_highlight_html
+from explain.model.devices import resolve_device
+from explain.model.prediction import Prediction, predict
+from explain.render.charts import mean_token_chart, probability_chart, token_bar_chart
+from explain.render.conductance_figures import conductance_heatmap
+from explain.render.highlight import escape, highlight_html, visualization_record
+from explain.render.word_figures import word_highlight_html
+from explain.text.words import Word, WordAttribution, group_words, merge_words
+from explain.views.attention_maps import AttentionMaps, attention_maps
+from explain.views.conductance import AllLayerConductance, LayerConductanceResult
+from explain.views.integration_path import IntegrationPath, convergence, integration_path
 
 __all__ = [
     "BASELINES",

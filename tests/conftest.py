@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,26 @@ from tests.tiny import save_tiny_classifier
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI", "").lower() in ("1", "true"):
     settings.load_profile("ci")
+
+
+TIERS = ("app", "browser", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its tier: ``app`` when it drives the page, ``unit`` when it has none.
+
+    ``pytest -m unit`` is the fast tier.
+    """
+    for item in items:
+        if "app" in getattr(item, "fixturenames", ()) or "AppTest" in _text(item.path):
+            item.add_marker(pytest.mark.app)
+        if not any(item.get_closest_marker(tier) for tier in TIERS):
+            item.add_marker(pytest.mark.unit)
+
+
+@functools.cache
+def _text(path: Path) -> str:
+    return path.read_text()
 
 
 @pytest.fixture(scope="session")

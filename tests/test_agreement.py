@@ -7,15 +7,15 @@ import math
 import numpy as np
 import pytest
 
-from explain.agreement import (
+from explain.core.results import Attribution, AttributionSettings, normalize
+from explain.evaluation.agreement import (
     agreement_matrix,
     average_ranks,
     count_for_percent,
     spearman,
     top_k_overlap,
 )
-from explain.evaluation_plots import agreement_heatmap
-from explain.results import Attribution, AttributionSettings, normalize
+from explain.render.evaluation_figures import agreement_heatmap
 
 
 def made_up(scores: tuple[float, ...], token_ids: tuple[int, ...] | None = None) -> Attribution:

@@ -10,13 +10,9 @@ import torch
 from transformers import BertForSequenceClassification
 
 import explain
-from explain.attention import (
-    AttentionMaps,
-    attention_heatmap,
-    attention_maps,
-    attention_rollout,
-    rollout_heatmap,
-)
+from explain.engine.attention import attention_rollout
+from explain.render.attention_figures import attention_heatmap, rollout_heatmap
+from explain.views.attention_maps import AttentionMaps, attention_maps
 
 TEXT = "The movie was not very good, but the ride was smooth!"
 

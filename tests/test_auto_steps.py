@@ -7,9 +7,13 @@ import torch
 from transformers import BertForSequenceClassification
 
 import explain
-from explain.baselines import random_text_tokens
-from explain.encoding import encode
-from explain.integrated_gradients import N_STEPS, TOLERANCE, EmbeddingIntegratedGradients
+from explain.methods.baselines import random_text_tokens
+from explain.methods.integrated_gradients import (
+    N_STEPS,
+    TOLERANCE,
+    EmbeddingIntegratedGradients,
+)
+from explain.model.encoding import encode
 from tests.tiny import save_tiny_classifier
 
 TEXT = "The movie was not very good, but the ride was smooth!"

@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import explain
-from explain.baselines import BaselineOptions, random_text_tokens
-from explain.encoding import encode, pad_batch
+from explain.methods.baselines import BaselineOptions, random_text_tokens
+from explain.model.encoding import encode, pad_batch
 from tests.tiny import WORDS, save_tiny_classifier
 
 
@@ -73,7 +73,7 @@ def _target(loaded: explain.LoadedModel, ids: torch.Tensor, label: int, output: 
     """The target output for token ids, run through the model with nothing replaced."""
     with torch.no_grad():
         logits = loaded.model(input_ids=ids, attention_mask=torch.ones_like(ids)).logits
-    return explain.targets.target_output(logits, label, output)
+    return explain.core.targets.target_output(logits, label, output)
 
 
 @pytest.mark.parametrize(
@@ -373,7 +373,7 @@ def test_expected_gradients_in_budget_sized_chunks_equals_one_call(
 ) -> None:
     options = {"baseline": "expected_gradients", "baseline_samples": 5, "n_steps": 6}
     whole = explain.attribute(tiny_model, "the movie was not good", **options)
-    monkeypatch.setattr("explain.integrated_gradients.TOKEN_BUDGET", 16)  # 2 samples a call
+    monkeypatch.setattr("explain.methods.integrated_gradients.TOKEN_BUDGET", 16)  # 2 samples a call
     chunked = explain.attribute(tiny_model, "the movie was not good", **options)
     assert chunked.scores == pytest.approx(whole.scores, abs=1e-6)
     # float32 sums in another order: the deltas (small differences of sums) move by ~1e-6

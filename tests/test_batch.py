@@ -7,7 +7,7 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 import explain
-from explain.batch import buckets, mean_token_scores, top_tokens
+from explain.methods.batch import buckets, mean_token_scores, top_tokens
 
 TEXTS = (
     "the movie was not very good",
@@ -177,9 +177,9 @@ def test_batch_reports_a_cap_and_needs_texts(batch_page: AppTest) -> None:
     at.text_area(key="batch_text").input("").run()
     assert at.button(key="batch_run").disabled
     assert any("Paste some lines" in i.value for i in at.info)
-    too_many = "\n".join(f"good {i}" for i in range(explain.batch.MAX_TEXTS + 5))
+    too_many = "\n".join(f"good {i}" for i in range(explain.methods.batch.MAX_TEXTS + 5))
     at.text_area(key="batch_text").input(too_many).run()
-    assert any(f"at most {explain.batch.MAX_TEXTS}" in w.value for w in at.warning)
+    assert any(f"at most {explain.methods.batch.MAX_TEXTS}" in w.value for w in at.warning)
 
 
 def test_one_text_view_still_works_after_a_batch(batch_page: AppTest) -> None:

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explain
-from explain import bundled
+from explain.model import bundled
 from tests.apphelpers import APP, rendered_html
 
 pytestmark = pytest.mark.slow

@@ -11,9 +11,9 @@ import torch
 from transformers import BertConfig, BertModel
 
 import explain
-from explain import bundled
-from explain.checkpoints import classify_spec
-from explain.devices import resolve_device
+from explain.model import bundled
+from explain.model.checkpoints import classify_spec
+from explain.model.devices import resolve_device
 from tests.tiny import save_tiny_classifier
 
 
@@ -88,7 +88,7 @@ def test_missing_bundled_checkpoint_says_how_to_build_it(
 ) -> None:
     monkeypatch.setenv("TOKENLIGHT_CACHE_DIR", str(tmp_path))
     assert bundled.bundled_dir() == tmp_path / bundled.BUNDLED_NAME
-    with pytest.raises(explain.BundledCheckpointMissing, match=r"python -m explain\.build"):
+    with pytest.raises(explain.BundledCheckpointMissing, match="tokenlight build"):
         explain.load_checkpoint(explain.BUNDLED_NAME)
 
 

@@ -16,8 +16,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explain
-from explain.agreement import spearman
-from explain.conductance import AllLayerConductance
+from explain.evaluation.agreement import spearman
+from explain.views.conductance import AllLayerConductance
 
 PAGE = str(Path(__file__).resolve().parent / "compare_teach_page.py")
 TEXT = "The movie was not very good, but the ride was smooth!"

@@ -10,12 +10,9 @@ import torch
 from captum.attr import LayerConductance
 
 import explain
-from explain.conductance import (
-    AllLayerConductance,
-    LayerConductanceResult,
-    conductance_heatmap,
-)
-from explain.straight_path import gauss_legendre
+from explain.engine.straight_path import gauss_legendre
+from explain.render.conductance_figures import conductance_heatmap
+from explain.views.conductance import AllLayerConductance, LayerConductanceResult
 from tests.tiny import save_tiny_classifier
 
 TEXT = "The movie was not very good, but the ride was smooth!"
@@ -215,8 +212,8 @@ def test_heatmap_shape_colours_and_escaped_labels(four_layer_model: explain.Load
     assert tuple(heatmap.z[0]) == result.scores[0]
     assert heatmap.zmin == -heatmap.zmax
     assert heatmap.zmax == max(abs(value) for row in result.scores for value in row)
-    assert heatmap.colorscale[0][1] == explain.plots.NEGATIVE
-    assert heatmap.colorscale[-1][1] == explain.plots.POSITIVE
+    assert heatmap.colorscale[0][1] == explain.render.charts.NEGATIVE
+    assert heatmap.colorscale[-1][1] == explain.render.charts.POSITIVE
     ticks = list(figure.layout.xaxis.ticktext)
     assert "&lt;" in ticks
     assert "&amp;" in ticks

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 import explain
-from explain import export
-from explain.__main__ import main, read_sentences
+from explain.io import export
+from explain.io.cli import main, read_sentences
 from tests.hostile import HOSTILE_LABELS, HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
 
 

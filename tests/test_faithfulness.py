@@ -8,15 +8,15 @@ import pytest
 import torch
 
 import explain
-from explain.evaluation_plots import aopc_curves, faithfulness_bars
-from explain.faithfulness import (
+from explain.core.results import Attribution, AttributionSettings, normalize
+from explain.evaluation.faithfulness import (
     Faithfulness,
     evaluate_faithfulness,
     faithfulness,
     model_probability,
     rank_methods,
 )
-from explain.results import Attribution, AttributionSettings, normalize
+from explain.render.evaluation_figures import aopc_curves, faithfulness_bars
 
 TEXT = "The movie was not very good, but the ride was smooth!"
 CLS, SEP = 101, 102

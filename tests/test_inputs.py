@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import explain
-from explain.results import AttributionSettings, normalize
+from explain.core.results import AttributionSettings, normalize
 
 ODD_TEXTS = {
     "control characters": "the\x00 movie\x07 was\x1b good\x7f",

@@ -11,9 +11,9 @@ import torch
 from captum.attr import LayerDeepLift, LayerIntegratedGradients
 
 import explain
-from explain.forward import seeded
-from explain.methods import METHODS
-from explain.settings import ChoiceSetting, FloatSetting, IntSetting
+from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting
+from explain.engine.hooks import seeded
+from explain.methods.registry import METHODS
 
 TEXT = "The movie was not very good, but the ride was smooth!"
 pytestmark = pytest.mark.filterwarnings("ignore:Setting forward, backward hooks:UserWarning")
@@ -35,7 +35,7 @@ def target_of(loaded: explain.LoadedModel, label: int, output: str = "probabilit
         logits = loaded.model(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
         ).logits
-        return explain.targets.target_output(logits, label, output)
+        return explain.core.targets.target_output(logits, label, output)
 
     return forward
 
@@ -284,7 +284,7 @@ def _occluded_output(
     inputs["input_ids"][0, positions] = loaded.tokenizer.pad_token_id
     with torch.no_grad():
         logits = loaded.model(**inputs).logits
-    return float(explain.targets.target_output(logits, label, output)[0])
+    return float(explain.core.targets.target_output(logits, label, output)[0])
 
 
 def test_occlusion_batched_equals_one_forward_per_window(

@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 import explain
-from explain.path import (
+from explain.render.path_figures import (
+    convergence_plot,
+    path_curve,
+    path_gradients,
+    path_probabilities,
+)
+from explain.views.integration_path import (
     Convergence,
     ConvergenceCurve,
     IntegrationPath,
@@ -16,7 +22,6 @@ from explain.path import (
     integration_path,
     path_grid,
 )
-from explain.path_plots import convergence_plot, path_curve, path_gradients, path_probabilities
 
 TEXT = "The movie was not very good, but the ride was smooth!"
 

@@ -7,8 +7,8 @@ import torch
 from transformers import BertConfig, BertForMaskedLM
 
 import explain
-from explain.attention import attention_implementation
-from explain.pooled import PooledTokenLayer, last_layer_pooled, supports_pooled_layer
+from explain.engine.attention import attention_implementation
+from explain.engine.pooled import PooledTokenLayer, last_layer_pooled, supports_pooled_layer
 
 TEXTS = ["the movie was not very good", "bad", "i love this car, but the ride is loud !"]
 

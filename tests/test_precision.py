@@ -10,8 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from components.controls import setting_key
-from explain.encoding import encode
-from explain.integrated_gradients import EmbeddingIntegratedGradients
+from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
+from explain.model.encoding import encode
 from tests.apphelpers import APP
 
 TEXT = "the movie was not very good"

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import explain
-from explain.evaluation_plots import sanity_curve
-from explain.sanity import SanityCheck, randomization_cascade, reinitialize
+from explain.evaluation.sanity import SanityCheck, randomization_cascade, reinitialize
+from explain.render.evaluation_figures import sanity_curve
 
 TEXT = "The movie was not very good, but the ride was smooth!"
 N_STEPS = 8

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explain
-from explain.checkpoints import allowed_roots, check_allowed
+from explain.model.checkpoints import allowed_roots, check_allowed
 from tests.apphelpers import APP, rendered_html
 from tests.hostile import HOSTILE_LABELS, HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
 

@@ -9,8 +9,8 @@ from captum.attr._utils.approximation_methods import approximation_parameters
 from transformers import BertConfig, BertForMaskedLM
 
 import explain
-from explain.attention import attention_implementation
-from explain.straight_path import (
+from explain.engine.attention import attention_implementation
+from explain.engine.straight_path import (
     PathFirstLayer,
     StraightPath,
     first_layer_on_path,

@@ -8,10 +8,10 @@ import pytest
 import torch
 
 import explain
-from explain.encoding import encode
-from explain.integrated_gradients import EmbeddingIntegratedGradients
-from explain.targets import resolve_contrast, target_output
-from explain.words import group_words
+from explain.core.targets import resolve_contrast, target_output
+from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
+from explain.model.encoding import encode
+from explain.text.words import group_words
 
 TEXT = "The movie was not very good, but the ride was smooth!"
 PREMISE = "the movie was great"

@@ -11,18 +11,11 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import explain
-from explain.encoding import encode
-from explain.plots import token_labels
-from explain.words import (
-    Word,
-    WordAttribution,
-    aggregate,
-    group_words,
-    merge_words,
-    score_color,
-    word_bar_chart,
-    word_highlight_html,
-)
+from explain.model.encoding import encode
+from explain.render.charts import token_labels
+from explain.render.highlight import score_color
+from explain.render.word_figures import word_bar_chart, word_highlight_html
+from explain.text.words import Word, WordAttribution, aggregate, group_words, merge_words
 from tests.tiny import WORDS
 
 # Hand-made WordPiece tokens for TEXT, with spans counted by hand:
@@ -100,7 +93,7 @@ def hand_attribution(
         special_tokens=special,
         offsets=offsets,
         scores=scores,
-        normalized_scores=explain.results.normalize(scores),
+        normalized_scores=explain.core.results.normalize(scores),
         labels=("negative", "positive"),
         probabilities=(0.25, 0.75),
         predicted_index=1,

@@ -1,0 +1,1 @@
+"""Core types every layer uses: errors, declared settings, results and targets."""

@@ -1,0 +1,133 @@
+"""What number an attribution explains: one label's probability, logit or log-odds.
+
+A contrastive target, "label A rather than label B", explains the difference
+of the two labels' logits, ``logit[A] - logit[B]``, which is also
+``log(p[A] / p[B])``: the output kind is then ``"logit_difference"``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+
+from explain.core.errors import InputError
+
+OutputKind = Literal["probability", "logit", "log_odds", "logit_difference"]
+OUTPUT_KINDS: tuple[OutputKind, ...] = ("probability", "logit", "log_odds")  # for one label
+CONTRAST_OUTPUT: OutputKind = "logit_difference"
+OUTPUT_DESCRIPTIONS: dict[OutputKind, str] = {
+    "probability": "softmax probability of the target label (0 to 1)",
+    "logit": "raw score of the target label before softmax",
+    "log_odds": "log(p / (1 - p)) of the target label",
+    "logit_difference": "logit of the target label minus logit of the contrast label, "
+    "log(p_target / p_contrast)",
+}
+
+
+def check_output(output: str) -> OutputKind:
+    """Return ``output`` if it is an output kind a caller may ask for.
+
+    ``"logit_difference"`` is not one: it follows from giving a contrast label.
+
+    Raises:
+        ValueError: it is not; the message lists the valid ones.
+    """
+    if output not in OUTPUT_KINDS:
+        raise ValueError(f"Unknown output {output!r}. Choose one of: {', '.join(OUTPUT_KINDS)}.")
+    return output  # type: ignore[return-value]
+
+
+def target_output(
+    logits: torch.Tensor,
+    label: int | torch.Tensor,
+    output: OutputKind,
+    contrast: int | torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Reduce classifier logits to the scalar being explained, one per row.
+
+    Args:
+        logits: ``(batch, num_labels)``.
+        label: the target label's index, for every row, or a ``(batch,)`` tensor
+            of one index per row.
+        output: which function of the logits to return.
+        contrast: the contrast label's index, or a ``(batch,)`` tensor of them;
+            needed for ``"logit_difference"`` and refused otherwise. Default: None
+
+    Returns:
+        ``(batch,)``.
+
+    Raises:
+        ValueError: ``contrast`` is given for a single-label output, or missing
+            for ``"logit_difference"``.
+    """
+    chosen = _row_indices(logits, label)  # (batch, 1)
+    if (output == CONTRAST_OUTPUT) != (contrast is not None):
+        raise ValueError(f"A contrast label goes with output {CONTRAST_OUTPUT!r} and only then.")
+    if contrast is not None:
+        other = _row_indices(logits, contrast)  # (batch, 1)
+        return (logits.gather(-1, chosen) - logits.gather(-1, other)).squeeze(-1)
+    if output == "logit":
+        return logits.gather(-1, chosen).squeeze(-1)
+    if output == "probability":
+        return torch.softmax(logits, dim=-1).gather(-1, chosen).squeeze(-1)
+    is_target = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, chosen, True)
+    others = logits.masked_fill(is_target, -torch.inf)
+    return logits.gather(-1, chosen).squeeze(-1) - torch.logsumexp(others, dim=-1)
+
+
+def _row_indices(logits: torch.Tensor, label: int | torch.Tensor) -> torch.Tensor:
+    """``(batch, 1)`` label indices for ``gather``, from one index or one per row."""
+    if isinstance(label, int):
+        label = torch.full((logits.shape[0],), label, dtype=torch.long, device=logits.device)
+    return label.unsqueeze(-1)
+
+
+def resolve_label(label: int | str | None, labels: tuple[str, ...], predicted: int) -> int:
+    """Turn a label given by index, name or None (the predicted label) into an index.
+
+    Raises:
+        ValueError: the label is not one of ``labels``.
+    """
+    if label is None:
+        return predicted
+    return _label_index(label, labels, "target")
+
+
+def resolve_contrast(contrast: int | str, labels: tuple[str, ...], target: int) -> int:
+    """Turn the contrast label, given by index or name, into an index.
+
+    Args:
+        contrast: the label the target is compared with.
+        labels: the model's labels.
+        target: the target label's index, after resolving "the predicted label".
+
+    Returns:
+        The contrast label's index.
+
+    Raises:
+        ValueError: the contrast is not one of ``labels``.
+        InputError: it is the target itself, whose logit difference is always 0.
+    """
+    index = _label_index(contrast, labels, "contrast")
+    if index == target:
+        raise InputError(
+            f"The contrast label {labels[index]!r} is the target label itself, so "
+            "logit[target] - logit[contrast] is always 0. Pick a different label to contrast "
+            "with, or no contrast."
+        )
+    return index
+
+
+def _label_index(label: int | str, labels: tuple[str, ...], role: str) -> int:
+    """The index of a label given by index or name.
+
+    Raises:
+        ValueError: it is not one of ``labels``; the message lists them.
+    """
+    if isinstance(label, str) and label in labels:
+        return labels.index(label)
+    if isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(labels):
+        return label
+    choices = ", ".join(f"{i}={name}" for i, name in enumerate(labels))
+    raise ValueError(f"Unknown {role} label {label!r}. This model's labels are: {choices}.")

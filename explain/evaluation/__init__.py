@@ -1,0 +1,1 @@
+"""Evaluation of explanations: agreement, faithfulness and the sanity check."""

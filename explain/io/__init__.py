@@ -1,0 +1,1 @@
+"""Input and output: exports, the command line and the bundled build's command."""

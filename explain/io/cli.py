@@ -1,0 +1,220 @@
+"""Explain sentences from the command line: ``python -m explain --help``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from explain.core.errors import TokenlightError
+from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting
+from explain.core.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS
+from explain.io.export import html_report, to_csv, to_json
+from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
+from explain.methods.integrated_gradients import TOLERANCE
+from explain.methods.registry import DEFAULT_METHOD, METHODS, attribute, get_method
+from explain.model.checkpoints import DEFAULT_CHECKPOINT, load_checkpoint
+
+FORMATS = ("json", "csv", "html")
+WRITERS = {"json": to_json, "csv": to_csv, "html": html_report}
+
+
+def read_sentences(path: Path, column: str | None) -> list[str]:
+    """Sentences from a .txt file (one per non-empty line) or a .csv file (one column).
+
+    Raises:
+        ValueError: the CSV has no such column, or the file holds no sentence.
+    """
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() == ".csv":
+        rows = list(csv.DictReader(text.splitlines()))
+        columns = list(rows[0]) if rows else []
+        name = column or (columns[0] if columns else None)
+        if name not in columns:
+            raise ValueError(f"{path} has no column {name!r}. Its columns: {', '.join(columns)}.")
+        sentences = [row[name] for row in rows]
+    else:
+        sentences = text.splitlines()
+    sentences = [sentence for sentence in sentences if sentence and sentence.strip()]
+    if not sentences:
+        raise ValueError(f"{path} holds no sentence.")
+    return sentences
+
+
+def declared_settings() -> dict[str, Setting]:
+    """Every setting a method or baseline declares, by keyword name, plus the tolerance."""
+    found: dict[str, Setting] = {}
+    declared = [
+        *(setting for method in METHODS.values() for setting in method.settings),
+        *(setting for baseline in BASELINES.values() for setting in baseline.settings),
+        TOLERANCE,
+    ]
+    for setting in declared:
+        found.setdefault(setting.name, setting)
+    return found
+
+
+def _setting_help(setting: Setting) -> str:
+    if isinstance(setting, IntSetting | FloatSetting):
+        bounds = f" Range {setting.minimum}-{setting.maximum}."
+    elif isinstance(setting, ChoiceSetting):
+        bounds = f" One of: {', '.join(setting.choices)}."
+    else:
+        bounds = ""
+    users = [m.name for m in METHODS.values() if any(s.name == setting.name for s in m.settings)]
+    users += [b.name for b in BASELINES.values() if any(s.name == setting.name for s in b.settings)]
+    where = f" Used by: {', '.join(users)}." if users else " Used by: auto steps."
+    text = f"{setting.help}{bounds}{where} Default: the method's or baseline's own."
+    return text.replace("%", "%%")  # argparse formats help with %
+
+
+def parser() -> argparse.ArgumentParser:
+    build = argparse.ArgumentParser(
+        prog="python -m explain",
+        description="Explain why a text classifier predicts what it does, token by token, "
+        "with Captum. Prints JSON unless --format says so. Options a method or baseline "
+        "does not take are refused with a list of those it does.",
+        epilog="Example: python -m explain 'Self-driving cars are great' --format html "
+        "--out report.html",
+    )
+    build.add_argument("sentences", nargs="*", help="sentences to explain (or use --file)")
+    build.add_argument(
+        "--file",
+        type=Path,
+        help="a .txt file with one sentence per line, or a .csv file (see --column)",
+    )
+    build.add_argument("--column", help="the CSV column holding the text (default: the first)")
+    build.add_argument(
+        "--pair",
+        default=None,
+        help="a second text for sentence-pair checkpoints (NLI, paraphrase), used with "
+        "every sentence; Layer IG only",
+    )
+    build.add_argument(
+        "--checkpoint",
+        default=DEFAULT_CHECKPOINT,
+        help="registered name, local directory or Hugging Face Hub id "
+        f"(default: {DEFAULT_CHECKPOINT})",
+    )
+    build.add_argument(
+        "--method",
+        default=DEFAULT_METHOD,
+        choices=list(METHODS),
+        help=("; ".join(f"{name}: {m.description}" for name, m in METHODS.items())).replace(
+            "%", "%%"
+        )
+        + f" (default: {DEFAULT_METHOD})",
+    )
+    build.add_argument(
+        "--target",
+        default=None,
+        help="label name or index to explain (default: each sentence's predicted label)",
+    )
+    build.add_argument(
+        "--contrast",
+        default=None,
+        help="a second label name or index: explain logit[target] - logit[contrast] "
+        "instead of --output; Layer IG only",
+    )
+    build.add_argument(
+        "--output",
+        default="probability",
+        choices=OUTPUT_KINDS,
+        help="what is explained: "
+        + "; ".join(f"{kind}: {text}" for kind, text in OUTPUT_DESCRIPTIONS.items()),
+    )
+    build.add_argument(
+        "--baseline",
+        default=DEFAULT_BASELINE,
+        choices=list(BASELINES),
+        help="; ".join(f"{name}: {b.description}" for name, b in BASELINES.items()).replace(
+            "%", "%%"
+        ),
+    )
+    build.add_argument(
+        "--auto-steps",
+        action="store_true",
+        help="raise the integration steps until |delta| is within --tolerance of "
+        "F(input) - F(baseline); Layer IG only",
+    )
+    for name, setting in declared_settings().items():
+        flags = [f"--{name.replace('_', '-')}"] + (["--steps"] if name == "n_steps" else [])
+        kind = {IntSetting: int, FloatSetting: float}.get(type(setting), str)
+        build.add_argument(
+            *flags,
+            dest=name,
+            type=kind,
+            default=None,
+            choices=setting.choices if isinstance(setting, ChoiceSetting) else None,
+            help=_setting_help(setting),
+        )
+    build.add_argument("--format", choices=FORMATS, default="json", help="output format")
+    build.add_argument("--out", type=Path, help="write here instead of standard output")
+    return build
+
+
+def _label(value: str | None) -> int | str | None:
+    return int(value) if value is not None and value.isdigit() else value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from transformers.utils import logging as hf_logging
+
+    args = parser().parse_args(argv)
+    hf_logging.disable_progress_bar()
+    try:
+        sentences = list(args.sentences)
+        if args.file is not None:
+            sentences += read_sentences(args.file, args.column)
+        if not sentences:
+            parser().error("give at least one sentence, or --file")
+        options: dict[str, object] = {
+            name: getattr(args, name)
+            for name in declared_settings()
+            if getattr(args, name) is not None
+        }
+        for name, value in (
+            ("text_pair", args.pair),
+            ("contrast", _label(args.contrast)),
+            ("auto_steps", True if args.auto_steps else None),
+        ):
+            if value is not None:
+                options[name] = value
+        if get_method(args.method).uses_baseline:
+            options["baseline"] = args.baseline
+        model = load_checkpoint(args.checkpoint)
+        from tqdm import tqdm
+
+        results = [
+            attribute(
+                model,
+                sentence,
+                method=args.method,
+                target=_label(args.target),
+                output=args.output,
+                **options,
+            )
+            for sentence in tqdm(
+                sentences,
+                desc="Explaining",
+                unit="sentence",
+                disable=len(sentences) < 2,
+                file=sys.stderr,
+            )
+        ]
+    except (TokenlightError, ValueError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    document = WRITERS[args.format](results)
+    if args.out is None:
+        sys.stdout.write(document)
+    else:
+        args.out.write_text(document, encoding="utf-8")
+        print(f"Wrote {len(results)} result(s) to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,209 @@
+"""Export attributions as JSON, CSV or a standalone HTML report.
+
+Every export carries the settings, the checkpoint and the library versions, so
+a result can be reproduced. The HTML report embeds plotly.js, so it opens
+offline with no CDN, and every token, label and the text are escaped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import platform
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+
+import plotly.io as pio
+
+from explain.core.results import Attribution, AttributionSettings
+from explain.render.charts import probability_chart, token_bar_chart
+from explain.render.highlight import escape, highlight_html
+
+FORMAT_VERSION = 1
+PACKAGES = ("torch", "transformers", "captum", "tokenizers", "streamlit", "plotly")
+CSV_COLUMNS = (
+    "sentence", "position", "token", "token_id", "special", "start", "end", "score",
+    "normalized_score", "predicted_label", "target_label", "output", "f_input", "f_baseline",
+    "delta", "checkpoint", "method", "baseline", "n_steps", "integration", "device", "versions",
+    "segment", "contrast_label", "options", "auto_steps", "tolerance",
+)  # fmt: skip
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and of the libraries a result depends on."""
+    found = {"python": platform.python_version()}
+    for package in PACKAGES:
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def to_json(results: Sequence[Attribution]) -> str:
+    """Serialise results, with the library versions, as JSON (read back with :func:`from_json`)."""
+    document = {
+        "format": "tokenlight-attributions",
+        "format_version": FORMAT_VERSION,
+        "versions": library_versions(),
+        "results": [result.to_dict() for result in results],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _tuples(value: object) -> object:
+    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
+
+
+def from_json(text: str) -> list[Attribution]:
+    """Read results written by :func:`to_json`.
+
+    Raises:
+        ValueError: the text is not a Tokenlight export.
+    """
+    document = json.loads(text)
+    if not isinstance(document, dict) or document.get("format") != "tokenlight-attributions":
+        raise ValueError("This JSON is not a Tokenlight export (no 'tokenlight-attributions').")
+    results = []
+    try:
+        for data in document["results"]:
+            fields = {
+                key: _tuples(value)
+                for key, value in data.items()
+                if key not in ("predicted_label", "target_label")
+            }
+            fields["settings"] = AttributionSettings(**data["settings"])
+            results.append(Attribution(**fields))
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ValueError(f"This Tokenlight export is incomplete or damaged: {error!r}.") from error
+    return results
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Prefix ``'`` to text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)."""
+    return "'" + text if len(text) > 1 and text[0] in "=+-@\t\r" else text
+
+
+def to_csv(results: Sequence[Attribution]) -> str:
+    """One row per token of each result, with the settings and versions on every row.
+
+    Tokens, labels and the checkpoint pass through :func:`spreadsheet_safe`.
+    """
+    versions = json.dumps(library_versions(), sort_keys=True)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for sentence, result in enumerate(results):
+        settings = result.settings
+        # Everything else that decides the result: method and baseline options.
+        options = json.dumps(
+            dict(settings.options) | dict(settings.baseline_options), sort_keys=True
+        )
+        contrast = "" if settings.contrast is None else spreadsheet_safe(contrast_label(result))
+        for position, token in enumerate(result.tokens):
+            start, end = result.offsets[position]
+            writer.writerow(
+                (
+                    sentence, position, spreadsheet_safe(token), result.token_ids[position],
+                    result.special_tokens[position], start, end, result.scores[position],
+                    result.normalized_scores[position], spreadsheet_safe(result.predicted_label),
+                    spreadsheet_safe(result.target_label), settings.output, result.f_input,
+                    result.f_baseline, result.delta, spreadsheet_safe(settings.checkpoint),
+                    settings.method, settings.baseline,
+                    settings.n_steps, settings.integration, settings.device, versions,
+                    result.segments[position] if result.segments else 0, contrast, options,
+                    settings.auto_steps, settings.tolerance,
+                )
+            )  # fmt: skip
+    return buffer.getvalue()
+
+
+def contrast_label(result: Attribution) -> str:
+    """The name of the label a contrastive result compares its target with."""
+    contrast = result.settings.contrast
+    if isinstance(contrast, int) and not isinstance(contrast, bool):
+        return result.labels[contrast]
+    return str(contrast)
+
+
+def _table(rows: Sequence[tuple[str, object]]) -> str:
+    cells = "".join(
+        f"<tr><th>{escape(name)}</th><td>{escape(value)}</td></tr>" for name, value in rows
+    )
+    return f'<table class="facts">{cells}</table>'
+
+
+def _number(value: float | None, spec: str) -> str:
+    """``value`` formatted, or "not defined for this method" when it is None."""
+    return "not defined for this method" if value is None else format(value, spec)
+
+
+def html_report(results: Sequence[Attribution], title: str = "Tokenlight report") -> str:
+    """A standalone HTML page of the results: highlighting, charts, numbers and settings.
+
+    It embeds plotly.js once (about 4.8 MB), so it opens offline.
+    """
+    sections = []
+    for index, result in enumerate(results):
+        figures = [token_bar_chart(result), probability_chart(result)]
+        charts = "".join(
+            pio.to_html(
+                figure,
+                include_plotlyjs=(index == 0 and position == 0),
+                full_html=False,
+                config={"displaylogo": False},
+            )
+            for position, figure in enumerate(figures)
+        )
+        settings = result.settings
+        confidence = result.probabilities[result.predicted_index]
+        steps = f"{settings.n_steps} ({settings.integration})" if settings.n_steps else "n/a"
+        extra_target = [
+            *([("Compared with", contrast_label(result))] if settings.contrast is not None else []),
+            *([("Second text", result.text_pair)] if result.text_pair is not None else []),
+        ]
+        auto = [
+            *([("Auto steps", "on")] if settings.auto_steps else []),
+            *(
+                [("Delta tolerance", str(settings.tolerance))]
+                if settings.tolerance is not None
+                else []
+            ),
+        ]
+        facts = _table(
+            [
+                ("Predicted", f"{result.predicted_label} ({confidence:.3f})"),
+                ("Explained label", result.target_label),
+                ("Output", settings.output),
+                *extra_target,
+                ("F(input)", f"{result.f_input:.6f}"),
+                ("F(baseline)", _number(result.f_baseline, ".6f")),
+                ("Sum of attributions", f"{result.attribution_sum:.6f}"),
+                ("Convergence delta", _number(result.delta, "+.3e")),
+                ("Tokens dropped by truncation", result.tokens_dropped),
+                ("Checkpoint", settings.checkpoint),
+                ("Method", settings.method),
+                ("Baseline", settings.baseline or "none"),
+                ("Steps", steps),
+                *((name, value) for name, value in settings.options),
+                *((name, value) for name, value in settings.baseline_options),
+                *auto,
+                ("Device", settings.device),
+                ("Seconds", f"{result.seconds:.3f}"),
+            ]
+        )  # fmt: skip
+        sections.append(
+            f"<section><h2>{escape(result.text)}</h2>{highlight_html(result)}{charts}{facts}</section>"
+        )
+    versions = _table(sorted(library_versions().items()))
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>"
+        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+        "table.facts{border-collapse:collapse;margin:1em 0}"
+        "table.facts th,table.facts td{border:1px solid #ccc;padding:.25em .6em;text-align:left}"
+        "section{border-top:2px solid #ddd;margin-top:2em}</style></head><body>"
+        f"<h1>{escape(title)}</h1>{''.join(sections)}<h2>Library versions</h2>{versions}"
+        "</body></html>"
+    )

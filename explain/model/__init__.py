@@ -1,0 +1,1 @@
+"""The model: checkpoints, the bundled build, devices, encoding and prediction."""

@@ -1,0 +1,196 @@
+"""Tokenise one text (or a pair of texts) once, keeping what attribution and display need."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from transformers import BatchEncoding, PreTrainedTokenizerBase
+
+from explain.core.errors import InputError
+
+
+@dataclass(frozen=True, eq=False)
+class Encoding:
+    """A tokenised text, as ``(1, seq_len)`` tensors plus display information.
+
+    For a sentence pair, ``offsets`` point into the first text for segment 0
+    and into ``text_pair`` for segment 1 (they restart at 0), and ``segments``
+    says which segment each token is in. Special tokens count with the
+    segment they close ([CLS] and the first [SEP] with the first text).
+    """
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    token_type_ids: torch.Tensor | None
+    special_mask: torch.Tensor
+    tokens: tuple[str, ...]
+    offsets: tuple[tuple[int, int], ...]
+    tokens_dropped: int
+    segments: tuple[int, ...] = ()
+    text_pair: str | None = None
+
+    def model_inputs(self) -> dict[str, torch.Tensor]:
+        """Keyword arguments for the model, besides the ids."""
+        inputs = {"attention_mask": self.attention_mask}
+        if self.token_type_ids is not None:
+            inputs["token_type_ids"] = self.token_type_ids
+        return inputs
+
+
+def encode(
+    tokenizer: PreTrainedTokenizerBase,
+    text: str,
+    max_length: int,
+    device: torch.device,
+    text_pair: str | None = None,
+) -> Encoding:
+    """Tokenise ``text``, truncating to ``max_length`` tokens and counting what was dropped.
+
+    Args:
+        tokenizer: the checkpoint's tokenizer; a fast one also gives character offsets.
+        text: the text to tokenise.
+        max_length: most tokens kept, special tokens included.
+        device: where the returned tensors go.
+        text_pair: a second text, for sentence-pair checkpoints (NLI,
+            paraphrase); the tokenizer puts a separator between the two and
+            sets the token types. A long pair loses tokens from the longer
+            text first (``"longest_first"``). Default: None
+
+    Returns:
+        The :class:`Encoding`, with ``(1, seq_len)`` tensors.
+
+    Raises:
+        InputError: a text is empty, only whitespace, or has no token the model reads.
+    """
+    if not text or not text.strip():
+        raise InputError("The text is empty. Type a sentence to explain.")
+    if text_pair is not None and not text_pair.strip():
+        raise InputError(
+            "The second text is empty. Type a second sentence, or leave it out for one text."
+        )
+    kwargs = {
+        "return_tensors": "pt",
+        "return_special_tokens_mask": True,
+        "return_offsets_mapping": tokenizer.is_fast,
+        "truncation": "longest_first" if text_pair is not None else True,
+        "max_length": max_length,
+    }
+    batch = tokenizer(text, text_pair, **kwargs)
+    tokens_dropped = 0
+    if batch["input_ids"].shape[1] >= max_length:
+        full = tokenizer(text, text_pair, truncation=False, verbose=False)
+        tokens_dropped = max(0, len(full["input_ids"]) - max_length)
+    ids = batch["input_ids"]  # (1, seq_len)
+    if "offset_mapping" in batch:
+        offsets = tuple((int(a), int(b)) for a, b in batch["offset_mapping"][0].tolist())
+    else:
+        offsets = tuple((0, 0) for _ in range(ids.shape[1]))
+    special = batch["special_tokens_mask"].bool()
+    if bool(special.all()):
+        raise InputError(
+            "The text has no characters this model's tokenizer keeps (only control, "
+            "zero-width or similar characters). Type some words to explain."
+        )
+    token_type_ids = batch.get("token_type_ids")
+    return Encoding(
+        input_ids=ids.to(device),
+        attention_mask=batch["attention_mask"].to(device),
+        token_type_ids=None if token_type_ids is None else token_type_ids.to(device),
+        special_mask=special.to(device),
+        tokens=tuple(tokenizer.convert_ids_to_tokens(ids[0].tolist())),
+        offsets=offsets,
+        tokens_dropped=tokens_dropped,
+        segments=_segments(batch, text_pair is not None),
+        text_pair=text_pair,
+    )
+
+
+def _segments(batch: BatchEncoding, is_pair: bool) -> tuple[int, ...]:
+    """Which text (0 or 1) each token belongs to.
+
+    Taken from a fast tokenizer's sequence ids, where a special token counts
+    with the text before it ([CLS] with the first); else from the token types.
+
+    Raises:
+        InputError: a pair was tokenised by a tokenizer that gives neither.
+    """
+    length = int(batch["input_ids"].shape[1])
+    if not is_pair:
+        return (0,) * length
+    if batch.is_fast:
+        segments, current = [], 0
+        for sequence in batch.sequence_ids(0):
+            current = current if sequence is None else sequence
+            segments.append(current)
+        return tuple(segments)
+    token_type_ids = batch.get("token_type_ids")
+    if token_type_ids is None:
+        raise InputError(
+            "This tokenizer tells neither sequence ids nor token types, so a sentence pair "
+            "cannot be split into its two texts. Explain one text at a time."
+        )
+    return tuple(int(value) for value in token_type_ids[0].tolist())
+
+
+@dataclass(frozen=True, eq=False)
+class EncodedBatch:
+    """Several encodings padded to one length, as ``(batch, seq_len)`` tensors.
+
+    Padding positions have the tokenizer's pad id, attention mask 0, token type
+    0 and count as special tokens, so a baseline leaves them untouched.
+    """
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    token_type_ids: torch.Tensor | None
+    special_mask: torch.Tensor
+    lengths: tuple[int, ...]
+
+    def model_inputs(self) -> dict[str, torch.Tensor]:
+        """Keyword arguments for the model, besides the ids."""
+        inputs = {"attention_mask": self.attention_mask}
+        if self.token_type_ids is not None:
+            inputs["token_type_ids"] = self.token_type_ids
+        return inputs
+
+
+def pad_batch(encodings: Sequence[Encoding], pad_token_id: int) -> EncodedBatch:
+    """Stack encodings into one right-padded batch.
+
+    Args:
+        encodings: from :func:`encode`, all on one device.
+        pad_token_id: the id that fills the padding.
+
+    Returns:
+        The :class:`EncodedBatch`.
+
+    Raises:
+        ValueError: ``encodings`` is empty.
+    """
+    if not encodings:
+        raise ValueError("pad_batch needs at least one encoding.")
+    lengths = tuple(int(encoding.input_ids.shape[1]) for encoding in encodings)
+    width = max(lengths)
+
+    def padded(tensors: list[torch.Tensor], value: int | bool) -> torch.Tensor:
+        return torch.cat(
+            [
+                torch.nn.functional.pad(tensor, (0, width - tensor.shape[1]), value=value)
+                for tensor in tensors
+            ]
+        )  # (batch, width)
+
+    with_types = all(encoding.token_type_ids is not None for encoding in encodings)
+    return EncodedBatch(
+        input_ids=padded([e.input_ids for e in encodings], pad_token_id),
+        attention_mask=padded([e.attention_mask for e in encodings], 0),
+        token_type_ids=(
+            padded([e.token_type_ids for e in encodings], 0)  # type: ignore[misc]
+            if with_types
+            else None
+        ),
+        special_mask=padded([e.special_mask for e in encodings], True),
+        lengths=lengths,
+    )

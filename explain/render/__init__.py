@@ -1,0 +1,1 @@
+"""Rendering: every Plotly figure and HTML builder. Nothing below this layer draws."""

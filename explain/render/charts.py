@@ -1,0 +1,178 @@
+"""Plotly figures of attribution results. Each takes results and returns a figure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from explain.core.results import Attribution
+from explain.render.highlight import MAGNITUDE_HUE, escape
+
+if TYPE_CHECKING:
+    from explain.methods.batch import TokenMean
+
+
+def _text(value: str) -> str:
+    """Escape a token or label for Plotly, which renders some HTML tags in its text."""
+    return escape(value, quote=False)
+
+
+# Captum's highlighting colours: red lowers the target, green raises it.
+NEGATIVE = "hsl(0, 75%, 60%)"
+POSITIVE = "hsl(120, 75%, 40%)"
+DIVERGING = [[0.0, NEGATIVE], [0.5, "hsl(0, 0%, 97%)"], [1.0, POSITIVE]]
+MAGNITUDE = [[0.0, "hsl(0, 0%, 97%)"], [1.0, f"hsl({MAGNITUDE_HUE}, 75%, 50%)"]]
+PREDICTED = "#4393c3"
+
+
+def token_labels(tokens: tuple[str, ...]) -> list[str]:
+    """Escaped axis labels that stay distinct when a token repeats: ``"the"``, ``"the·2"``."""
+    seen: dict[str, int] = {}
+    labels = []
+    for token in tokens:
+        seen[token] = seen.get(token, 0) + 1
+        labels.append(_text(token) if seen[token] == 1 else f"{_text(token)}·{seen[token]}")
+    return labels
+
+
+def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
+    """Bar chart of token scores in token order, coloured by sign on a diverging scale.
+
+    Args:
+        result: the attribution to plot.
+        normalized: plot scores divided by the largest magnitude instead of raw
+            scores. Default: False
+
+    Returns:
+        The figure; hovering a bar shows the token, its exact raw and
+        normalised scores, and its position.
+    """
+    values = result.normalized_scores if normalized else result.scores
+    peak = max((abs(v) for v in values), default=0.0) or 1.0
+    unit = "normalised" if normalized else result.settings.output.replace("_", "-")
+    figure = go.Figure(
+        go.Bar(
+            x=list(range(len(values))),
+            y=list(values),
+            marker={
+                "color": list(values),
+                "colorscale": DIVERGING if result.signed else MAGNITUDE,
+                "cmin": -peak if result.signed else 0.0,
+                "cmax": peak,
+                "line": {"color": "rgba(128,128,128,0.6)", "width": 1},
+            },
+            customdata=[
+                [_text(token), raw, norm, index]
+                for index, (token, raw, norm) in enumerate(
+                    zip(
+                        result.tokens,
+                        result.scores,
+                        result.normalized_scores,
+                        strict=True,
+                    )
+                )
+            ],
+            hovertemplate="<b>%{customdata[0]}</b> (position %{customdata[3]})<br>"
+            "score: %{customdata[1]:.6f}<br>normalised: %{customdata[2]:.4f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=(
+            f"Token attributions towards '{_text(result.target_label)}' ({unit})"
+            if result.signed
+            else f"Token importance for '{_text(result.target_label)}' (unsigned, {unit})"
+        ),
+        xaxis={
+            "tickmode": "array",
+            "tickvals": list(range(len(values))),
+            "ticktext": token_labels(result.tokens),
+            "tickangle": -45,
+            "title": "token",
+        },
+        yaxis={
+            "title": f"attribution ({unit})" if result.signed else f"importance ({unit})",
+            "zeroline": True,
+        },
+        margin={"l": 40, "r": 10, "t": 50, "b": 40},
+        height=380,
+        showlegend=False,
+    )
+    return figure
+
+
+def probability_chart(result: Attribution) -> go.Figure:
+    """Horizontal bars of every label's predicted probability, the predicted one highlighted.
+
+    Args:
+        result: the attribution whose prediction to plot.
+
+    Returns:
+        The figure, one bar per label in index order.
+    """
+    colors = [
+        PREDICTED if index == result.predicted_index else "rgba(150,150,150,0.7)"
+        for index in range(len(result.labels))
+    ]
+    figure = go.Figure(
+        go.Bar(
+            x=list(result.probabilities),
+            y=[_text(label) for label in result.labels],
+            orientation="h",
+            marker={"color": colors},
+            text=[f"{p:.1%}" for p in result.probabilities],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.4f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        xaxis={"range": [0, 1], "title": "probability", "tickformat": ".0%"},
+        yaxis={"autorange": "reversed"},
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        height=60 + 40 * len(result.labels),
+        showlegend=False,
+    )
+    return figure
+
+
+def mean_token_chart(means: Sequence[TokenMean]) -> go.Figure:
+    """Horizontal bars of each label's tokens with the highest mean score, one panel per label.
+
+    Args:
+        means: from :func:`explain.methods.batch.mean_token_scores`.
+
+    Returns:
+        The figure; hovering a bar shows the exact mean and how many times
+        the token occurred.
+    """
+    labels = list(dict.fromkeys(entry.label for entry in means))
+    figure = make_subplots(
+        rows=1,
+        cols=max(1, len(labels)),
+        subplot_titles=[_text(label) for label in labels],
+        horizontal_spacing=0.12,
+    )
+    for column, label in enumerate(labels, start=1):
+        entries = [entry for entry in means if entry.label == label][::-1]  # highest on top
+        figure.add_trace(
+            go.Bar(
+                x=[entry.mean for entry in entries],
+                y=[f"{_text(entry.token)} " for entry in entries],
+                orientation="h",
+                marker={"color": [POSITIVE if e.mean >= 0 else NEGATIVE for e in entries]},
+                customdata=[[_text(entry.token), entry.count] for entry in entries],
+                hovertemplate="%{customdata[0]}: mean %{x:.4g} over %{customdata[1]} "
+                "occurrences<extra></extra>",
+                showlegend=False,
+            ),
+            row=1,
+            col=column,
+        )
+    figure.update_layout(
+        height=80 + 24 * max((sum(e.label == label for e in means) for label in labels), default=1),
+        margin={"l": 10, "r": 10, "t": 40, "b": 30},
+    )
+    figure.update_xaxes(title_text="mean score", zeroline=True)
+    return figure

@@ -1,0 +1,1 @@
+"""Text: grouping tokens into the user's words."""

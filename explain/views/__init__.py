@@ -1,0 +1,1 @@
+"""Teaching views: the integration path, all-layer conductance and attention maps."""
