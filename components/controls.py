@@ -4,7 +4,8 @@ Method settings, baseline options and the auto-steps tolerance are built from
 their declared ``IntSetting``/``FloatSetting``/``TextSetting`` specs, so
 defaults and ranges live in ``explain`` only. Options that only some methods
 take (a contrast label, auto steps, a sentence pair, baseline options) are
-offered when the chosen method's ``attribute`` accepts them.
+offered when the chosen method declares the capability, and the help names
+the methods that do.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import streamlit as st
 import explain
 from components.markdown import literal
 from explain.methods.baselines import BaselineSetting
-from explain.methods.registry import method_options
+from explain.methods.registry import method_options, methods_with
 
 CUSTOM_CHECKPOINT = "Other: a Hub id or a local directory"
 MAX_CHARS = 2000
@@ -141,9 +142,13 @@ def accepts(method: str, option: str) -> bool:
 
 def auto_settings(method: str) -> tuple[explain.FloatSetting, ...]:
     """The settings that apply with auto steps (the tolerance), for a method that has them."""
-    if not accepts(method, "auto_steps"):
-        return ()
-    return getattr(explain.get_method(method).explainer, "auto_settings", ())
+    spec = explain.get_method(method)
+    return spec.auto_settings if spec.capabilities.auto_steps else ()
+
+
+def titles_with(capability: str) -> str:
+    """The titles of the methods that declare ``capability``, for a help text."""
+    return ", ".join(method.title for method in methods_with(capability))
 
 
 def baseline_settings(method: str, baseline: str) -> tuple[BaselineSetting, ...]:
@@ -232,8 +237,8 @@ def text_pair_input(method: str) -> str | None:
             "question and answer): they are read as [CLS] first [SEP] second [SEP], and both "
             "are explained. Leave empty to explain the text above alone."
             if takes
-            else f"Only Layer Integrated Gradients explains sentence pairs; {title} explains "
-            "the text above alone.",
+            else f"{title} explains the text above alone. Methods that explain sentence pairs: "
+            f"{titles_with('sentence_pairs')}.",
         )
     return pair if takes and pair.strip() else None
 
@@ -365,8 +370,8 @@ def contrast_picker(
         "becomes logit[target] − logit[this label], which is log(p[target] / p[this label]). "
         "Tokens that speak for both labels alike cancel out."
         if takes
-        else f"Only Layer Integrated Gradients explains a difference of two labels; {title} "
-        "explains one label's output.",
+        else f"{title} explains one label's output. Methods that explain a difference of two "
+        f"labels: {titles_with('contrast')}.",
     )
     if not takes or contrast == NO_CONTRAST:
         return None
@@ -444,14 +449,14 @@ def baseline_option_inputs(method: str, baseline: str) -> Pairs:
     if spec.uses_baseline and declared and not read:
         if explain.BASELINES[baseline].kind == "samples":
             st.caption(
-                f"{spec.title} cannot average over several baselines: only Layer Integrated "
-                "Gradients can. Choose another baseline."
+                f"{spec.title} cannot average over several baselines. Methods that can: "
+                f"{titles_with('baseline_options')}. Choose another baseline."
             )
         else:
             defaults = ", ".join(f"{option.label.lower()} {option.default}" for option in declared)
             st.caption(
-                f"{spec.title} builds this baseline with its default options ({defaults}); "
-                "only Layer Integrated Gradients takes others."
+                f"{spec.title} builds this baseline with its default options ({defaults}). "
+                f"Methods that take others: {titles_with('baseline_options')}."
             )
     return tuple(
         (option.name, setting_widget(option, baseline_setting_key(baseline, option.name)))
@@ -482,7 +487,7 @@ def auto_steps_inputs(method: str, low_precision: bool = False) -> tuple[bool, f
         "at most the tolerance times |F(input) - F(baseline)|, or until the most steps "
         "allowed. The completeness check says how many steps were used."
         if tolerance is not None
-        else f"Only Layer Integrated Gradients raises its own steps; {title} does not.",
+        else f"{title} does not raise its own steps. Methods that do: {titles_with('auto_steps')}.",
     )
     if tolerance is None:
         return False, None
@@ -493,10 +498,7 @@ def auto_steps_inputs(method: str, low_precision: bool = False) -> tuple[bool, f
 
 def tolerance_setting(method: str) -> explain.FloatSetting | None:
     """The tolerance auto steps aim for, for a method that has auto steps."""
-    if not accepts(method, "auto_steps"):
-        return None
-    declared = getattr(explain.get_method(method).explainer, "auto_settings", ())
-    return next((spec for spec in declared if spec.name == "tolerance"), None)
+    return next((spec for spec in auto_settings(method) if spec.name == "tolerance"), None)
 
 
 def setting_key(method: str, name: str) -> str:

@@ -34,7 +34,7 @@ from explain.methods.batch import (
     attribute_batch,
     mean_token_scores,
 )
-from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
+from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients
 from explain.methods.registry import DEFAULT_METHOD, METHODS, Method, attribute, get_method
 from explain.model.bundled import BUNDLED_NAME, ModelCard, TrainingRecipe, build_bundled, read_card
 from explain.model.checkpoints import (

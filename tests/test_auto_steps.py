@@ -8,7 +8,7 @@ from transformers import BertForSequenceClassification
 
 import explain
 from explain.methods.baselines import random_text_tokens
-from explain.methods.integrated_gradients import (
+from explain.methods.layer_integrated_gradients import (
     N_STEPS,
     TOLERANCE,
     EmbeddingIntegratedGradients,

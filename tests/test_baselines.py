@@ -373,7 +373,8 @@ def test_expected_gradients_in_budget_sized_chunks_equals_one_call(
 ) -> None:
     options = {"baseline": "expected_gradients", "baseline_samples": 5, "n_steps": 6}
     whole = explain.attribute(tiny_model, "the movie was not good", **options)
-    monkeypatch.setattr("explain.methods.integrated_gradients.TOKEN_BUDGET", 16)  # 2 samples a call
+    # 2 samples a call
+    monkeypatch.setattr("explain.methods.layer_integrated_gradients.TOKEN_BUDGET", 16)
     chunked = explain.attribute(tiny_model, "the movie was not good", **options)
     assert chunked.scores == pytest.approx(whole.scores, abs=1e-6)
     # float32 sums in another order: the deltas (small differences of sums) move by ~1e-6

@@ -9,7 +9,7 @@ import torch
 from captum.attr import LayerIntegratedGradients
 
 import explain
-from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
+from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients
 
 TEXT = "The movie was not very good, but the ride was smooth!"
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from components.controls import setting_key
-from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
+from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients
 from explain.model.encoding import encode
 from tests.apphelpers import APP
 

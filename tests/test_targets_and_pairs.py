@@ -9,7 +9,7 @@ import torch
 
 import explain
 from explain.core.targets import resolve_contrast, target_output
-from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
+from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients
 from explain.model.encoding import encode
 from explain.text.words import group_words
 

@@ -15,3 +15,7 @@ class BundledCheckpointMissing(CheckpointError):
 
 class InputError(TokenlightError, ValueError):
     """The text, target or settings given to an attribution are not usable."""
+
+
+class DeviceError(TokenlightError, ValueError):
+    """The device asked for (by ``TOKENLIGHT_DEVICE`` or the caller) is unknown or absent."""

@@ -31,10 +31,10 @@ def check_output(output: str) -> OutputKind:
     ``"logit_difference"`` is not one: it follows from giving a contrast label.
 
     Raises:
-        ValueError: it is not; the message lists the valid ones.
+        InputError: it is not; the message lists the valid ones.
     """
     if output not in OUTPUT_KINDS:
-        raise ValueError(f"Unknown output {output!r}. Choose one of: {', '.join(OUTPUT_KINDS)}.")
+        raise InputError(f"Unknown output {output!r}. Choose one of: {', '.join(OUTPUT_KINDS)}.")
     return output  # type: ignore[return-value]
 
 
@@ -87,7 +87,7 @@ def resolve_label(label: int | str | None, labels: tuple[str, ...], predicted: i
     """Turn a label given by index, name or None (the predicted label) into an index.
 
     Raises:
-        ValueError: the label is not one of ``labels``.
+        InputError: the label is not one of ``labels``.
     """
     if label is None:
         return predicted
@@ -106,7 +106,7 @@ def resolve_contrast(contrast: int | str, labels: tuple[str, ...], target: int) 
         The contrast label's index.
 
     Raises:
-        ValueError: the contrast is not one of ``labels``.
+        InputError: the contrast is not one of ``labels``.
         InputError: it is the target itself, whose logit difference is always 0.
     """
     index = _label_index(contrast, labels, "contrast")
@@ -123,11 +123,11 @@ def _label_index(label: int | str, labels: tuple[str, ...], role: str) -> int:
     """The index of a label given by index or name.
 
     Raises:
-        ValueError: it is not one of ``labels``; the message lists them.
+        InputError: it is not one of ``labels``; the message lists them.
     """
     if isinstance(label, str) and label in labels:
         return labels.index(label)
     if isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(labels):
         return label
     choices = ", ".join(f"{i}={name}" for i, name in enumerate(labels))
-    raise ValueError(f"Unknown {role} label {label!r}. This model's labels are: {choices}.")
+    raise InputError(f"Unknown {role} label {label!r}. This model's labels are: {choices}.")

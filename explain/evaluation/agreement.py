@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 
+from explain.core.errors import InputError
 from explain.core.results import Attribution
 
 Ranking = Literal["signed", "absolute"]
@@ -72,7 +73,7 @@ def count_for_percent(percent: int, n: int) -> int:
 def _pair(a: Scores, b: Scores, ranking: Ranking) -> tuple[np.ndarray, np.ndarray]:
     """Two aligned float vectors of text-token scores, made absolute if asked."""
     if ranking not in RANKINGS:
-        raise ValueError(f"Unknown ranking {ranking!r}. Choose one of: {', '.join(RANKINGS)}.")
+        raise InputError(f"Unknown ranking {ranking!r}. Choose one of: {', '.join(RANKINGS)}.")
     if isinstance(a, Attribution) != isinstance(b, Attribution):
         raise ValueError("Compare two Attributions or two score sequences, not one of each.")
     if isinstance(a, Attribution) and isinstance(b, Attribution):
@@ -218,7 +219,7 @@ def agreement_matrix(
             different tokens.
     """
     if measure not in MEASURES:
-        raise ValueError(f"Unknown measure {measure!r}. Choose one of: {', '.join(MEASURES)}.")
+        raise InputError(f"Unknown measure {measure!r}. Choose one of: {', '.join(MEASURES)}.")
     if len(results) < 2:
         raise ValueError("Agreement needs at least two explanations to compare.")
     names = tuple(results)

@@ -13,8 +13,13 @@ from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setti
 from explain.core.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS
 from explain.io.export import html_report, to_csv, to_json
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
-from explain.methods.integrated_gradients import TOLERANCE
-from explain.methods.registry import DEFAULT_METHOD, METHODS, attribute, get_method
+from explain.methods.registry import (
+    DEFAULT_METHOD,
+    METHODS,
+    attribute,
+    get_method,
+    methods_with,
+)
 from explain.model.checkpoints import DEFAULT_CHECKPOINT, load_checkpoint
 
 FORMATS = ("json", "csv", "html")
@@ -44,16 +49,21 @@ def read_sentences(path: Path, column: str | None) -> list[str]:
 
 
 def declared_settings() -> dict[str, Setting]:
-    """Every setting a method or baseline declares, by keyword name, plus the tolerance."""
+    """Every setting a method or baseline declares, by keyword name, auto steps' included."""
     found: dict[str, Setting] = {}
     declared = [
         *(setting for method in METHODS.values() for setting in method.settings),
         *(setting for baseline in BASELINES.values() for setting in baseline.settings),
-        TOLERANCE,
+        *(setting for method in METHODS.values() for setting in method.auto_settings),
     ]
     for setting in declared:
         found.setdefault(setting.name, setting)
     return found
+
+
+def _only(capability: str) -> str:
+    """Which methods have ``capability``, for a flag's help: ``"; only for: ..."``."""
+    return f"; only for: {', '.join(method.name for method in methods_with(capability))}"
 
 
 def _setting_help(setting: Setting) -> str:
@@ -90,7 +100,7 @@ def parser() -> argparse.ArgumentParser:
         "--pair",
         default=None,
         help="a second text for sentence-pair checkpoints (NLI, paraphrase), used with "
-        "every sentence; Layer IG only",
+        "every sentence" + _only("sentence_pairs"),
     )
     build.add_argument(
         "--checkpoint",
@@ -116,7 +126,7 @@ def parser() -> argparse.ArgumentParser:
         "--contrast",
         default=None,
         help="a second label name or index: explain logit[target] - logit[contrast] "
-        "instead of --output; Layer IG only",
+        "instead of --output" + _only("contrast"),
     )
     build.add_argument(
         "--output",
@@ -137,7 +147,7 @@ def parser() -> argparse.ArgumentParser:
         "--auto-steps",
         action="store_true",
         help="raise the integration steps until |delta| is within --tolerance of "
-        "F(input) - F(baseline); Layer IG only",
+        "F(input) - F(baseline)" + _only("auto_steps"),
     )
     for name, setting in declared_settings().items():
         flags = [f"--{name.replace('_', '-')}"] + (["--steps"] if name == "n_steps" else [])

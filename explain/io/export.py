@@ -16,6 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import plotly.io as pio
 
+from explain.core.errors import InputError
 from explain.core.results import Attribution, AttributionSettings
 from explain.render.charts import probability_chart, token_bar_chart
 from explain.render.highlight import escape, highlight_html
@@ -60,11 +61,11 @@ def from_json(text: str) -> list[Attribution]:
     """Read results written by :func:`to_json`.
 
     Raises:
-        ValueError: the text is not a Tokenlight export.
+        InputError: the text is not a Tokenlight export.
     """
     document = json.loads(text)
     if not isinstance(document, dict) or document.get("format") != "tokenlight-attributions":
-        raise ValueError("This JSON is not a Tokenlight export (no 'tokenlight-attributions').")
+        raise InputError("This JSON is not a Tokenlight export (no 'tokenlight-attributions').")
     results = []
     try:
         for data in document["results"]:
@@ -76,7 +77,7 @@ def from_json(text: str) -> list[Attribution]:
             fields["settings"] = AttributionSettings(**data["settings"])
             results.append(Attribution(**fields))
     except (KeyError, TypeError, AttributeError) as error:
-        raise ValueError(f"This Tokenlight export is incomplete or damaged: {error!r}.") from error
+        raise InputError(f"This Tokenlight export is incomplete or damaged: {error!r}.") from error
     return results
 
 

@@ -159,14 +159,14 @@ class Baseline:
                 Default: None, every default
 
         Raises:
-            ValueError: this baseline does not replace tokens by one token, or
-                the tokenizer lacks the token.
+            ValueError: this baseline does not replace tokens by one token.
+            InputError: the tokenizer lacks the token.
         """
         if self.kind != "token" or self.token_attribute is None:
             raise ValueError(f"Baseline {self.name!r} does not replace tokens by one token.")
         token_id = getattr(tokenizer, self.token_attribute, None)
         if token_id is None:
-            raise ValueError(
+            raise InputError(
                 f"This tokenizer has no {self.token_attribute.removesuffix('_id')}, so the "
                 f"{self.name!r} baseline cannot be built. Choose another baseline."
             )
@@ -417,11 +417,12 @@ class ExpectedGradientsBaseline(Baseline):
         """Not one baseline but several, so there is no single embedding.
 
         Raises:
-            ValueError: always; the message says which method averages over samples.
+            ValueError: always; a method that takes this baseline averages over
+                :meth:`sample_token_ids` instead.
         """
         raise ValueError(
-            f"Baseline {self.name!r} averages over several random baselines, which only "
-            "Layer Integrated Gradients does. Choose another baseline for this method."
+            f"Baseline {self.name!r} averages over several random baselines; it has no single "
+            "embedding. Average over sample_token_ids instead."
         )
 
 
@@ -487,11 +488,11 @@ def get_baseline(name: str) -> Baseline:
     """Look up a baseline by name.
 
     Raises:
-        ValueError: the name is unknown; the message lists the valid ones.
+        InputError: the name is unknown; the message lists the valid ones.
     """
     try:
         return BASELINES[name]
-    except KeyError:
-        raise ValueError(
+    except (KeyError, TypeError):
+        raise InputError(
             f"Unknown baseline {name!r}. Choose one of: {', '.join(BASELINES)}."
         ) from None

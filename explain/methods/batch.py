@@ -1,8 +1,9 @@
 """Explain many texts at once: length-bucketed batches, per-text errors, a summary per label.
 
-Layer Integrated Gradients runs one batched integration for several texts of
-similar length (one forward and backward pass for all of them per chunk of
-steps); other methods run one text at a time. A text that cannot be explained
+A method that declares the ``batching`` capability (Layer Integrated
+Gradients) runs one batched integration for several texts of similar length
+(one forward and backward pass for all of them per chunk of steps); other
+methods run one text at a time. A text that cannot be explained
 (empty, or nothing the tokenizer keeps) gets an error message of its own and
 does not stop the batch.
 """
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 
 from explain.core.errors import InputError
 from explain.core.results import Attribution
-from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
 from explain.methods.registry import DEFAULT_METHOD, attribute, check_options, get_method
 from explain.model.checkpoints import LoadedModel
 from explain.model.encoding import Encoding, encode
@@ -127,13 +127,13 @@ def attribute_batch(
         The :class:`BatchResult`, items in input order.
 
     Raises:
-        InputError: there are no texts, more than ``max_texts``, an option the
-            method does not take, or every text failed with the same error (a
-            setting out of range, say). A text's own error is kept in its item.
-        ValueError: the method, target, output or baseline is unknown.
+        InputError: there are no texts, more than ``max_texts``, an unknown
+            method, an option the method does not take or out of range, or
+            every text failed with the same error (an unknown target, say). A
+            text's own error is kept in its item.
     """
     started = time.perf_counter()
-    explainer_type = get_method(method).explainer
+    explainer_type = get_method(method)
     check_options(method, options)
     if not texts:
         raise InputError("There are no texts to explain. Give at least one line of text.")
@@ -155,7 +155,7 @@ def attribute_batch(
     if progress is not None:
         progress(done, total)
     order = list(encodings)
-    together = batched and explainer_type is EmbeddingIntegratedGradients
+    together = batched and explainer_type.capabilities.batching
     groups = (
         buckets([encodings[i].input_ids.shape[1] for i in order], bucket_tokens)
         if together
@@ -167,7 +167,7 @@ def attribute_batch(
         if together:
             try:
                 results = list(
-                    EmbeddingIntegratedGradients(loaded).attribute_encoded(
+                    explainer_type(loaded).attribute_encoded(  # type: ignore[attr-defined]
                         [texts[i] for i in indices],
                         [encodings[i] for i in indices],
                         **options,  # type: ignore[arg-type]

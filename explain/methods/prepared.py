@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
+from explain.core.errors import CheckpointError
 from explain.core.results import Attribution, AttributionSettings, normalize
 from explain.core.settings import SettingValue
 from explain.core.targets import OutputKind, check_output, resolve_label, target_output
@@ -123,6 +124,21 @@ class Prepared:
         scores = torch.zeros(self.seq_len, dtype=torch.float64)
         scores[self.text_positions.cpu()] = text_scores.detach().double().cpu()
         return scores
+
+
+def word_embeddings(loaded: LoadedModel) -> torch.nn.Module:
+    """The word-embedding table of the embeddings layer (no position or token types).
+
+    Raises:
+        CheckpointError: the embeddings layer has no ``word_embeddings`` module.
+    """
+    module = getattr(loaded.embeddings, "word_embeddings", None)
+    if not isinstance(module, torch.nn.Module):
+        raise CheckpointError(
+            f"{loaded.name}: its embeddings layer has no `word_embeddings` module, so "
+            "word-embedding methods cannot run. Use Layer Integrated Gradients instead."
+        )
+    return module
 
 
 def prepare(

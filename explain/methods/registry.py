@@ -1,213 +1,73 @@
-"""The registry of attribution methods, each with the settings it declares.
+"""The registry of attribution methods, built from each method class's declarations.
 
-A method's settings carry their default and range, and the UI builds its
-controls from them, so each default lives here and nowhere else.
+A method's class declares its name, title, paper, settings and capabilities
+(:class:`explain.methods.base.Explainer`); the UI, the command line and batch
+mode read them from here, so each lives in one place.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import fields
 
 from explain.core.errors import InputError
 from explain.core.results import Attribution
-from explain.core.settings import Setting
-from explain.core.targets import OutputKind
-from explain.methods.attention import AttentionRollout, LastLayerAttention
-from explain.methods.gradient import (
-    EmbeddingDeepLift,
-    EmbeddingGradientShap,
-    TokenInputXGradient,
-    TokenSaliency,
-    WordEmbeddingIntegratedGradients,
-)
-from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
-from explain.methods.perturbation import TokenKernelShap, TokenLime, TokenOcclusion
+from explain.methods.attention_rollout import AttentionRollout
+from explain.methods.base import COMMON_OPTIONS, Capabilities, Explainer
+from explain.methods.deeplift import EmbeddingDeepLift
+from explain.methods.gradient_shap import EmbeddingGradientShap
+from explain.methods.input_x_gradient import TokenInputXGradient
+from explain.methods.kernel_shap import TokenKernelShap
+from explain.methods.last_layer_attention import LastLayerAttention
+from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients
+from explain.methods.lime import TokenLime
+from explain.methods.occlusion import TokenOcclusion
+from explain.methods.saliency import TokenSaliency
+from explain.methods.word_integrated_gradients import WordEmbeddingIntegratedGradients
 from explain.model.checkpoints import LoadedModel
 
+Method = type[Explainer]
+"""A registered method: its class, whose attributes are its declarations."""
 
-class Explainer(Protocol):
-    """What a method's explainer is: built with a model, then asked to attribute.
+EXPLAINERS: tuple[Method, ...] = (
+    EmbeddingIntegratedGradients,
+    WordEmbeddingIntegratedGradients,
+    TokenSaliency,
+    TokenInputXGradient,
+    EmbeddingDeepLift,
+    EmbeddingGradientShap,
+    TokenOcclusion,
+    TokenLime,
+    TokenKernelShap,
+    LastLayerAttention,
+    AttentionRollout,
+)
+METHODS: dict[str, Method] = {explainer.name: explainer for explainer in EXPLAINERS}
+DEFAULT_METHOD = EmbeddingIntegratedGradients.name
 
-    Every explainer also accepts its method's settings as keyword arguments of
-    ``attribute``, checks them against their ranges, and returns an
-    :class:`Attribution` whose ``signed`` flag matches its method's.
+
+def methods_with(capability: str) -> tuple[Method, ...]:
+    """The registered methods that declare ``capability``, a field of :class:`Capabilities`.
+
+    Raises:
+        InputError: ``capability`` is not a field of :class:`Capabilities`.
     """
-
-    def __init__(self, loaded: LoadedModel) -> None: ...
-
-    def attribute(
-        self,
-        text: str,
-        target: int | str | None = None,
-        output: OutputKind = "probability",
-        baseline: str = ...,
-        **settings: object,
-    ) -> Attribution: ...
-
-
-@dataclass(frozen=True)
-class Method:
-    """One attribution method.
-
-    Args:
-        name: registry key.
-        title: what the UI calls it.
-        description: one line for the UI.
-        paper: link to the paper that introduced it.
-        explainer: the class that does the work; built with a
-            :class:`LoadedModel` and called with ``attribute``.
-        settings: the settings it declares.
-        uses_baseline: whether the baseline picker applies. Default: True
-        signed: whether its scores carry a direction (raise or lower the
-            target) rather than only a size. Default: True
-        has_delta: whether its scores should add up to ``F(input) - F(baseline)``,
-            so the result's ``delta`` is defined. Default: True
-    """
-
-    name: str
-    title: str
-    description: str
-    paper: str
-    explainer: type[Explainer]
-    settings: tuple[Setting, ...]
-    uses_baseline: bool = True
-    signed: bool = True
-    has_delta: bool = True
-
-
-METHODS: dict[str, Method] = {
-    method.name: method
-    for method in (
-        Method(
-            name="layer_integrated_gradients",
-            title="Layer Integrated Gradients (embeddings)",
-            description="Integrates gradients along a straight path from the baseline's "
-            "embeddings to the input's; scores add up to F(input) - F(baseline).",
-            paper="https://arxiv.org/abs/1703.01365",
-            explainer=EmbeddingIntegratedGradients,
-            settings=EmbeddingIntegratedGradients.settings,
-        ),
-        Method(
-            name="word_integrated_gradients",
-            title="Integrated Gradients (word embeddings)",
-            description="Integrated gradients through the word embeddings only, with "
-            "position and token-type embeddings held fixed.",
-            paper="https://arxiv.org/abs/1703.01365",
-            explainer=WordEmbeddingIntegratedGradients,
-            settings=WordEmbeddingIntegratedGradients.settings,
-        ),
-        Method(
-            name="saliency",
-            title="Saliency (gradient norm)",
-            description="The length of the output's gradient at each token's embedding: "
-            "how sensitive the output is to the token, not which way.",
-            paper="https://arxiv.org/abs/1312.6034",
-            explainer=TokenSaliency,
-            settings=TokenSaliency.settings,
-            uses_baseline=False,
-            signed=False,
-            has_delta=False,
-        ),
-        Method(
-            name="input_x_gradient",
-            title="Input × Gradient",
-            description="Each token's embedding times the output's gradient there: a "
-            "first-order estimate of the token's effect.",
-            paper="https://arxiv.org/abs/1605.01713",
-            explainer=TokenInputXGradient,
-            settings=TokenInputXGradient.settings,
-            uses_baseline=False,
-            has_delta=False,
-        ),
-        Method(
-            name="deeplift",
-            title="DeepLIFT (embeddings)",
-            description="Backpropagates the difference from the baseline with the rescale "
-            "rule; in BERT only the pooler's tanh gets it, so the delta can be large.",
-            paper="https://arxiv.org/abs/1704.02685",
-            explainer=EmbeddingDeepLift,
-            settings=EmbeddingDeepLift.settings,
-        ),
-        Method(
-            name="gradient_shap",
-            title="GradientSHAP (embeddings)",
-            description="Averages gradients at random points between the baseline and a "
-            "noisy input; scores add up to F(input) - F(baseline) on average.",
-            paper="https://arxiv.org/abs/1705.07874",
-            explainer=EmbeddingGradientShap,
-            settings=EmbeddingGradientShap.settings,
-        ),
-        Method(
-            name="occlusion",
-            title="Occlusion",
-            description="Replaces a sliding window of tokens or words by the baseline and "
-            "scores each token by how much the output drops.",
-            paper="https://arxiv.org/abs/1311.2901",
-            explainer=TokenOcclusion,
-            settings=TokenOcclusion.settings,
-            has_delta=False,
-        ),
-        Method(
-            name="lime",
-            title="LIME",
-            description="Fits a weighted linear model to the outputs of random token "
-            "removals; its coefficients are the scores.",
-            paper="https://arxiv.org/abs/1602.04938",
-            explainer=TokenLime,
-            settings=TokenLime.settings,
-            has_delta=False,
-        ),
-        Method(
-            name="kernel_shap",
-            title="Kernel SHAP",
-            description="Estimates each token's Shapley value from random coalitions of "
-            "tokens; scores add up to F(input) - F(baseline).",
-            paper="https://arxiv.org/abs/1705.07874",
-            explainer=TokenKernelShap,
-            settings=TokenKernelShap.settings,
-        ),
-        Method(
-            name="attention",
-            title="Attention (last layer)",
-            description="How much [CLS] attends to each token in the last layer, averaged "
-            "over heads. Where the model looked, not what changed its output.",
-            paper="https://arxiv.org/abs/1906.04341",
-            explainer=LastLayerAttention,
-            settings=LastLayerAttention.settings,
-            uses_baseline=False,
-            signed=False,
-            has_delta=False,
-        ),
-        Method(
-            name="attention_rollout",
-            title="Attention rollout",
-            description="Attention traced back through every layer, residual paths "
-            "included: what [CLS] gathers from each input token.",
-            paper="https://arxiv.org/abs/2005.00928",
-            explainer=AttentionRollout,
-            settings=AttentionRollout.settings,
-            uses_baseline=False,
-            signed=False,
-            has_delta=False,
-        ),
-    )
-}
-DEFAULT_METHOD = "layer_integrated_gradients"
+    if capability not in {field.name for field in fields(Capabilities)}:
+        known = ", ".join(field.name for field in fields(Capabilities))
+        raise InputError(f"Unknown capability {capability!r}. Choose one of: {known}.")
+    return tuple(method for method in EXPLAINERS if getattr(method.capabilities, capability))
 
 
 def get_method(name: str) -> Method:
     """Look up a method by name.
 
     Raises:
-        ValueError: the name is unknown; the message lists the valid ones.
+        InputError: the name is unknown; the message lists the valid ones.
     """
     try:
         return METHODS[name]
-    except KeyError:
-        raise ValueError(f"Unknown method {name!r}. Choose one of: {', '.join(METHODS)}.") from None
+    except (KeyError, TypeError):
+        raise InputError(f"Unknown method {name!r}. Choose one of: {', '.join(METHODS)}.") from None
 
 
 def attribute(
@@ -230,31 +90,35 @@ def attribute(
         The :class:`Attribution`.
 
     Raises:
-        InputError: an option is not one this method takes (the message lists
-            those it does), or a setting is out of range.
-        ValueError: the method, target, output or baseline is unknown.
+        InputError: the method, target, output or baseline is unknown, an
+            option is not one this method takes (the message lists those it
+            does), or a setting is out of range.
     """
-    explainer = get_method(method).explainer(loaded)
+    explainer = get_method(method)
     check_options(method, options)
-    return explainer.attribute(text, **options)  # type: ignore[arg-type]
+    return explainer(loaded).attribute(text, **options)  # type: ignore[arg-type]
 
 
 def method_options(method: str) -> tuple[str, ...]:
-    """The keyword options ``method``'s explainer takes besides the text."""
-    explainer = get_method(method).explainer
-    return tuple(list(inspect.signature(explainer.attribute).parameters)[2:])  # after self, text
+    """The keyword options ``method``'s explainer takes besides the text, from its declarations.
+
+    Raises:
+        InputError: the method is unknown.
+    """
+    return get_method(method).options()
 
 
 def check_options(method: str, options: Mapping[str, object]) -> None:
-    """Refuse options that ``method`` does not take.
+    """Refuse options that ``method`` does not take, and values out of their declared range.
+
+    Args:
+        method: a name from :data:`METHODS`.
+        options: keyword options, ``target``, ``output`` and ``baseline`` included.
 
     Raises:
-        InputError: an option is unknown; the message lists the method's options.
+        InputError: an option is unknown (the message lists the method's
+            options), or a value is out of range.
     """
-    accepted = method_options(method)
-    unknown = sorted(set(options) - set(accepted))
-    if unknown:
-        raise InputError(
-            f"Method {method!r} takes no option {', '.join(map(repr, unknown))}. "
-            f"Its options are: {', '.join(accepted)}."
-        )
+    get_method(method).check_options(
+        {name: value for name, value in options.items() if name not in COMMON_OPTIONS}
+    )

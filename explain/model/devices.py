@@ -6,6 +6,8 @@ import os
 
 import torch
 
+from explain.core.errors import DeviceError
+
 DEVICE_ENV = "TOKENLIGHT_DEVICE"
 
 
@@ -17,7 +19,7 @@ def resolve_device(requested: str | None = None) -> torch.device:
             ``TOKENLIGHT_DEVICE`` environment variable, else ``"auto"``.
 
     Raises:
-        ValueError: the device is unknown, or CUDA was asked for and is absent.
+        DeviceError: the device is unknown, or CUDA was asked for and is absent.
     """
     choice = (requested or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
     if choice == "auto":
@@ -25,15 +27,15 @@ def resolve_device(requested: str | None = None) -> torch.device:
     try:
         device = torch.device(choice)
     except RuntimeError as error:
-        raise ValueError(
+        raise DeviceError(
             f"Unknown device {choice!r} (from {DEVICE_ENV} or the caller). "
             "Use 'auto', 'cpu', 'cuda' or 'cuda:N'."
         ) from error
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
+        raise DeviceError(
             f"Device {choice!r} was requested but this machine has no CUDA GPU. "
             f"Unset {DEVICE_ENV} or set it to 'cpu'."
         )
     if device.type not in ("cpu", "cuda"):
-        raise ValueError(f"Device {choice!r} is not supported. Use 'auto', 'cpu' or 'cuda'.")
+        raise DeviceError(f"Device {choice!r} is not supported. Use 'auto', 'cpu' or 'cuda'.")
     return device

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from explain.core.errors import InputError
 from explain.core.results import Attribution, normalize
 from explain.core.targets import OutputKind
 
@@ -233,7 +234,7 @@ def aggregate(scores: tuple[float, ...], aggregation: Aggregation) -> float:
         return max(scores, key=abs)
     if aggregation == "l2":
         return math.hypot(*scores)
-    raise ValueError(
+    raise InputError(
         f"Unknown aggregation {aggregation!r}. Choose one of: {', '.join(AGGREGATIONS)}."
     )
 
@@ -314,10 +315,10 @@ def merge_words(attribution: Attribution, aggregation: Aggregation = "sum") -> W
         word is in.
 
     Raises:
-        ValueError: ``aggregation`` is unknown.
+        InputError: ``aggregation`` is unknown.
     """
     if aggregation not in AGGREGATIONS:
-        raise ValueError(
+        raise InputError(
             f"Unknown aggregation {aggregation!r}. Choose one of: {', '.join(AGGREGATIONS)}."
         )
     if attribution.text_pair is None:

@@ -177,14 +177,14 @@ def path_grid(n_points: int, grid: Grid = "uniform") -> tuple[list[float], list[
 
     Raises:
         InputError: ``n_points`` is out of range.
-        ValueError: the grid is unknown.
+        InputError: the grid is unknown.
     """
     PATH_POINTS.check(n_points)
     if grid == "gausslegendre":
         alphas, weights = gauss_legendre(n_points)
         return list(alphas), list(weights)
     if grid != "uniform":
-        raise ValueError(f"Unknown grid {grid!r}. Choose one of: {', '.join(GRIDS)}.")
+        raise InputError(f"Unknown grid {grid!r}. Choose one of: {', '.join(GRIDS)}.")
     weights = [1.0 / (n_points - 1)] * n_points
     weights[0] = weights[-1] = 0.5 / (n_points - 1)
     return np.linspace(0.0, 1.0, n_points).tolist(), weights
@@ -233,7 +233,7 @@ def integration_path(
 
     Raises:
         InputError: the text is empty, or ``n_points`` is out of range.
-        ValueError: the target, output, baseline or grid is unknown.
+        InputError: the target, output, baseline or grid is unknown.
     """
     started = time.perf_counter()
     alphas, weights = path_grid(n_points, grid)

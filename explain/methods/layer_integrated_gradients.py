@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from typing import Literal
 
@@ -32,7 +32,7 @@ import torch
 
 from explain.core.errors import InputError
 from explain.core.results import Attribution, AttributionSettings, normalize
-from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting
+from explain.core.settings import ChoiceSetting
 from explain.core.targets import (
     CONTRAST_OUTPUT,
     OutputKind,
@@ -44,6 +44,7 @@ from explain.core.targets import (
 from explain.engine.hooks import TOKEN_BUDGET, output_captured, output_replaced, weights_frozen
 from explain.engine.pooled import last_layer_pooled
 from explain.engine.straight_path import integrate_gradients
+from explain.methods.base import Capabilities, Explainer, Values
 from explain.methods.baselines import (
     BASELINE_NOISE,
     BASELINE_SAMPLES,
@@ -54,19 +55,9 @@ from explain.methods.baselines import (
     BaselineOptions,
     get_baseline,
 )
-from explain.model.checkpoints import LoadedModel
+from explain.methods.step_settings import N_STEPS, TOLERANCE
 from explain.model.encoding import EncodedBatch, Encoding, encode, pad_batch
 
-N_STEPS = IntSetting(
-    name="n_steps",
-    label="Integration steps",
-    default=50,
-    minimum=1,
-    maximum=500,
-    step=10,
-    help="Points on the path from baseline to input (Gauss-Legendre rule). "
-    "More steps: a smaller convergence delta, proportionally slower.",
-)
 PRECISION = ChoiceSetting(
     name="precision",
     label="Precision",
@@ -78,17 +69,6 @@ PRECISION = ChoiceSetting(
     "computed again in float32, and the page says so. The prediction is always float32.",
 )
 Precision = Literal["float32", "bfloat16"]
-TOLERANCE = FloatSetting(
-    name="tolerance",
-    label="Delta tolerance",
-    default=0.01,
-    minimum=0.0,
-    maximum=1.0,
-    step=0.005,
-    help="With auto steps, the steps are doubled (up to the most allowed) until |delta| is "
-    "at most this fraction of |F(input) - F(baseline)|; in bfloat16, a larger |delta| "
-    "means running again in float32. 0.01 is 1 %.",
-)
 
 
 @dataclass(frozen=True, eq=False)
@@ -131,12 +111,15 @@ class _Outcome:
         return bool((self.relative <= tolerance).all())
 
 
-class EmbeddingIntegratedGradients:
+class EmbeddingIntegratedGradients(Explainer):
     """Attribute a classifier's output to its input tokens with Layer Integrated Gradients.
 
     ``settings`` are the method's controls; ``auto_settings`` the one that
     applies when ``auto_steps`` is on. The baseline's own options are declared
     by each baseline (:attr:`explain.methods.baselines.Baseline.settings`).
+    :meth:`attribute` takes every option :meth:`attribute_encoded` does, and
+    ``text_pair``, a second text for sentence-pair checkpoints (NLI,
+    paraphrase): the result's ``segments`` say which text each token is in.
 
     Args:
         loaded: the model to explain. Its lock is held for the whole
@@ -144,11 +127,22 @@ class EmbeddingIntegratedGradients:
     """
 
     name = "layer_integrated_gradients"
-    settings: tuple[IntSetting | ChoiceSetting, ...] = (N_STEPS, PRECISION)
-    auto_settings: tuple[FloatSetting, ...] = (TOLERANCE,)
-
-    def __init__(self, loaded: LoadedModel) -> None:
-        self.loaded = loaded
+    title = "Layer Integrated Gradients (embeddings)"
+    description = (
+        "Integrates gradients along a straight path from the baseline's embeddings to the "
+        "input's; scores add up to F(input) - F(baseline)."
+    )
+    paper = "https://arxiv.org/abs/1703.01365"
+    settings = (N_STEPS, PRECISION)
+    auto_settings = (TOLERANCE,)
+    capabilities = Capabilities(
+        sentence_pairs=True,
+        contrast=True,
+        auto_steps=True,
+        batching=True,
+        baseline_options=True,
+        internal_batch_size=True,
+    )
 
     def _logits(
         self,
@@ -352,103 +346,27 @@ class EmbeddingIntegratedGradients:
                 return _Outcome(token_scores, sample_deltas, relative, steps)
             steps = min(2 * steps, N_STEPS.maximum)
 
-    def attribute(
+    def _run(
         self,
         text: str,
-        target: int | str | None = None,
-        output: OutputKind = "probability",
-        baseline: str = DEFAULT_BASELINE,
-        n_steps: int = N_STEPS.default,
-        internal_batch_size: int | None = None,
-        text_pair: str | None = None,
-        contrast: int | str | None = None,
-        auto_steps: bool = False,
-        tolerance: float = TOLERANCE.default,
-        baseline_seed: int = BASELINE_SEED.default,
-        baseline_noise: float = BASELINE_NOISE.default,
-        baseline_token: str = BASELINE_TOKEN.default,
-        baseline_samples: int = BASELINE_SAMPLES.default,
-        precision: Precision = "float32",
+        target: int | str | None,
+        output: OutputKind,
+        baseline: str,
+        values: Values,
     ) -> Attribution:
-        """Explain why the model gives ``text`` its score for ``target``.
-
-        Args:
-            text: the sentence to explain. Longer inputs are truncated to the
-                model's maximum length, and ``tokens_dropped`` says by how much.
-            target: label index or name to explain. Default: None, the
-                predicted label.
-            output: ``"probability"``, ``"logit"`` or ``"log_odds"`` of the
-                target. Default: ``"probability"``
-            baseline: a name from :data:`explain.methods.baselines.BASELINES`.
-                Default: ``"pad"``
-            n_steps: Gauss-Legendre integration steps; with ``auto_steps``, the
-                first number tried. Default: 50
-            internal_batch_size: interpolated inputs per forward pass. Default:
-                None, as many as fit in a budget of 4096 tokens.
-            text_pair: a second text, for sentence-pair checkpoints (NLI,
-                paraphrase). The result's ``segments`` say which text each
-                token is in. Default: None
-            contrast: a second label, given by index or name. When set, the
-                explained output is ``logit[target] - logit[contrast]`` (which
-                is ``log(p[target] / p[contrast])``), whatever ``output`` says:
-                the result records the output as ``"logit_difference"``.
-                Default: None
-            auto_steps: double ``n_steps`` until ``|delta|`` is at most
-                ``tolerance`` times ``|F(input) - F(baseline)|``, or until the
-                most steps allowed (500) are used; ``F(input)`` and
-                ``F(baseline)`` are computed once. Default: False
-            tolerance: see ``auto_steps``. Default: 0.01
-            baseline_seed: seed of the ``"random"``, ``"gaussian_noise"`` and
-                ``"expected_gradients"`` baselines. Default: 0
-            baseline_noise: noise scale of ``"gaussian_noise"``, relative to the
-                embeddings' root-mean-square. Default: 1.0
-            baseline_token: the token of the ``"custom"`` baseline. Default: ``"."``
-            baseline_samples: baselines averaged by ``"expected_gradients"``.
-                Default: 4
-            precision: ``"float32"``, or ``"bfloat16"`` to run the integration's
-                forward passes under bfloat16 autocast. bfloat16 gets one try,
-                at ``n_steps``: its scores are kept only when ``|delta|`` is
-                within ``tolerance`` of ``|F(input) - F(baseline)|``; otherwise
-                the integration runs again in float32 (with auto steps, if
-                asked for), the result records ``precision`` as ``"float32"``
-                and its ``completeness_warning`` says why. ``F(input)`` and
-                ``F(baseline)`` are always float32. Default: ``"float32"``
-
-        Returns:
-            The :class:`Attribution`, with completeness numbers and timings.
-
-        Raises:
-            InputError: a text is empty, a setting is out of range, the custom
-                baseline token is not one token, or the contrast is the target.
-            ValueError: the target, contrast, output or baseline is unknown.
-        """
-        started = time.perf_counter()
-        with self.loaded.lock:
-            encoding = encode(
-                self.loaded.tokenizer,
-                text,
-                self.loaded.max_length,
-                self.loaded.device,
-                text_pair=text_pair,
-            )
-            (result,) = self.attribute_encoded(
-                [text],
-                [encoding],
-                target=target,
-                output=output,
-                baseline=baseline,
-                n_steps=n_steps,
-                internal_batch_size=internal_batch_size,
-                contrast=contrast,
-                auto_steps=auto_steps,
-                tolerance=tolerance,
-                baseline_seed=baseline_seed,
-                baseline_noise=baseline_noise,
-                baseline_token=baseline_token,
-                baseline_samples=baseline_samples,
-                precision=precision,
-            )
-        return replace(result, seconds=time.perf_counter() - started)
+        """One text, as a batch of one: see :meth:`attribute_encoded` for every option."""
+        options = dict(values)
+        encoding = encode(
+            self.loaded.tokenizer,
+            text,
+            self.loaded.max_length,
+            self.loaded.device,
+            text_pair=options.pop("text_pair"),
+        )
+        (result,) = self.attribute_encoded(
+            [text], [encoding], target=target, output=output, baseline=baseline, **options
+        )
+        return result
 
     def attribute_encoded(
         self,
@@ -481,24 +399,44 @@ class EmbeddingIntegratedGradients:
         Args:
             texts: the texts, as the user gave them (the first text of a pair).
             encodings: their encodings, from :func:`explain.model.encoding.encode`.
-            target: as for :meth:`attribute`; None explains each text's own
-                predicted label. Default: None
-            output: as for :meth:`attribute`. Default: ``"probability"``
-            baseline: as for :meth:`attribute`. Default: ``"pad"``
-            n_steps: as for :meth:`attribute`. Default: 50
+            target: label index or name to explain; None explains each
+                text's own predicted label. Default: None
+            output: ``"probability"``, ``"logit"`` or ``"log_odds"`` of the
+                target. Default: ``"probability"``
+            baseline: a name from :data:`explain.methods.baselines.BASELINES`.
+                Default: ``"pad"``
+            n_steps: Gauss-Legendre integration steps; with ``auto_steps``, the
+                first number tried. Default: 50
             internal_batch_size: interpolated inputs per forward pass. Default:
                 None, as many as fit in a budget of 4096 tokens, and at least
                 one step of every text and baseline.
-            contrast: as for :meth:`attribute`. Default: None
-            auto_steps: as for :meth:`attribute`. Default: False
-            tolerance: as for :meth:`attribute`. Default: 0.01
-            baseline_seed: as for :meth:`attribute`. Default: 0
-            baseline_noise: as for :meth:`attribute`. Default: 1.0
-            baseline_token: as for :meth:`attribute`. Default: ``"."``
-            baseline_samples: as for :meth:`attribute`. Default: 4
-            precision: as for :meth:`attribute`; when one text of the batch
-                misses the tolerance in bfloat16, the whole batch runs again
-                in float32. Default: ``"float32"``
+            contrast: a second label, given by index or name. When set, the
+                explained output is ``logit[target] - logit[contrast]`` (which
+                is ``log(p[target] / p[contrast])``), whatever ``output`` says:
+                the result records the output as ``"logit_difference"``.
+                Default: None
+            auto_steps: double ``n_steps`` until ``|delta|`` is at most
+                ``tolerance`` times ``|F(input) - F(baseline)|``, or until the
+                most steps allowed (500) are used; ``F(input)`` and
+                ``F(baseline)`` are computed once. Default: False
+            tolerance: see ``auto_steps``. Default: 0.01
+            baseline_seed: seed of the ``"random"``, ``"gaussian_noise"`` and
+                ``"expected_gradients"`` baselines. Default: 0
+            baseline_noise: noise scale of ``"gaussian_noise"``, relative to the
+                embeddings' root-mean-square. Default: 1.0
+            baseline_token: the token of the ``"custom"`` baseline. Default: ``"."``
+            baseline_samples: baselines averaged by ``"expected_gradients"``.
+                Default: 4
+            precision: ``"float32"``, or ``"bfloat16"`` to run the integration's
+                forward passes under bfloat16 autocast. bfloat16 gets one try,
+                at ``n_steps``: its scores are kept only when ``|delta|`` is
+                within ``tolerance`` of ``|F(input) - F(baseline)|``; otherwise
+                the integration runs again in float32 (with auto steps, if
+                asked for), the result records ``precision`` as ``"float32"``
+                and its ``completeness_warning`` says why; when one text of the
+                batch misses the tolerance, the whole batch runs again.
+                ``F(input)`` and ``F(baseline)`` are always float32.
+                Default: ``"float32"``
 
         Returns:
             One :class:`Attribution` per text, in order; each one's ``seconds``
@@ -506,10 +444,10 @@ class EmbeddingIntegratedGradients:
 
         Raises:
             InputError: a setting is out of range, the custom baseline token is
-                not one token, the contrast is a text's target, or bfloat16 is
-                asked for on a device autocast does not serve.
-            ValueError: the target, contrast, output or baseline is unknown, or
-                the texts and encodings differ in number.
+                not one token, the contrast is a text's target, the target,
+                contrast, output or baseline is unknown, or bfloat16 is asked
+                for on a device autocast does not serve.
+            ValueError: the texts and encodings differ in number.
         """
         started = time.perf_counter()
         output = check_output(output)

@@ -1,0 +1,300 @@
+"""The base class of every attribution method: its declarations, and the work all methods share.
+
+A method is one class. It declares, once and on the class, its name, title,
+description, paper, whether its scores are signed, whether they should add up
+to ``F(input) - F(baseline)``, its settings and its :class:`Capabilities`. The
+registry, the sidebar, the command line, the links and batch mode read those
+declarations; nothing inspects a signature or names a method.
+
+:meth:`Explainer.attribute` does what every method does: it refuses options
+the method does not take, checks each value against its declared setting,
+holds the model's lock, times the call and returns the
+:class:`~explain.core.results.Attribution`. A method that starts from one
+prepared text (most of them) subclasses :class:`PreparedExplainer` and
+supplies only :meth:`PreparedExplainer.compute`.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+import torch
+
+from explain.core.errors import InputError
+from explain.core.results import Attribution
+from explain.core.settings import FloatSetting, Setting, SettingValue, TextSetting
+from explain.core.targets import OutputKind
+from explain.methods.baselines import DEFAULT_BASELINE, OPTION_SETTINGS, get_baseline
+from explain.methods.prepared import Prepared, build_attribution, prepare, word_embeddings
+from explain.methods.step_settings import N_STEPS
+from explain.model.checkpoints import LoadedModel
+
+Values = Mapping[str, Any]
+"""A method's options after checking: every option it takes, defaults filled in."""
+
+COMMON_OPTIONS = ("target", "output", "baseline")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a method can do beyond explaining one text's label with its settings.
+
+    Args:
+        sentence_pairs: takes ``text_pair``, a second text for sentence-pair
+            checkpoints. Default: False
+        contrast: takes ``contrast``, a second label: it explains
+            ``logit[target] - logit[contrast]``. Default: False
+        auto_steps: takes ``auto_steps`` and its ``auto_settings`` (the
+            tolerance): it raises its own steps until the delta is small.
+            Default: False
+        batching: explains several encoded texts in one pass with
+            ``attribute_encoded(texts, encodings, **options)``. Default: False
+        baseline_options: takes the baselines' own options (``baseline_seed``,
+            ``baseline_noise``, ``baseline_token``, ``baseline_samples``), and
+            so every baseline, the averaging ``"expected_gradients"`` included.
+            Default: False
+        internal_batch_size: takes ``internal_batch_size``, the interpolated
+            inputs per forward pass (a library option; the page does not
+            show it). Default: False
+        needs_word_embeddings: attributes to the word-embedding table, which
+            the checkpoint's embeddings layer must have. Default: False
+    """
+
+    sentence_pairs: bool = False
+    contrast: bool = False
+    auto_steps: bool = False
+    batching: bool = False
+    baseline_options: bool = False
+    internal_batch_size: bool = False
+    needs_word_embeddings: bool = False
+
+
+class Explainer(abc.ABC):
+    """An attribution method: built with a model, then asked to ``attribute`` texts.
+
+    Subclasses set the class attributes below and implement :meth:`_run`
+    (or, through :class:`PreparedExplainer`, only ``compute``).
+
+    Args:
+        loaded: the model to explain. Its lock is held for the whole
+            attribution, because methods install hooks on the shared model.
+    """
+
+    name: ClassVar[str]
+    """Registry key, and the method recorded in every result."""
+    title: ClassVar[str]
+    """What the UI calls the method."""
+    description: ClassVar[str]
+    """One line for the UI."""
+    paper: ClassVar[str]
+    """Link to the paper that introduced the method."""
+    signed: ClassVar[bool] = True
+    """Whether scores carry a direction (raise or lower the target), not only a size."""
+    has_delta: ClassVar[bool] = True
+    """Whether scores should add up to ``F(input) - F(baseline)``, so ``delta`` is defined."""
+    uses_baseline: ClassVar[bool] = True
+    """Whether the baseline applies; a method without one ignores ``baseline``."""
+    settings: ClassVar[tuple[Setting, ...]] = ()
+    """The method's own settings, from which the UI builds its controls."""
+    auto_settings: ClassVar[tuple[FloatSetting, ...]] = ()
+    """The settings that apply with auto steps (see :class:`Capabilities`)."""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    integration: ClassVar[str | None] = None
+    """The integration rule, recorded in results, for methods that integrate."""
+
+    def __init__(self, loaded: LoadedModel) -> None:
+        self.loaded = loaded
+
+    @classmethod
+    def checked_settings(cls) -> tuple[Setting | TextSetting, ...]:
+        """Every declared setting :meth:`attribute` checks: its own, auto steps', baselines'."""
+        caps = cls.capabilities
+        return (
+            *cls.settings,
+            *(cls.auto_settings if caps.auto_steps else ()),
+            *(OPTION_SETTINGS if caps.baseline_options else ()),
+        )
+
+    @classmethod
+    def options(cls) -> tuple[str, ...]:
+        """The keyword options :meth:`attribute` takes besides the text, from the declarations."""
+        caps = cls.capabilities
+        return (
+            *COMMON_OPTIONS,
+            *(setting.name for setting in cls.settings),
+            *(("internal_batch_size",) if caps.internal_batch_size else ()),
+            *(("text_pair",) if caps.sentence_pairs else ()),
+            *(("contrast",) if caps.contrast else ()),
+            *(("auto_steps",) if caps.auto_steps else ()),
+            *(setting.name for setting in cls.auto_settings if caps.auto_steps),
+            *(setting.name for setting in OPTION_SETTINGS if caps.baseline_options),
+        )
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, object]) -> dict[str, Any]:
+        """``options`` checked against the declarations, with every default filled in.
+
+        Args:
+            options: keyword options besides ``target``, ``output`` and ``baseline``.
+
+        Returns:
+            Every option the method takes (but the common three), by name.
+
+        Raises:
+            InputError: an option is not one the method takes (the message
+                lists those it does), or a value is out of its declared range.
+        """
+        accepted = cls.options()
+        unknown = sorted(set(options) - set(accepted))
+        if unknown:
+            raise InputError(
+                f"Method {cls.name!r} takes no option {', '.join(map(repr, unknown))}. "
+                f"Its options are: {', '.join(accepted)}."
+            )
+        values: dict[str, Any] = {
+            setting.name: setting.check(options.get(setting.name, setting.default))  # type: ignore[arg-type]
+            for setting in cls.checked_settings()
+        }
+        caps = cls.capabilities
+        if caps.internal_batch_size:
+            size = options.get("internal_batch_size")
+            if size is not None and (
+                isinstance(size, bool) or not isinstance(size, int) or size < 1
+            ):
+                raise InputError("internal_batch_size must be a positive integer or None.")
+            values["internal_batch_size"] = size
+        if caps.sentence_pairs:
+            values["text_pair"] = options.get("text_pair")
+        if caps.contrast:
+            values["contrast"] = options.get("contrast")
+        if caps.auto_steps:
+            auto = options.get("auto_steps", False)
+            if not isinstance(auto, bool):
+                raise InputError(f"auto_steps must be True or False, not {auto!r}.")
+            values["auto_steps"] = auto
+        return values
+
+    def attribute(
+        self,
+        text: str,
+        target: int | str | None = None,
+        output: OutputKind = "probability",
+        baseline: str = DEFAULT_BASELINE,
+        **options: object,
+    ) -> Attribution:
+        """Explain why the model gives ``text`` its score for ``target``.
+
+        Args:
+            text: the sentence to explain. Longer inputs are truncated to the
+                model's maximum length, and ``tokens_dropped`` says by how much.
+            target: label index or name. Default: None, the predicted label.
+            output: ``"probability"``, ``"logit"`` or ``"log_odds"``. Default: ``"probability"``
+            baseline: a name from :data:`explain.methods.baselines.BASELINES`;
+                ignored by a method that uses none. Default: ``"pad"``
+            **options: the method's settings and what its capabilities add
+                (see :meth:`options`); each has its declared default.
+
+        Returns:
+            The :class:`Attribution`, ``signed`` as the method declares, with
+            the seconds the call took.
+
+        Raises:
+            InputError: the text is empty; an option is unknown (the message
+                lists the valid ones) or out of range; the target, output or
+                baseline is unknown.
+        """
+        started = time.perf_counter()
+        values = self.check_options(options)
+        with self.loaded.lock:
+            result = self._run(text, target, output, baseline, values)
+        return replace(result, seconds=time.perf_counter() - started)
+
+    @abc.abstractmethod
+    def _run(
+        self,
+        text: str,
+        target: int | str | None,
+        output: OutputKind,
+        baseline: str,
+        values: Values,
+    ) -> Attribution:
+        """The method's work, called with the lock held and the options checked."""
+
+    def recorded(self, values: Values) -> tuple[tuple[str, SettingValue], ...]:
+        """The settings a result records as options: all but the steps, which it records apart."""
+        return tuple(
+            (setting.name, values[setting.name])
+            for setting in self.settings
+            if setting.name != N_STEPS.name
+        )
+
+
+class PreparedExplainer(Explainer):
+    """A method that starts from one text run through the model once (:func:`prepare`).
+
+    The base class prepares the text (with the baseline when the method uses
+    one), calls :meth:`compute` inside :meth:`context`, and builds the result
+    from the declarations.
+    """
+
+    def context(self, values: Values) -> contextlib.AbstractContextManager[object]:
+        """What :meth:`compute` and the preparation run inside (frozen weights, a seed, ...).
+
+        Default: nothing.
+        """
+        return contextlib.nullcontext()
+
+    @abc.abstractmethod
+    def compute(
+        self, prepared: Prepared, text: str, values: Values
+    ) -> torch.Tensor | Sequence[float]:
+        """Per-token scores of the prepared text.
+
+        Args:
+            prepared: the text and its baseline, run through the model.
+            text: the text as given.
+            values: the checked options.
+
+        Returns:
+            ``(seq_len,)`` one score per token.
+        """
+
+    def _run(
+        self,
+        text: str,
+        target: int | str | None,
+        output: OutputKind,
+        baseline: str,
+        values: Values,
+    ) -> Attribution:
+        started = time.perf_counter()
+        loaded = self.loaded
+        if self.uses_baseline and get_baseline(baseline).kind == "samples":
+            raise InputError(
+                f"The {baseline!r} baseline averages over several baselines, which "
+                f"{self.title} cannot do. Choose another baseline."
+            )
+        with self.context(values):
+            layer = word_embeddings(loaded) if self.capabilities.needs_word_embeddings else None
+            prepared = prepare(
+                loaded, text, target, output, baseline if self.uses_baseline else None, layer
+            )
+            scores = self.compute(prepared, text, values)
+        return build_attribution(
+            prepared,
+            text,
+            scores,
+            self.name,
+            target,
+            started,
+            signed=self.signed,
+            has_delta=self.has_delta,
+            n_steps=values.get(N_STEPS.name),
+            integration=self.integration,
+            options=self.recorded(values),
+        )
