@@ -170,7 +170,7 @@ def batch_panel(current: Request) -> None:
             request.method_options(),
             progress,
         )
-    except (explain.TokenlightError, ValueError) as error:
+    except explain.TokenlightError as error:
         bar.empty()
         st.error(str(error))
         return

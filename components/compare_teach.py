@@ -67,7 +67,7 @@ VIEWS: dict[str, str] = {
     "layers": "Layers",
     "attention": "Attention",
 }
-ERRORS = (explain.TokenlightError, ValueError)
+ERRORS = explain.TokenlightError  # user errors only; anything else is a bug and shows as one
 CHART = {"displaylogo": False}
 DEFAULT_BASELINES = ("pad", "mask", "zero")
 STEP_CHOICES = (4, 8, 16, 32, 64, 128, 256, 512, 1024)

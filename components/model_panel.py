@@ -22,7 +22,7 @@ def load_or_stop(spec: str) -> explain.LoadedModel:
     try:
         with st.spinner(f"Loading {spec} ..."):
             loaded = backend.load_model(spec)
-    except (explain.TokenlightError, ValueError) as error:
+    except explain.TokenlightError as error:
         st.error(str(error))
         st.caption("Pick another checkpoint in the sidebar; the rest of the page still works.")
         st.stop()

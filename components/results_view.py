@@ -129,7 +129,7 @@ def completeness_panel(result: explain.Attribution) -> None:
         st.info(
             f"{explain.get_method(settings.method).title} does not promise that its scores add "
             "up to a change in the output, so there is no convergence delta to check. Compare "
-            "it with Layer Integrated Gradients, whose scores do add up."
+            f"it with {explain.get_method(explain.DEFAULT_METHOD).title}, whose scores do add up."
         )
         st.caption(footer)
         return

@@ -45,7 +45,7 @@ def requested_result(current: Request, labels: tuple[str, ...]) -> explain.Attri
                 auto_steps=request.auto_steps,
                 tolerance=request.tolerance,
             )
-    except (explain.TokenlightError, ValueError) as error:
+    except explain.TokenlightError as error:
         st.error(str(error))
         st.stop()
 

@@ -362,7 +362,9 @@ def test_out_of_range_baseline_options_are_refused(
 
 
 def test_other_methods_refuse_expected_gradients_clearly(tiny_model: explain.LoadedModel) -> None:
-    with pytest.raises(ValueError, match="only Layer Integrated Gradients"):
+    with pytest.raises(explain.InputError, match=r"cannot do\. Choose another baseline"):
+        explain.attribute(tiny_model, "the car", method="deeplift", baseline="expected_gradients")
+    with pytest.raises(ValueError, match="no single embedding"):
         explain.get_baseline("expected_gradients").embedding(
             torch.zeros(1, 3, 4), torch.ones(1, 3, dtype=torch.bool)
         )

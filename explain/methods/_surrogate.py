@@ -16,7 +16,7 @@ from captum._utils.models.linear_model import LinearModel
 from captum.attr import Lime
 from torch.utils.data import DataLoader
 
-from explain.core.settings import SEED, IntSetting, Setting
+from explain.core.settings import SEED, IntSetting
 from explain.engine.hooks import rows_per_pass, seeded
 from explain.methods.base import PreparedExplainer, Values
 from explain.methods.prepared import Prepared
@@ -36,7 +36,7 @@ SURROGATE_SAMPLES = IntSetting(
 class SurrogateExplainer(PreparedExplainer):
     """A method that fits a surrogate to random samples: its settings, seeded and no gradients."""
 
-    settings: tuple[Setting, ...] = (SURROGATE_SAMPLES, SEED)
+    settings = (SURROGATE_SAMPLES, SEED)
 
     @contextlib.contextmanager
     def context(self, values: Values) -> Iterator[None]:

@@ -12,7 +12,7 @@ baseline.
 Some baselines take options (a seed, a noise scale, a typed token, a number of
 samples). They are the keyword arguments ``baseline_seed``,
 ``baseline_noise``, ``baseline_token`` and ``baseline_samples`` of
-:meth:`explain.methods.integrated_gradients.EmbeddingIntegratedGradients.attribute`;
+:meth:`explain.methods.layer_integrated_gradients.EmbeddingIntegratedGradients.attribute_encoded`;
 each baseline declares the ones it reads in ``settings``, with their default,
 range and help, from which the UI builds its controls.
 """

@@ -12,7 +12,7 @@ forward and backward pass over the whole path. Here one forward pass records
 every encoder layer's output and one backward pass takes the gradient with
 respect to all of them, using Captum's rule exactly: ``n_steps + 1``
 Gauss-Legendre points along the path through the embeddings layer's output
-(as in :mod:`explain.methods.integrated_gradients`), and for each layer
+(as in :mod:`explain.methods.layer_integrated_gradients`), and for each layer
 ``sum_k (h(alpha_{k+1}) - h(alpha_k)) * dF/dh(alpha_k)``.
 
 """

@@ -3,7 +3,7 @@
 Integrated gradients (Sundararajan et al., 2017, https://arxiv.org/abs/1703.01365)
 walks the straight line ``b + alpha * (x - b)`` from the baseline ``b``
 (``alpha = 0``) to the input ``x`` (``alpha = 1``) through the output of the
-embeddings layer, as :mod:`explain.methods.integrated_gradients` does, and adds up
+embeddings layer, as :mod:`explain.methods.layer_integrated_gradients` does, and adds up
 each token's ``gradient · (x - b)`` along the way. By the chain rule the
 tokens' integrands at ``alpha`` add up to ``dF/dalpha``, so their integral over
 ``[0, 1]`` is ``F(input) - F(baseline)``: integrated gradients shares that
@@ -398,7 +398,7 @@ def convergence(
     """Integrated gradients' convergence delta for several step counts and rules.
 
     Runs Captum's ``IntegratedGradients`` on the embeddings layer's output (as
-    :class:`explain.methods.integrated_gradients.EmbeddingIntegratedGradients` does)
+    :class:`explain.methods.layer_integrated_gradients.EmbeddingIntegratedGradients` does)
     once per rule and step count. Riemann rules need at least 2 steps, so
     their curves skip a step count of 1. Captum's ``riemann_trapezoid`` puts
     ``n`` points on ``[0, 1]`` but weights them as if they were ``1/n``
