@@ -26,6 +26,7 @@ from explain.evaluation.faithfulness import (
 )
 from explain.evaluation.sanity import SanityCheck, randomization_cascade
 from explain.io.export import from_json, html_report, to_csv, to_json
+from explain.methods.base import Capabilities, Explainer, PreparedExplainer
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE, Baseline, get_baseline
 from explain.methods.batch import (
     BatchItem,
@@ -74,9 +75,11 @@ __all__ = [
     "BatchItem",
     "BatchResult",
     "BundledCheckpointMissing",
+    "Capabilities",
     "CheckpointError",
     "ChoiceSetting",
     "EmbeddingIntegratedGradients",
+    "Explainer",
     "Faithfulness",
     "FloatSetting",
     "InputError",
@@ -88,6 +91,7 @@ __all__ = [
     "ModelCard",
     "OutputKind",
     "Prediction",
+    "PreparedExplainer",
     "SanityCheck",
     "Setting",
     "TextSetting",

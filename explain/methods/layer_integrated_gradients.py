@@ -576,6 +576,7 @@ class EmbeddingIntegratedGradients(Explainer):
                     settings=settings,
                     seconds=share,
                     tokens_dropped=encoding.tokens_dropped,
+                    signed=self.signed,
                     max_length=loaded.max_length,
                     sample_deltas=(
                         tuple(float(d) for d in sample_deltas[:, i].tolist())
