@@ -37,6 +37,7 @@ from explain.methods.batch import (
 )
 from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients
 from explain.methods.registry import DEFAULT_METHOD, METHODS, Method, attribute, get_method
+from explain.methods.request import AttributionRequest
 from explain.model.bundled import BUNDLED_NAME, ModelCard, TrainingRecipe, build_bundled, read_card
 from explain.model.checkpoints import (
     CHECKPOINTS,
@@ -70,6 +71,7 @@ __all__ = [
     "AllLayerConductance",
     "AttentionMaps",
     "Attribution",
+    "AttributionRequest",
     "AttributionSettings",
     "Baseline",
     "BatchItem",

@@ -13,7 +13,9 @@ while holding the model's lock.
 from __future__ import annotations
 
 import copy
+import math
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 
@@ -28,6 +30,9 @@ TRAINED = "trained"
 HEAD = "classifier head"
 EMBEDDINGS = "embeddings"
 DEFAULT_INITIALIZER_RANGE = 0.02
+PASSING_CORRELATION = 0.5  # |Spearman| at the last step below which the check passes
+
+Verdict = Literal["passes", "suspicious"]
 
 
 @dataclass(frozen=True)
@@ -193,3 +198,20 @@ def randomization_cascade(
         attributions=tuple(attributions),
         init_seed=init_seed,
     )
+
+
+def verdict(check: SanityCheck, threshold: float = PASSING_CORRELATION) -> Verdict:
+    """Whether the explanation depends on what the model learned.
+
+    Args:
+        check: a finished :func:`randomization_cascade`.
+        threshold: the check passes when the signed Spearman correlation with
+            the trained model's explanation, at the last (most randomised)
+            step, is smaller than this in magnitude. Default: 0.5
+
+    Returns:
+        ``"passes"``, or ``"suspicious"`` when the explanation barely changed,
+        or when the correlation is undefined (NaN: constant scores).
+    """
+    last = check.correlations[-1]
+    return "passes" if not math.isnan(last) and abs(last) < threshold else "suspicious"

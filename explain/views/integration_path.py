@@ -374,6 +374,11 @@ class Convergence:
         return tuple(curve.rule for curve in self.curves)
 
 
+def doubling_steps(up_to: int) -> tuple[int, ...]:
+    """The step counts 1, 2, 4, ... up to ``up_to``: what a convergence plot tries."""
+    return tuple(2**power for power in range(int(up_to).bit_length()) if 2**power <= up_to)
+
+
 def _check_steps(steps: Sequence[int]) -> tuple[int, ...]:
     """``steps`` sorted and without repeats, if each is a whole number in ``[1, MAX_STEPS]``."""
     if not steps:
