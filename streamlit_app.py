@@ -7,7 +7,7 @@ Run with ``streamlit run streamlit_app.py``. This file only composes the page;
 from components import (
     backend,
     batch_view,
-    compare_teach,
+    compare,
     controls,
     exports,
     header,
@@ -25,9 +25,9 @@ permalink.show_notices(notices + permalink.restore_target(loaded.labels))
 one_text = controls.mode_switch() == controls.MODE_ONE
 text = controls.text_input() if one_text else ""
 prediction = model_panel.prediction_or_none(spec, text) if one_text else None
-choices = controls.attribution_controls(loaded, prediction)
-text_pair = controls.text_pair_input(choices.method) if one_text else None
-current = controls.request(spec, text, text_pair, choices)
+current = controls.attribution_controls(spec, text, loaded, prediction)
+if one_text:
+    current = controls.with_text_pair(current)
 if one_text:
     result = run_panel.requested_result(current, loaded.labels)
     results_view.prediction_panel(result)
@@ -35,6 +35,6 @@ if one_text:
     results_view.attribution_panels(result)
     results_view.completeness_panel(result)
     exports.export_buttons(result)
-    compare_teach.render(spec, loaded, run_panel.shown_request())
+    compare.render(spec, loaded, run_panel.shown_request())
 else:
     batch_view.batch_panel(current)

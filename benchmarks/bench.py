@@ -255,14 +255,12 @@ def cache_hit_ms(model: explain.LoadedModel, checkpoint: str, repeats: int) -> f
     """
     from components import backend
 
-    settings = (("n_steps", N_STEPS),)
-    args = (SEED_TEXT, explain.DEFAULT_METHOD, None, "probability", "pad", settings)
-    args += (None, None, (), False, None)  # no pair, contrast, baseline options or auto steps
-    backend._attribute(model, backend.cache_key(checkpoint), *args)
+    request = explain.AttributionRequest(checkpoint, SEED_TEXT, settings=(("n_steps", N_STEPS),))
+    backend._attribute(model, backend.cache_key(checkpoint), request)
     samples = []
     for _ in range(repeats):
         started = time.perf_counter()
-        backend._attribute(model, backend.cache_key(checkpoint), *args)
+        backend._attribute(model, backend.cache_key(checkpoint), request)
         samples.append(time.perf_counter() - started)
     return 1000 * statistics.median(samples)
 

@@ -1,8 +1,10 @@
 """Streamlit caches around the ``explain`` backend, and the bundled-model build.
 
-Models live in ``st.cache_resource`` (shared by every session, bounded) and
-results in ``st.cache_data``. The model argument ``_loaded`` is not hashed;
-``checkpoint_key`` (from :func:`cache_key`) stands in for it in the cache key.
+Every cached computation of the page lives here. Models live in
+``st.cache_resource`` (shared by every session, bounded) and results in
+``st.cache_data``, keyed on the :class:`explain.AttributionRequest` they
+compute. The model argument ``_loaded`` is not hashed; ``checkpoint_key``
+(from :func:`cache_key`) stands in for it in the cache key.
 """
 
 from __future__ import annotations
@@ -18,8 +20,15 @@ import streamlit as st
 import torch
 
 import explain
+from explain.core.targets import check_output
+from explain.evaluation.comparison import input_request
+from explain.evaluation.faithfulness import DEFAULT_PERCENTS, Faithfulness
+from explain.evaluation.sanity import SanityCheck
 from explain.model import bundled
 from explain.model.checkpoints import allowed_roots
+from explain.views.attention_maps import AttentionMaps
+from explain.views.conductance import LayerConductanceResult
+from explain.views.integration_path import Convergence, IntegrationPath, Rule
 
 CHECKPOINT_ENV = "TOKENLIGHT_CHECKPOINT"
 MAX_MODELS = 2
@@ -86,42 +95,59 @@ def predict(spec: str, text: str) -> explain.Prediction:
     return _predict(_load_model(spec, key), key, text)
 
 
-def attribute(
-    spec: str,
-    text: str,
-    method: str,
-    target: int | None,
-    output: str,
-    baseline: str,
-    settings: tuple[tuple[str, int | float | str], ...],
-    text_pair: str | None = None,
-    contrast: int | None = None,
-    baseline_options: tuple[tuple[str, int | float | str], ...] = (),
-    auto_steps: bool = False,
-    tolerance: float | None = None,
-) -> explain.Attribution:
-    """The cached attribution of ``text`` by checkpoint ``spec`` with these settings.
+def _model(request: explain.AttributionRequest) -> tuple[explain.LoadedModel, str]:
+    """The request's checkpoint, loaded, and its cache key."""
+    key = cache_key(request.checkpoint)
+    return _load_model(request.checkpoint, key), key
 
-    ``text_pair``, ``contrast``, ``baseline_options``, ``auto_steps`` and
-    ``tolerance`` reach the method only when set (not None, not empty, True),
-    so methods that do not take them keep working with their defaults.
-    """
-    key = cache_key(spec)
-    return _attribute(
-        _load_model(spec, key),
-        key,
-        text,
-        method,
-        target,
-        output,
-        baseline,
-        settings,
-        text_pair,
-        contrast,
-        baseline_options,
-        auto_steps,
-        tolerance,
-    )
+
+def attribute(request: explain.AttributionRequest) -> explain.Attribution:
+    """The cached attribution ``request`` asks for."""
+    return _attribute(*_model(request), request)
+
+
+def attribute_batch(
+    request: explain.AttributionRequest,
+    texts: tuple[str, ...],
+    progress: Callable[[int, int], None] | None = None,
+) -> explain.BatchResult:
+    """The cached attributions of ``texts``, each with ``request``'s choices (its own text is
+    not used); ``progress`` hears of each group done."""
+    return _attribute_batch(*_model(request), request, texts, progress)
+
+
+def integration_path(request: explain.AttributionRequest, n_points: int) -> IntegrationPath:
+    """The cached integration path of ``request``'s text, on ``n_points`` points."""
+    return _path(*_model(request), input_request(request), n_points)
+
+
+def convergence(
+    request: explain.AttributionRequest, steps: tuple[int, ...], rules: tuple[Rule, ...]
+) -> Convergence:
+    """The cached convergence delta of ``request``'s text for each step count and rule."""
+    return _convergence(*_model(request), input_request(request), steps, rules)
+
+
+def faithfulness(request: explain.AttributionRequest) -> Faithfulness:
+    """The cached faithfulness of ``request``'s (cached) attribution."""
+    loaded, key = _model(request)
+    return _faithfulness(loaded, _attribute(loaded, key, request), key, request)
+
+
+def sanity(request: explain.AttributionRequest, include_embeddings: bool) -> SanityCheck:
+    """The cached model-randomisation check of ``request``."""
+    return _sanity(*_model(request), request, include_embeddings)
+
+
+def conductance(request: explain.AttributionRequest, n_steps: int) -> LayerConductanceResult:
+    """The cached conductance of every layer for ``request``'s text, with ``n_steps``."""
+    return _conductance(*_model(request), input_request(request), n_steps)
+
+
+def attention(request: explain.AttributionRequest) -> AttentionMaps:
+    """The cached attention maps of ``request``'s text."""
+    loaded, key = _model(request)
+    return _attention(loaded, key, request.text)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -131,79 +157,103 @@ def _predict(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> ex
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _attribute(
-    _loaded: explain.LoadedModel,
-    checkpoint_key: str,
-    text: str,
-    method: str,
-    target: int | None,
-    output: str,
-    baseline: str,
-    settings: tuple[tuple[str, int | float | str], ...],
-    text_pair: str | None,
-    contrast: int | None,
-    baseline_options: tuple[tuple[str, int | float | str], ...],
-    auto_steps: bool,
-    tolerance: float | None,
+    _loaded: explain.LoadedModel, checkpoint_key: str, request: explain.AttributionRequest
 ) -> explain.Attribution:
-    options: dict[str, object] = {**dict(settings), **dict(baseline_options)}
-    if text_pair is not None:
-        options["text_pair"] = text_pair
-    if contrast is not None:
-        options["contrast"] = contrast
-    if auto_steps:
-        options["auto_steps"] = True
-    if tolerance is not None:
-        options["tolerance"] = tolerance
-    return explain.attribute(
-        _loaded,
-        text,
-        method=method,
-        target=target,
-        output=output,
-        baseline=baseline,
-        **options,
-    )
-
-
-def attribute_batch(
-    spec: str,
-    texts: tuple[str, ...],
-    method: str,
-    target: int | None,
-    output: str,
-    baseline: str,
-    settings: tuple[tuple[str, int | float | str], ...],
-    progress: Callable[[int, int], None] | None = None,
-) -> explain.BatchResult:
-    """The cached attributions of many texts; ``progress`` hears of each group done."""
-    key = cache_key(spec)
-    return _attribute_batch(
-        _load_model(spec, key), key, texts, method, target, output, baseline, settings, progress
-    )
+    return explain.attribute(_loaded, request.text, method=request.method, **request.options())
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _attribute_batch(
     _loaded: explain.LoadedModel,
     checkpoint_key: str,
+    request: explain.AttributionRequest,
     texts: tuple[str, ...],
-    method: str,
-    target: int | None,
-    output: str,
-    baseline: str,
-    settings: tuple[tuple[str, int | float | str], ...],
     _progress: Callable[[int, int], None] | None,
 ) -> explain.BatchResult:
     return explain.attribute_batch(
-        _loaded,
-        texts,
-        method=method,
-        progress=_progress,
-        target=target,
-        output=output,
-        baseline=baseline,
-        **dict(settings),
+        _loaded, texts, method=request.method, progress=_progress, **request.options()
     )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _path(
+    _loaded: explain.LoadedModel,
+    checkpoint_key: str,
+    request: explain.AttributionRequest,
+    n_points: int,
+) -> IntegrationPath:
+    return explain.integration_path(
+        _loaded,
+        request.text,
+        request.target,
+        check_output(request.output),
+        request.baseline,
+        n_points,
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _convergence(
+    _loaded: explain.LoadedModel,
+    checkpoint_key: str,
+    request: explain.AttributionRequest,
+    steps: tuple[int, ...],
+    rules: tuple[Rule, ...],
+) -> Convergence:
+    return explain.convergence(
+        _loaded,
+        request.text,
+        request.target,
+        check_output(request.output),
+        request.baseline,
+        steps,
+        rules,
+    )
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _faithfulness(
+    _loaded: explain.LoadedModel,
+    _attribution: explain.Attribution,
+    checkpoint_key: str,
+    request: explain.AttributionRequest,
+) -> Faithfulness:
+    """``_attribution`` is the one ``request`` produces; the request stands in for it in the key."""
+    return explain.evaluate_faithfulness(_loaded, _attribution, DEFAULT_PERCENTS)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _sanity(
+    _loaded: explain.LoadedModel,
+    checkpoint_key: str,
+    request: explain.AttributionRequest,
+    include_embeddings: bool,
+) -> SanityCheck:
+    return explain.randomization_cascade(
+        _loaded,
+        request.text,
+        request.method,
+        include_embeddings=include_embeddings,
+        **request.options(),
+    )
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _conductance(
+    _loaded: explain.LoadedModel,
+    checkpoint_key: str,
+    request: explain.AttributionRequest,
+    n_steps: int,
+) -> LayerConductanceResult:
+    explainer = explain.AllLayerConductance(_loaded)
+    return explainer.attribute(
+        request.text, request.target, check_output(request.output), request.baseline, n_steps
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _attention(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> AttentionMaps:
+    return explain.attention_maps(_loaded, text)
 
 
 class BuildJob:

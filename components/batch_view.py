@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -11,12 +9,12 @@ import streamlit as st
 
 import explain
 from components import backend
-from components.controls import LINK_VALUES, MODE_ONE, Request
+from components.controls import LINK_VALUES, MODE_ONE
 from components.markdown import literal
-from explain.io import export
+from explain.io import export, readers
 
 MAX_TEXTS = explain.methods.batch.MAX_TEXTS
-MAX_BYTES = 1_000_000
+MAX_BYTES = readers.MAX_BYTES
 MAX_PASTE_CHARS = 200_000
 EXAMPLE_LINES = (
     "I would never trust a self-driving car to take my kids to school.\n"
@@ -28,44 +26,19 @@ EXAMPLE_LINES = (
 
 @dataclass(frozen=True)
 class BatchRequest:
-    """One batch the user asked for."""
+    """One batch the user asked for: the sidebar's choices and the texts."""
 
-    request: Request
+    request: explain.AttributionRequest
     texts: tuple[str, ...]
     source: str
 
 
-def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
+def read_texts() -> readers.Texts | None:
+    """The batch's input widgets; returns the texts read, or None for none yet.
 
-
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-TEXT_COLUMN_NAMES = ("text", "sentence", "tweet", "review", "comment", "content", "message", "body")
-
-
-def text_column(frame: pd.DataFrame) -> str:
-    """The column most likely to hold the texts: a usual name, else the longest words."""
-    columns = list(frame.columns)
-    named = [c for c in columns if str(c).strip().lower() in TEXT_COLUMN_NAMES]
-    if named:
-        return named[0]
-
-    def wordiness(column: str) -> float:
-        cells = frame[column].astype(str).str.strip()
-        numeric = pd.to_numeric(cells, errors="coerce").notna().mean()
-        return (1 - numeric) * cells.str.len().mean()
-
-    return max(columns, key=wordiness)
-
-
-def read_texts() -> tuple[list[str], str] | None:
-    """The batch's input widgets; returns (texts, where they came from), or None for none yet."""
+    At most ``MAX_TEXTS`` texts are kept; :attr:`readers.Texts.limit_notice`
+    says what was cut.
+    """
     source = st.radio(
         "Texts from",
         ["Paste lines", "Upload a file"],
@@ -83,7 +56,7 @@ def read_texts() -> tuple[list[str], str] | None:
             key="batch_text",
             help=f"Empty lines are skipped. At most {MAX_TEXTS} lines.",
         )
-        return _lines(pasted), "pasted lines"
+        return readers.pasted(pasted, MAX_TEXTS)
     upload = st.file_uploader(
         "TXT or CSV file",
         type=["txt", "csv"],
@@ -92,38 +65,25 @@ def read_texts() -> tuple[list[str], str] | None:
     )
     if upload is None:
         return None
-    data = upload.getvalue()
-    if len(data) > MAX_BYTES:
-        st.error(
-            f"{upload.name} is {len(data) / 1e6:.1f} MB; the limit is "
-            f"{MAX_BYTES // 1_000_000} MB. Split it, or keep only the texts you need."
-        )
-        return None
-    content = _decode(data)
-    if not upload.name.lower().endswith(".csv"):
-        return _lines(content), upload.name
     try:
-        frame = pd.read_csv(io.StringIO(content), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as error:
-        st.error(f"{upload.name} could not be read as CSV: {error}")
+        if not readers.is_table(upload.name):
+            return readers.read_lines(upload.name, upload.getvalue(), MAX_TEXTS, MAX_BYTES)
+        table = readers.read_table(upload.name, upload.getvalue(), MAX_BYTES)
+    except explain.TokenlightError as error:
+        st.error(str(error))
         return None
-    if frame.empty or not len(frame.columns):
-        st.error(f"{upload.name} has no rows.")
-        return None
-    columns = list(frame.columns)
-    guess = text_column(frame)
+    columns = list(table.columns)
     column = st.selectbox(
         "Text column",
         columns,
-        index=columns.index(guess),
+        index=columns.index(table.text_column),
         key="batch_column",
         help="The column holding the texts to explain. Empty cells are skipped.",
     )
-    texts = [cell.strip() for cell in frame[column].astype(str) if cell.strip()]
-    return texts, f"{upload.name}, column {column!r}"
+    return table.texts(column, MAX_TEXTS)
 
 
-def batch_panel(current: Request) -> None:
+def batch_panel(current: explain.AttributionRequest) -> None:
     """The whole batch view: input, Run, progress, table, summary chart and downloads."""
     st.subheader("Explain many texts")
     st.caption(
@@ -131,13 +91,9 @@ def batch_panel(current: Request) -> None:
         "Integrated Gradients runs texts of similar length together in one pass."
     )
     read = read_texts()
-    texts, source = read if read else ([], "")
-    if len(texts) > MAX_TEXTS:
-        st.warning(
-            f"The input has {len(texts)} texts; a batch holds at most {MAX_TEXTS}. Only the "
-            f"first {MAX_TEXTS} will be explained; split the rest into another batch."
-        )
-        texts = texts[:MAX_TEXTS]
+    texts, source = (read.texts, read.source) if read else ((), "")
+    if read is not None and read.limit_notice:
+        st.warning(read.limit_notice)
     st.caption(f"{len(texts)} text(s) ready from {source}." if texts else "No texts yet.")
     if st.button(
         "Run batch",
@@ -146,12 +102,12 @@ def batch_panel(current: Request) -> None:
         disabled=not texts,
         help="Explain every text. The table and chart below update when it finishes.",
     ):
-        st.session_state["batch_request"] = BatchRequest(current, tuple(texts), source)
+        st.session_state["batch_request"] = BatchRequest(current, texts, source)
     asked: BatchRequest | None = st.session_state.get("batch_request")
     if asked is None:
         st.info("Paste some lines or upload a file, then press **Run batch**.")
         return
-    if asked.request != current or asked.texts != tuple(texts):
+    if asked.request != current or asked.texts != texts:
         st.caption("The texts or settings changed since the last batch: press **Run batch**.")
     bar = st.progress(0.0, text="Explaining ...")
 
@@ -160,16 +116,7 @@ def batch_panel(current: Request) -> None:
 
     request = asked.request
     try:
-        outcome = backend.attribute_batch(
-            request.checkpoint,
-            asked.texts,
-            request.method,
-            request.target,
-            request.output,
-            request.baseline,
-            request.method_options(),
-            progress,
-        )
+        outcome = backend.attribute_batch(request, asked.texts, progress)
     except explain.TokenlightError as error:
         bar.empty()
         st.error(str(error))
@@ -180,7 +127,7 @@ def batch_panel(current: Request) -> None:
     batch_downloads(outcome)
 
 
-def results_table(outcome: explain.BatchResult, request: Request) -> None:
+def results_table(outcome: explain.BatchResult, request: explain.AttributionRequest) -> None:
     done = len(outcome.results)
     st.success(
         f"Explained {done} of {len(outcome.items)} texts in {outcome.seconds:.2f} s "
@@ -235,7 +182,7 @@ def results_table(outcome: explain.BatchResult, request: Request) -> None:
     )
 
 
-def open_selected(outcome: explain.BatchResult, request: Request) -> None:
+def open_selected(outcome: explain.BatchResult, request: explain.AttributionRequest) -> None:
     """Callback: show the selected row's text in the one-text view."""
     selection = st.session_state.get("batch_table")
     rows = selection.selection.rows if selection else []

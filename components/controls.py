@@ -10,7 +10,7 @@ the methods that do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from decimal import Decimal
 
 import streamlit as st
@@ -43,92 +43,6 @@ def initial(key: str, default: object) -> object:
 
 
 Pairs = tuple[tuple[str, int | float | str], ...]
-
-
-@dataclass(frozen=True)
-class Request:
-    """One attribution the user asked for: everything the result depends on.
-
-    Args:
-        checkpoint: the checkpoint's spec (name, directory or hub id).
-        text: the text to explain.
-        method: the method's registry name.
-        target: the target label's index; None means the predicted label.
-        output: the output kind; ignored when ``contrast`` is set.
-        baseline: the baseline's registry name.
-        settings: the method's settings, as ``(name, value)`` pairs.
-        text_pair: the second text of a sentence pair. Default: None
-        contrast: the index of the label the target is compared with; the
-            output is then ``logit[target] - logit[contrast]``. Default: None
-        baseline_options: the baseline's own options (``baseline_seed``, ...),
-            as ``(name, value)`` pairs. Default: ``()``
-        auto_steps: raise the steps until the delta is within ``tolerance``.
-            Default: False
-        tolerance: the relative delta auto steps aims for and bfloat16 scores
-            must meet; None when neither is on. Default: None
-    """
-
-    checkpoint: str
-    text: str
-    method: str
-    target: int | None
-    output: str
-    baseline: str
-    settings: Pairs
-    text_pair: str | None = None
-    contrast: int | None = None
-    baseline_options: Pairs = ()
-    auto_steps: bool = False
-    tolerance: float | None = None
-
-    def method_options(self) -> Pairs:
-        """Every keyword option for the method besides the texts: settings, baseline
-        options, contrast, auto steps and the tolerance, the last three only when set."""
-        extra: list[tuple[str, int | float | str]] = []
-        if self.contrast is not None:
-            extra.append(("contrast", self.contrast))
-        if self.auto_steps:
-            extra.append(("auto_steps", True))
-        if self.tolerance is not None:
-            extra.append(("tolerance", self.tolerance))
-        return (*self.settings, *self.baseline_options, *extra)
-
-
-@dataclass(frozen=True)
-class Choices:
-    """The sidebar's explanation settings: a :class:`Request` without checkpoint and texts.
-
-    Fields are as in :class:`Request`; options the method does not take are
-    left at their defaults.
-    """
-
-    method: str
-    target: int | None
-    output: str
-    baseline: str
-    settings: Pairs
-    contrast: int | None = None
-    baseline_options: Pairs = ()
-    auto_steps: bool = False
-    tolerance: float | None = None
-
-
-def request(checkpoint: str, text: str, text_pair: str | None, choices: Choices) -> Request:
-    """The :class:`Request` for ``text`` (and ``text_pair``) with the sidebar's ``choices``."""
-    return Request(
-        checkpoint=checkpoint,
-        text=text,
-        method=choices.method,
-        target=choices.target,
-        output=choices.output,
-        baseline=choices.baseline,
-        settings=choices.settings,
-        text_pair=text_pair,
-        contrast=choices.contrast,
-        baseline_options=choices.baseline_options,
-        auto_steps=choices.auto_steps,
-        tolerance=choices.tolerance,
-    )
 
 
 def accepts(method: str, option: str) -> bool:
@@ -218,6 +132,11 @@ def text_input() -> str:
     )
 
 
+def with_text_pair(request: explain.AttributionRequest) -> explain.AttributionRequest:
+    """``request`` with the second text typed below it, where its method takes one."""
+    return replace(request, text_pair=text_pair_input(request.method))
+
+
 def text_pair_input(method: str) -> str | None:
     """The optional second text of a sentence pair; None when empty or not taken by ``method``."""
     takes = accepts(method, "text_pair")
@@ -244,16 +163,22 @@ def text_pair_input(method: str) -> str | None:
 
 
 def attribution_controls(
-    loaded: explain.LoadedModel, prediction: explain.Prediction | None
-) -> Choices:
+    spec: str,
+    text: str,
+    loaded: explain.LoadedModel,
+    prediction: explain.Prediction | None,
+) -> explain.AttributionRequest:
     """Sidebar controls for the attribution.
 
     Args:
+        spec: the checkpoint's spec, as picked.
+        text: the text to explain ("" for a batch).
         loaded: the model whose labels the pickers offer.
         prediction: the text's prediction, named in the pickers; None if unknown.
 
     Returns:
-        The :class:`Choices`; target None means "predicted".
+        The :class:`explain.AttributionRequest` for ``text``, without a second
+        text (see :func:`with_text_pair`); target None means "predicted".
     """
     with st.sidebar:
         st.header("Explanation")
@@ -269,7 +194,9 @@ def attribution_controls(
         auto_steps, tolerance = auto_steps_inputs(
             method, dict(settings).get("precision") == LOW_PRECISION
         )
-    return Choices(
+    return explain.AttributionRequest(
+        checkpoint=spec,
+        text=text,
         method=method,
         target=target,
         output=output,

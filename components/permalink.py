@@ -17,7 +17,6 @@ import explain
 from components.controls import (
     LINK_VALUES,
     MAX_CHARS,
-    Request,
     accepts,
     baseline_setting_key,
     baseline_settings,
@@ -196,12 +195,16 @@ def autorun_pending() -> bool:
     return bool(st.session_state.pop("link_autorun", False))
 
 
-def write_link(request: Request, labels: tuple[str, ...]) -> None:
+def write_link(request: explain.AttributionRequest, labels: tuple[str, ...]) -> None:
     """Record ``request`` in the page's URL; options left at their defaults stay out of it."""
     settings = {LINK_NAMES.get(name, name): str(value) for name, value in request.settings}
     optional = {
         **({"pair": request.text_pair} if request.text_pair is not None else {}),
-        **({"contrast": labels[request.contrast]} if request.contrast is not None else {}),
+        **(
+            {"contrast": label_name(labels, request.contrast)}
+            if request.contrast is not None
+            else {}
+        ),
         **({"auto": "1"} if request.auto_steps else {}),
         **({"tol": str(request.tolerance)} if request.tolerance is not None else {}),
         **{name: str(value) for name, value in request.baseline_options},
@@ -211,13 +214,20 @@ def write_link(request: Request, labels: tuple[str, ...]) -> None:
             "text": request.text,
             "checkpoint": request.checkpoint,
             "method": request.method,
-            "target": PREDICTED_IN_LINK if request.target is None else labels[request.target],
+            "target": PREDICTED_IN_LINK
+            if request.target is None
+            else label_name(labels, request.target),
             "output": request.output,
             "baseline": request.baseline,
             **settings,
             **optional,
         }
     )
+
+
+def label_name(labels: tuple[str, ...], label: int | str) -> str:
+    """A label as a link names it: by name."""
+    return label if isinstance(label, str) else labels[label]
 
 
 def show_notices(notices: list[str]) -> None:

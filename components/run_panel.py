@@ -6,10 +6,12 @@ import streamlit as st
 
 import explain
 from components import backend, permalink
-from components.controls import Request, run_button
+from components.controls import run_button
 
 
-def requested_result(current: Request, labels: tuple[str, ...]) -> explain.Attribution:
+def requested_result(
+    current: explain.AttributionRequest, labels: tuple[str, ...]
+) -> explain.Attribution:
     """Record ``current`` when Run is pressed (or a link opens), and return its result.
 
     Stops the page with a message when there is nothing to show yet, or when
@@ -21,7 +23,7 @@ def requested_result(current: Request, labels: tuple[str, ...]) -> explain.Attri
             st.stop()
         st.session_state["request"] = current
         permalink.write_link(current, labels)
-    request: Request | None = st.session_state.get("request")
+    request: explain.AttributionRequest | None = st.session_state.get("request")
     if request is None:
         st.info("Type a sentence, pick the settings in the sidebar, and press **Run**.")
         st.stop()
@@ -31,25 +33,12 @@ def requested_result(current: Request, labels: tuple[str, ...]) -> explain.Attri
         )
     try:
         with st.spinner("Computing attributions ..."):
-            return backend.attribute(
-                request.checkpoint,
-                request.text,
-                request.method,
-                request.target,
-                request.output,
-                request.baseline,
-                request.settings,
-                text_pair=request.text_pair,
-                contrast=request.contrast,
-                baseline_options=request.baseline_options,
-                auto_steps=request.auto_steps,
-                tolerance=request.tolerance,
-            )
+            return backend.attribute(request)
     except explain.TokenlightError as error:
         st.error(str(error))
         st.stop()
 
 
-def shown_request() -> Request:
+def shown_request() -> explain.AttributionRequest:
     """The request whose result is on screen (call after :func:`requested_result`)."""
     return st.session_state["request"]

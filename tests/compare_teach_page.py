@@ -1,6 +1,6 @@
 """A page with only the "Compare & teach" section, for AppTest.
 
-The dashboard (``streamlit_app.py``) calls :func:`components.compare_teach.render`
+The dashboard (``streamlit_app.py``) calls :func:`components.compare.render`
 under its main result; this page calls it with a fixed request on the
 checkpoint in ``$TOKENLIGHT_CHECKPOINT``, which tests can vary through
 ``page_*`` entries of the session state.
@@ -9,14 +9,13 @@ checkpoint in ``$TOKENLIGHT_CHECKPOINT``, which tests can vary through
 import streamlit as st
 
 import explain
-from components import backend, compare_teach
-from components.controls import Request
+from components import backend, compare
 
 TEXT = "The movie was not very good, but the ride was smooth!"
 
 spec = backend.default_checkpoint()
 loaded = backend.load_model(spec)
-request = Request(
+request = explain.AttributionRequest(
     checkpoint=spec,
     text=st.session_state.get("page_text", TEXT),
     method=st.session_state.get("page_method", explain.DEFAULT_METHOD),
@@ -25,4 +24,4 @@ request = Request(
     baseline=st.session_state.get("page_baseline", "pad"),
     settings=st.session_state.get("page_settings", (("n_steps", 8),)),
 )
-compare_teach.render(spec, loaded, request)
+compare.render(spec, loaded, request)

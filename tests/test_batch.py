@@ -189,14 +189,3 @@ def test_one_text_view_still_works_after_a_batch(batch_page: AppTest) -> None:
     at.button(key="run").click().run()
     assert not at.exception
     assert at.get("plotly_chart")
-
-
-def test_the_text_column_is_guessed_from_names_then_content() -> None:
-    import pandas as pd
-
-    from components.batch_view import text_column
-
-    assert text_column(pd.DataFrame({"id": ["1"], "Tweet": ["so good"]})) == "Tweet"
-    frame = pd.DataFrame({"id": ["1", "2"], "body_txt": ["a long sentence here", "another one"]})
-    assert text_column(frame) == "body_txt"
-    assert text_column(pd.DataFrame({"n": ["1", "2"], "label": ["pos", "neg"]})) == "label"

@@ -11,7 +11,8 @@ import pytest
 
 import explain
 from explain.io import export
-from explain.io.cli import main, read_sentences
+from explain.io.cli import main
+from explain.io.readers import read_file
 from tests.hostile import HOSTILE_LABELS, HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
 
 
@@ -76,11 +77,24 @@ def test_cli_writes_json_for_a_small_file(tiny_dir: Path, tmp_path: Path) -> Non
 def test_cli_reads_a_csv_column_and_writes_csv(tiny_dir: Path, tmp_path: Path) -> None:
     table = tmp_path / "tweets.csv"
     table.write_text('id,tweet\n1,"the car was loud"\n2,"a smooth ride"\n')
-    assert read_sentences(table, "tweet") == ["the car was loud", "a smooth ride"]
+    assert read_file(table, "tweet").texts == ("the car was loud", "a smooth ride")
     out = tmp_path / "out.csv"
     args = ["--file", str(table), "--column", "tweet", "--checkpoint", str(tiny_dir)]
     assert main([*args, "--steps", "2", "--format", "csv", "--out", str(out)]) == 0
     assert {row["sentence"] for row in csv.DictReader(out.open())} == {"0", "1"}
+
+
+def test_cli_guesses_the_text_column_of_a_csv(tiny_dir: Path, tmp_path: Path) -> None:
+    """Without --column, a file with columns ``id,tweet`` explains ``tweet``, not ``id``."""
+    table = tmp_path / "tweets.csv"
+    table.write_text('id,tweet\n1,"the car was loud"\n2,"a smooth ride"\n')
+    out = tmp_path / "out.json"
+    args = ["--file", str(table), "--checkpoint", str(tiny_dir), "--steps", "2", "--out", str(out)]
+    assert main(args) == 0
+    assert [r.text for r in export.from_json(out.read_text())] == [
+        "the car was loud",
+        "a smooth ride",
+    ]
 
 
 def test_cli_reports_bad_input_without_a_traceback(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,40 +11,14 @@ from explain.core.errors import TokenlightError
 from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting
 from explain.core.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS
 from explain.io.export import html_report, to_csv, to_json
+from explain.io.readers import TEXT_COLUMN_NAMES, read_file
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
-from explain.methods.registry import (
-    DEFAULT_METHOD,
-    METHODS,
-    attribute,
-    get_method,
-    methods_with,
-)
+from explain.methods.registry import DEFAULT_METHOD, METHODS, attribute, methods_with
+from explain.methods.request import AttributionRequest
 from explain.model.checkpoints import DEFAULT_CHECKPOINT, load_checkpoint
 
 FORMATS = ("json", "csv", "html")
 WRITERS = {"json": to_json, "csv": to_csv, "html": html_report}
-
-
-def read_sentences(path: Path, column: str | None) -> list[str]:
-    """Sentences from a .txt file (one per non-empty line) or a .csv file (one column).
-
-    Raises:
-        ValueError: the CSV has no such column, or the file holds no sentence.
-    """
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() == ".csv":
-        rows = list(csv.DictReader(text.splitlines()))
-        columns = list(rows[0]) if rows else []
-        name = column or (columns[0] if columns else None)
-        if name not in columns:
-            raise ValueError(f"{path} has no column {name!r}. Its columns: {', '.join(columns)}.")
-        sentences = [row[name] for row in rows]
-    else:
-        sentences = text.splitlines()
-    sentences = [sentence for sentence in sentences if sentence and sentence.strip()]
-    if not sentences:
-        raise ValueError(f"{path} holds no sentence.")
-    return sentences
 
 
 def declared_settings() -> dict[str, Setting]:
@@ -95,7 +68,12 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         help="a .txt file with one sentence per line, or a .csv file (see --column)",
     )
-    build.add_argument("--column", help="the CSV column holding the text (default: the first)")
+    build.add_argument(
+        "--column",
+        help="the CSV column holding the text (default: the first column named "
+        f"{', '.join(TEXT_COLUMN_NAMES)}, in any case; else the column with the longest "
+        "non-numeric cells)",
+    )
     build.add_argument(
         "--pair",
         default=None,
@@ -177,40 +155,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         sentences = list(args.sentences)
         if args.file is not None:
-            sentences += read_sentences(args.file, args.column)
+            sentences += read_file(args.file, args.column).texts
         if not sentences:
             parser().error("give at least one sentence, or --file")
-        options: dict[str, object] = {
-            name: getattr(args, name)
-            for name in declared_settings()
-            if getattr(args, name) is not None
-        }
-        for name, value in (
-            ("text_pair", args.pair),
-            ("contrast", _label(args.contrast)),
-            ("auto_steps", True if args.auto_steps else None),
-        ):
-            if value is not None:
-                options[name] = value
-        if get_method(args.method).uses_baseline:
-            options["baseline"] = args.baseline
+        given = {name for name in declared_settings() if getattr(args, name) is not None}
+        baseline_names = {setting.name for b in BASELINES.values() for setting in b.settings}
+        method_names = given - baseline_names - {TOLERANCE.name}
+        requests = [
+            AttributionRequest(
+                checkpoint=args.checkpoint,
+                text=sentence,
+                method=args.method,
+                target=_label(args.target),
+                output=args.output,
+                baseline=args.baseline,
+                settings=tuple((name, getattr(args, name)) for name in sorted(method_names)),
+                text_pair=args.pair,
+                contrast=_label(args.contrast),
+                baseline_options=tuple(
+                    (name, getattr(args, name)) for name in sorted(given & baseline_names)
+                ),
+                auto_steps=args.auto_steps,
+                tolerance=getattr(args, TOLERANCE.name),
+            )
+            for sentence in sentences
+        ]
         model = load_checkpoint(args.checkpoint)
         from tqdm import tqdm
 
         results = [
-            attribute(
-                model,
-                sentence,
-                method=args.method,
-                target=_label(args.target),
-                output=args.output,
-                **options,
-            )
-            for sentence in tqdm(
-                sentences,
+            attribute(model, request.text, method=request.method, **request.options())
+            for request in tqdm(
+                requests,
                 desc="Explaining",
                 unit="sentence",
-                disable=len(sentences) < 2,
+                disable=len(requests) < 2,
                 file=sys.stderr,
             )
         ]

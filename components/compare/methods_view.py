@@ -1,0 +1,68 @@
+"""Method comparison: several methods side by side, and how far they agree."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import explain
+from components import backend
+from components.compare.parts import agreement_panels, chart_grid, explainer_box
+from explain.evaluation.agreement import RANKINGS
+from explain.evaluation.comparison import comparison_request, default_methods
+
+
+def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
+    explainer_box(
+        "methods",
+        "There are many ways to score words. Gradient methods ask how sensitive the score is "
+        "to each word; perturbation methods (occlusion, LIME, SHAP) remove words and watch "
+        "the score; attention reads where the model looked. When methods agree, trust grows; "
+        "when they disagree, at least one is not telling the whole story.\n\n"
+        "- **Bars**: each method's scores, scaled so the strongest word is ±1.\n"
+        "- **Rank correlation**: 1 means two methods order the words identically.\n"
+        "- **Top-k overlap**: the share of the most important words that two methods share.",
+    )
+    chosen = st.multiselect(
+        "Methods",
+        list(explain.METHODS),
+        default=list(default_methods(request.method)),
+        format_func=lambda name: explain.METHODS[name].title,
+        key="compare_methods",
+        help="The request's method uses your settings from the sidebar; the others use their "
+        "defaults. Perturbation methods (LIME, Kernel SHAP) are the slowest.",
+    )
+    ranking = st.radio(
+        "Rank words by",
+        list(RANKINGS),
+        horizontal=True,
+        key="compare_ranking",
+        help="Signed: most positive first. Absolute: largest effect either way first, which "
+        "is fairer to methods that give sizes only (saliency, attention).",
+    )
+    if not chosen:
+        st.info("Choose at least one method.")
+        return
+    with st.spinner(f"Explaining with {len(chosen)} methods ..."):
+        results = {
+            explain.METHODS[name].title: backend.attribute(comparison_request(request, name))
+            for name in chosen
+        }
+    chart_grid(results, "compare_chart", normalized=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "method": title,
+                    "signed": result.signed,
+                    "sum of scores": result.attribution_sum,
+                    "delta": result.delta,
+                    "seconds": result.seconds,
+                }
+                for title, result in results.items()
+            ]
+        ),
+        hide_index=True,
+        key="compare_table",
+    )
+    agreement_panels(results, ranking or "signed", "compare_agreement")
