@@ -19,6 +19,7 @@ import explain
 from components.markdown import literal
 from explain.methods.baselines import BaselineSetting
 from explain.methods.registry import method_options, methods_with
+from explain.methods.request import Pairs
 
 CUSTOM_CHECKPOINT = "Other: a Hub id or a local directory"
 MAX_CHARS = 2000
@@ -40,9 +41,6 @@ def initial(key: str, default: object) -> object:
     default (a number input's minimum).
     """
     return st.session_state.get(LINK_VALUES, {}).get(key, default)
-
-
-Pairs = tuple[tuple[str, int | float | str], ...]
 
 
 def accepts(method: str, option: str) -> bool:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import pytest
 import torch
 
 import explain
-from explain.evaluation.sanity import SanityCheck, randomization_cascade, reinitialize
+from explain.evaluation.sanity import (
+    PASSING_CORRELATION,
+    SanityCheck,
+    randomization_cascade,
+    reinitialize,
+    verdict,
+)
 from explain.render.evaluation_figures import sanity_curve
 
 TEXT = "The movie was not very good, but the ride was smooth!"
@@ -98,3 +105,17 @@ def test_figure(check: SanityCheck) -> None:
     assert list(figure.data[0].x) == list(check.steps)
     assert list(figure.data[0].y) == list(check.correlations)
     assert list(figure.data[1].y) == list(check.absolute_correlations)
+
+
+def test_verdict_reads_the_last_correlation(check: SanityCheck) -> None:
+    """The check passes when the most randomised step's |Spearman| is below the threshold."""
+
+    def ending_at(last: float) -> SanityCheck:
+        return replace(check, correlations=(*check.correlations[:-1], last))
+
+    assert verdict(ending_at(0.1)) == "passes"
+    assert verdict(ending_at(-PASSING_CORRELATION + 0.01)) == "passes"
+    assert verdict(ending_at(PASSING_CORRELATION)) == "suspicious"
+    assert verdict(ending_at(-0.9)) == "suspicious"
+    assert verdict(ending_at(float("nan"))) == "suspicious"  # constant scores
+    assert verdict(ending_at(0.3), threshold=0.2) == "suspicious"
