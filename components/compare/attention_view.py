@@ -11,6 +11,7 @@ from explain.render.attention_figures import attention_heatmap, rollout_heatmap
 
 
 def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
+    """The attention view: the request's text's attention maps and rollout."""
     explainer_box(
         "attention",
         "Attention is how each word gathers information from the others. Each row of a map "

@@ -13,6 +13,7 @@ from explain.evaluation.comparison import baseline_method, comparison_request, d
 
 
 def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
+    """The baseline sensitivity view: the request's method against several baselines."""
     explainer_box(
         "baselines",
         "An attribution answers *compared with what?* The *baseline* is the blank sentence "

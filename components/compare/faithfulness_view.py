@@ -14,6 +14,7 @@ from explain.render.evaluation_figures import aopc_curves, faithfulness_bars
 
 
 def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
+    """The faithfulness view: chosen methods judged by deleting and keeping words."""
     percents = "/".join(str(k) for k in DEFAULT_PERCENTS)
     explainer_box(
         "faithfulness",

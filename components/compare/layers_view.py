@@ -14,6 +14,7 @@ from explain.views.conductance import N_STEPS as CONDUCTANCE_STEPS
 
 
 def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
+    """The layers view: every layer's conductance for the request's text."""
     explainer_box(
         "layers",
         "A transformer passes every word through a stack of layers. *Layer conductance* "

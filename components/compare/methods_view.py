@@ -13,6 +13,7 @@ from explain.evaluation.comparison import comparison_request, default_methods
 
 
 def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
+    """The method comparison view: several methods on the request's text."""
     explainer_box(
         "methods",
         "There are many ways to score words. Gradient methods ask how sensitive the score is "

@@ -27,6 +27,7 @@ DEFAULT_MAX_STEPS = 128
 
 
 def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
+    """The integration path view for the request on screen."""
     explainer_box(
         "path",
         "Integrated gradients compares your sentence with a *baseline*, a version with the "

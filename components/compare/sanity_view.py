@@ -14,6 +14,7 @@ from explain.render.evaluation_figures import sanity_curve
 
 
 def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
+    """The sanity check view: the request explained on ever more scrambled copies."""
     explainer_box(
         "sanity",
         "An explanation should explain *this trained model*, not just the sentence. The check "

@@ -159,8 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not sentences:
             parser().error("give at least one sentence, or --file")
         given = {name for name in declared_settings() if getattr(args, name) is not None}
+        method_names = {setting.name for m in METHODS.values() for setting in m.settings}
         baseline_names = {setting.name for b in BASELINES.values() for setting in b.settings}
-        method_names = given - baseline_names - {TOLERANCE.name}
         requests = [
             AttributionRequest(
                 checkpoint=args.checkpoint,
@@ -169,14 +169,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 target=_label(args.target),
                 output=args.output,
                 baseline=args.baseline,
-                settings=tuple((name, getattr(args, name)) for name in sorted(method_names)),
+                settings=tuple((name, getattr(args, name)) for name in given & method_names),
                 text_pair=args.pair,
                 contrast=_label(args.contrast),
                 baseline_options=tuple(
-                    (name, getattr(args, name)) for name in sorted(given & baseline_names)
+                    (name, getattr(args, name)) for name in given & baseline_names
                 ),
                 auto_steps=args.auto_steps,
-                tolerance=getattr(args, TOLERANCE.name),
+                tolerance=args.tolerance,
             )
             for sentence in sentences
         ]
