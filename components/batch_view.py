@@ -117,7 +117,7 @@ def batch_panel(current: explain.AttributionRequest) -> None:
     request = asked.request
     try:
         outcome = backend.attribute_batch(request, asked.texts, progress)
-    except (explain.TokenlightError, ValueError) as error:
+    except explain.TokenlightError as error:
         bar.empty()
         st.error(str(error))
         return

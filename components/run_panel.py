@@ -34,7 +34,7 @@ def requested_result(
     try:
         with st.spinner("Computing attributions ..."):
             return backend.attribute(request)
-    except (explain.TokenlightError, ValueError) as error:
+    except explain.TokenlightError as error:
         st.error(str(error))
         st.stop()
 

@@ -84,5 +84,5 @@ def render(spec: str, loaded: explain.LoadedModel, request: explain.AttributionR
         )
     try:
         VIEW_RENDERERS[view](loaded, request)
-    except (explain.TokenlightError, ValueError) as error:
+    except explain.TokenlightError as error:
         st.error(str(error))
