@@ -1,4 +1,4 @@
-"""Issue #3's controls on the page: baseline options, contrast, auto steps, pairs, word view.
+"""The sidebar controls on the page: baseline options, contrast, auto steps, pairs, word view.
 
 Every test drives the dashboard through AppTest on the tiny checkpoint, whose
 labels are ``negative`` and ``positive``, with few integration steps.
