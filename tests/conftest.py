@@ -12,7 +12,7 @@ from hypothesis import settings
 from streamlit.testing.v1 import AppTest
 
 import explain
-from tests.apphelpers import APP
+from tests.apphelpers import open_page
 from tests.tiny import save_tiny_classifier
 
 # CI explores the same examples every run; local runs explore new ones.
@@ -73,8 +73,4 @@ def allow_test_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 @pytest.fixture
 def app(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The dashboard, run once, with the tiny checkpoint preselected."""
-    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
+    return open_page(tiny_dir, monkeypatch)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 import explain
 from benchmarks import bench
 
 
+@pytest.mark.slow
 def test_cache_hit_method_table_and_batch_rows(
     tiny_model: explain.LoadedModel, tiny_dir: Path
 ) -> None:

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 import explain
 from explain.evaluation.agreement import spearman
 from explain.views.conductance import AllLayerConductance
+from tests.apphelpers import open_page
 
 PAGE = str(Path(__file__).resolve().parent / "compare_teach_page.py")
 TEXT = "The movie was not very good, but the ride was smooth!"
@@ -26,11 +27,7 @@ TEXT = "The movie was not very good, but the ride was smooth!"
 @pytest.fixture
 def page(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The section alone, run once, with the tiny checkpoint preselected."""
-    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    at.run()
-    assert not at.exception
-    return at
+    return open_page(tiny_dir, monkeypatch, page=PAGE)
 
 
 def charts(at: AppTest) -> dict[str, dict]:

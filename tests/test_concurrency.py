@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 import explain
 
 TEXTS = (
@@ -31,6 +33,7 @@ def run(model: explain.LoadedModel, item: dict) -> tuple[float, ...]:
     return (*result.scores, result.f_input, result.f_baseline, result.delta)
 
 
+@pytest.mark.slow
 def test_eight_threads_times_ten_equal_serial(tiny_model: explain.LoadedModel) -> None:
     items = work_items()
     assert len(items) == 80

@@ -38,6 +38,7 @@ def test_text_with_no_readable_token_is_a_clear_input_error(
         explain.attribute(tiny_model, text)
 
 
+@pytest.mark.slow
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

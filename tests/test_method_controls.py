@@ -14,7 +14,6 @@ def test_each_method_runs_from_the_page(app: AppTest, method: str) -> None:
     app.selectbox(key="method").set_value(method).run()
     spec = explain.METHODS[method]
     for setting in spec.settings:
-        assert app.get("number_input") or app.get("selectbox")
         key = setting_key(method, setting.name)
         widget = next(w for kind in ("number_input", "selectbox", "text_input")
                       for w in app.get(kind) if w.key == key)  # fmt: skip

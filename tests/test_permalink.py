@@ -7,16 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apphelpers import APP, rendered_html
-
-
-def open_link(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
-    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    return at
+from tests.apphelpers import open_page, rendered_html
 
 
 def test_run_writes_the_view_into_the_url(app: AppTest, tiny_dir: Path) -> None:
@@ -40,7 +31,7 @@ def test_run_writes_the_view_into_the_url(app: AppTest, tiny_dir: Path) -> None:
 def test_opening_a_link_reproduces_the_view(
     tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = open_link(
+    at = open_page(
         tiny_dir, monkeypatch, text="a quiet film", target="negative", output="logit",
         baseline="unk", steps="20",
     )  # fmt: skip
@@ -57,7 +48,7 @@ def test_opening_a_link_reproduces_the_view(
 def test_bad_link_values_fall_back_with_notices(
     tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = open_link(
+    at = open_page(
         tiny_dir, monkeypatch, text="the car", method="shapley", output="odds", baseline="nonsense",
         steps="many", target="happy",
     )  # fmt: skip
@@ -86,7 +77,7 @@ def test_a_link_cannot_make_the_server_load_an_unregistered_checkpoint(
     tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    at = open_link(tiny_dir, monkeypatch, text="the car", checkpoint="someone/some-model")
+    at = open_page(tiny_dir, monkeypatch, text="the car", checkpoint="someone/some-model")
     assert not at.exception
     assert any("registered checkpoints only" in warning.value for warning in at.warning)
     assert not at.error  # nothing was fetched: the preselected checkpoint is still in use

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
 
 import explain
 from components.controls import setting_key
 from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients
 from explain.model.encoding import encode
-from tests.apphelpers import APP
+from tests.apphelpers import open_page
 
 TEXT = "the movie was not very good"
 PRECISION_KEY = setting_key("layer_integrated_gradients", "precision")
@@ -62,9 +61,7 @@ def test_unknown_precision_names_the_choices(tiny_model: explain.LoadedModel) ->
 def test_the_sidebar_offers_precision_and_the_page_reports_it(
     tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
+    at = open_page(tiny_dir, monkeypatch)
     box = at.selectbox(key=PRECISION_KEY)
     assert box.value == "float32"
     assert box.help
@@ -84,9 +81,7 @@ def test_the_sidebar_offers_precision_and_the_page_reports_it(
 def test_bfloat16_enables_the_tolerance_and_the_link_keeps_it(
     tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
+    at = open_page(tiny_dir, monkeypatch)
     tolerance = setting_key("layer_integrated_gradients", "tolerance")
     assert at.number_input(key=tolerance).disabled, "without auto steps or bfloat16, unused"
     at.selectbox(key=PRECISION_KEY).select("bfloat16").run()

@@ -21,6 +21,7 @@ def resident_mb() -> float:
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
 def test_loading_more_checkpoints_than_the_bound_keeps_memory_bounded(tmp_path: Path) -> None:
     checkpoints = [

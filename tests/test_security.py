@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from explain.model.checkpoints import allowed_roots, check_allowed
-from tests.apphelpers import APP, rendered_html
+from tests.apphelpers import open_page, rendered_html
 from tests.hostile import HOSTILE_LABELS, HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
 
 
@@ -42,9 +42,7 @@ def test_hostile_tokens_and_labels_are_escaped_everywhere(hostile_dir: Path) -> 
 def test_hostile_checkpoint_in_the_app_renders_escaped(
     hostile_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(hostile_dir))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
+    at = open_page(hostile_dir, monkeypatch)
     at.text_area(key="text").input(HOSTILE_TEXT).run()
     at.button(key="run").click().run()
     assert not at.exception
@@ -141,9 +139,7 @@ def _raw_markup(at: AppTest) -> list[str]:
 def test_hostile_checkpoint_in_every_view_stays_text(
     hostile_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(hostile_dir))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
+    at = open_page(hostile_dir, monkeypatch, timeout=120)
     at.text_area(key="text").input(HOSTILE_TEXT).run()
     at.number_input(key="setting_layer_integrated_gradients_n_steps").set_value(4).run()
     at.button(key="run").click().run()

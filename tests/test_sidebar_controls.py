@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from components.controls import NO_CONTRAST, baseline_setting_key, setting_key
-from tests.apphelpers import APP, rendered_html
+from tests.apphelpers import open_page, rendered_html
 
 STEPS_KEY = setting_key("layer_integrated_gradients", "n_steps")
 TOLERANCE_KEY = setting_key("layer_integrated_gradients", "tolerance")
@@ -62,16 +62,6 @@ def marks(at: AppTest) -> list[str]:
 
 def metric(at: AppTest, label: str) -> float:
     return float(next(m.value for m in at.metric if m.label == label))
-
-
-def open_link(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch, **params: str) -> AppTest:
-    monkeypatch.setenv("TOKENLIGHT_CHECKPOINT", str(tiny_dir))
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in params.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception
-    return at
 
 
 # Baselines and their options
@@ -346,7 +336,7 @@ def test_run_writes_the_new_options_into_the_link(app: AppTest, tiny_dir: Path) 
 def test_opening_a_link_restores_the_new_options(
     tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = open_link(
+    at = open_page(
         tiny_dir, monkeypatch, text="the movie was great", pair="i love this film",
         target="positive", contrast="negative", baseline="gaussian_noise", baseline_noise="0.5",
         baseline_seed="3", steps="5", auto="1", tol="0.02",
@@ -372,7 +362,7 @@ def test_opening_a_link_restores_the_new_options(
 def test_bad_new_link_values_fall_back_with_notices(
     tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = open_link(
+    at = open_page(
         tiny_dir, monkeypatch, text="the car", contrast="happy", auto="maybe", tol="5",
         baseline="random", baseline_seed="many",
     )  # fmt: skip
@@ -390,7 +380,7 @@ def test_bad_new_link_values_fall_back_with_notices(
 def test_a_link_contrasting_the_target_with_itself_falls_back(
     tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = open_link(tiny_dir, monkeypatch, text="the car", target="positive", contrast="positive")
+    at = open_page(tiny_dir, monkeypatch, text="the car", target="positive", contrast="positive")
     assert any("the target label itself" in warning.value for warning in at.warning)
     assert at.selectbox(key="contrast").value == NO_CONTRAST
 
@@ -398,7 +388,7 @@ def test_a_link_contrasting_the_target_with_itself_falls_back(
 def test_a_link_with_options_the_method_does_not_take_says_so(
     tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = open_link(
+    at = open_page(
         tiny_dir, monkeypatch, text="the car", method="saliency", pair="a film",
         contrast="negative", auto="1",
     )  # fmt: skip
