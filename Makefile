@@ -2,31 +2,36 @@
 #   make run   - set everything up, build the bundled model if needed, start the dashboard
 #   make test  - set everything up, lint, and run every test
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test setup model lint format bench
+.PHONY: run test setup model lint typecheck format bench
 
-$(STAMP): requirements.txt requirements-dev.txt requirements-assets.txt
+$(STAMP): pyproject.toml requirements.txt requirements-dev.txt requirements-tools.txt requirements-assets.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements-assets.txt
+	$(BIN)/pip install --quiet --no-deps --editable .
 	touch $(STAMP)
 
 setup: $(STAMP)
 
 model: setup
-	$(BIN)/python -m explain.io.build
+	$(BIN)/tokenlight build
 
 run: model
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/tokenlight run --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+typecheck: setup
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff check --fix .

