@@ -13,6 +13,7 @@ APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 def open_page(
     checkpoint: Path,
     monkeypatch: pytest.MonkeyPatch,
+    /,
     page: str = APP,
     timeout: float = 60,
     **params: str,
@@ -24,7 +25,7 @@ def open_page(
         monkeypatch: Sets ``TOKENLIGHT_CHECKPOINT`` for this test only.
         page: The script to run. Default: the dashboard.
         timeout: Seconds each run may take. Default: 60.
-        **params: Query parameters, as a shared link carries them.
+        **params: Query parameters, as a shared link carries them (``checkpoint`` too).
 
     Returns:
         The page after its first run, which raised nothing.
