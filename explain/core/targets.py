@@ -35,7 +35,7 @@ def check_output(output: str) -> OutputKind:
     """
     if output not in OUTPUT_KINDS:
         raise InputError(f"Unknown output {output!r}. Choose one of: {', '.join(OUTPUT_KINDS)}.")
-    return output  # type: ignore[return-value]
+    return output
 
 
 def target_output(

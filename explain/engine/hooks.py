@@ -9,10 +9,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeGuard, cast
 
 import numpy as np
 import torch
 from transformers import BertForSequenceClassification
+from transformers.models.bert.modeling_bert import BertLayer
 
 from explain.model.encoding import Encoding
 
@@ -40,7 +42,7 @@ def output_captured(module: torch.nn.Module, into: list[torch.Tensor]) -> Iterat
         handle.remove()
 
 
-def is_plain_bert_classifier(model: torch.nn.Module) -> bool:
+def is_plain_bert_classifier(model: torch.nn.Module) -> TypeGuard[BertForSequenceClassification]:
     """An eval-mode BERT sequence classifier, no decoder, no cross-attention.
 
     Its encoder layers are what the attribution shortcuts
@@ -58,7 +60,7 @@ def is_plain_bert_classifier(model: torch.nn.Module) -> bool:
 def encoder_layer_replaced(
     model: BertForSequenceClassification,
     index: int,
-    replacement: Callable[[torch.nn.Module], torch.nn.Module],
+    replacement: Callable[[BertLayer], torch.nn.Module],
 ) -> Iterator[None]:
     """Within the block, encoder layer ``index`` is ``replacement(layer)``; then the layer is back.
 
@@ -66,7 +68,7 @@ def encoder_layer_replaced(
     the block ends. The layer is put back after an error too.
     """
     layers = model.bert.encoder.layer
-    original = layers[index]
+    original = cast(BertLayer, layers[index])  # the support checks saw a BertLayer here
     layers[index] = replacement(original)
     try:
         yield

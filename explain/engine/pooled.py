@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeGuard
 
 import torch
+from transformers import BertForSequenceClassification
 from transformers.models.bert.modeling_bert import BertLayer
 
 from explain.engine.hooks import encoder_layer_replaced, is_plain_bert_classifier
@@ -71,17 +73,17 @@ class PooledTokenLayer(torch.nn.Module):
         return self.layer.feed_forward_chunk(attended)  # (batch, 1, hidden)
 
 
-def supports_pooled_layer(model: torch.nn.Module) -> bool:
+def supports_pooled_layer(model: torch.nn.Module) -> TypeGuard[BertForSequenceClassification]:
     """Whether :func:`last_layer_pooled` applies: a BERT classifier in eval mode, no decoder."""
-    if not is_plain_bert_classifier(model):
-        return False
-    layers = model.bert.encoder.layer
-    return (
-        len(layers) > 0
-        and type(layers[-1]) is BertLayer
-        and model.config._attn_implementation in ("eager", "sdpa")  # 4-D or no masks
-        and model.bert.pooler is not None
-    )
+    if is_plain_bert_classifier(model):
+        layers = model.bert.encoder.layer
+        return (
+            len(layers) > 0
+            and type(layers[-1]) is BertLayer
+            and model.config._attn_implementation in ("eager", "sdpa")  # 4-D or no masks
+            and model.bert.pooler is not None
+        )
+    return False
 
 
 @contextmanager
@@ -96,8 +98,8 @@ def last_layer_pooled(model: torch.nn.Module) -> Iterator[bool]:
     Yields:
         Whether the shortcut is in place.
     """
-    if not supports_pooled_layer(model):
+    if supports_pooled_layer(model):
+        with encoder_layer_replaced(model, -1, PooledTokenLayer):
+            yield True
+    else:
         yield False
-        return
-    with encoder_layer_replaced(model, -1, PooledTokenLayer):
-        yield True

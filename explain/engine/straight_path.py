@@ -29,9 +29,11 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TypeGuard
 
 import numpy as np
 import torch
+from transformers import BertForSequenceClassification
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS
 from transformers.models.bert.modeling_bert import BertLayer, eager_attention_forward
 
@@ -145,12 +147,14 @@ class PathFirstLayer(torch.nn.Module):
         return self.layer.feed_forward_chunk(attended)  # (steps * rows, seq_len, hidden)
 
 
-def supports_path_first_layer(model: torch.nn.Module) -> bool:
+def supports_path_first_layer(
+    model: torch.nn.Module,
+) -> TypeGuard[BertForSequenceClassification]:
     """Whether :func:`first_layer_on_path` applies: an eval-mode BERT classifier, no decoder."""
-    if not is_plain_bert_classifier(model):
-        return False
-    layers = model.bert.encoder.layer
-    return len(layers) > 1 and type(layers[0]) is BertLayer
+    if is_plain_bert_classifier(model):
+        layers = model.bert.encoder.layer
+        return len(layers) > 1 and type(layers[0]) is BertLayer
+    return False
 
 
 @contextmanager
@@ -164,11 +168,11 @@ def first_layer_on_path(model: torch.nn.Module, path: StraightPath) -> Iterator[
     Yields:
         Whether the shortcut is in place.
     """
-    if not supports_path_first_layer(model):
+    if supports_path_first_layer(model):
+        with encoder_layer_replaced(model, 0, lambda layer: PathFirstLayer(layer, path)):
+            yield True
+    else:
         yield False
-        return
-    with encoder_layer_replaced(model, 0, lambda layer: PathFirstLayer(layer, path)):
-        yield True
 
 
 def integrate_gradients(

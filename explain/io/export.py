@@ -13,6 +13,7 @@ import json
 import platform
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 import plotly.io as pio
 
@@ -69,7 +70,7 @@ def from_json(text: str) -> list[Attribution]:
     results = []
     try:
         for data in document["results"]:
-            fields = {
+            fields: dict[str, Any] = {
                 key: _tuples(value)
                 for key, value in data.items()
                 if key not in ("predicted_label", "target_label")

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 from urllib.parse import urlparse
 
 import torch
@@ -106,8 +106,9 @@ class LoadedModel:
     @property
     def labels(self) -> tuple[str, ...]:
         """Label names in index order, from the config's ``id2label``."""
-        id2label = self.model.config.id2label
-        return tuple(str(id2label[i]) for i in range(self.model.config.num_labels))
+        # transformers keys id2label by int; num_labels is its length.
+        id2label = cast(dict[int, str], self.model.config.id2label)
+        return tuple(str(id2label[i]) for i in range(len(id2label)))
 
     @property
     def max_length(self) -> int:

@@ -187,7 +187,7 @@ def pad_batch(encodings: Sequence[Encoding], pad_token_id: int) -> EncodedBatch:
         input_ids=padded([e.input_ids for e in encodings], pad_token_id),
         attention_mask=padded([e.attention_mask for e in encodings], 0),
         token_type_ids=(
-            padded([e.token_type_ids for e in encodings], 0)  # type: ignore[misc]
+            padded([e.token_type_ids for e in encodings if e.token_type_ids is not None], 0)
             if with_types
             else None
         ),

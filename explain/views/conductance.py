@@ -175,8 +175,10 @@ def _outputs_captured(
 ) -> Iterator[None]:
     """Append each layer's output tensor to ``into``, in call order."""
 
-    def record(_module: torch.nn.Module, _args: object, output: object) -> None:
-        into.append(output[0] if isinstance(output, tuple) else output)  # type: ignore[arg-type]
+    def record(
+        _module: torch.nn.Module, _args: object, output: torch.Tensor | tuple[torch.Tensor, ...]
+    ) -> None:
+        into.append(output[0] if isinstance(output, tuple) else output)
 
     handles = [layer.register_forward_hook(record) for layer in layers]
     try:
@@ -250,6 +252,9 @@ class AllLayerConductance:
             seq_len = prepared.seq_len
             input_embedding = prepared.input_embedding  # (1, seq_len, hidden)
             baseline_embedding = prepared.baseline_embedding  # (1, seq_len, hidden)
+            f_baseline, used_baseline = prepared.f_baseline, prepared.baseline
+            if baseline_embedding is None or f_baseline is None or used_baseline is None:
+                raise InputError(f"Layer conductance needs a baseline; got {baseline!r}.")
             label = prepared.label
 
             alphas = torch.tensor(
@@ -293,9 +298,9 @@ class AllLayerConductance:
             predicted_index=prepared.predicted,
             target_index=label,
             f_input=prepared.f_input,
-            f_baseline=prepared.f_baseline,
+            f_baseline=f_baseline,
             output=prepared.output,
-            baseline=prepared.baseline.name,
+            baseline=used_baseline.name,
             n_steps=n_steps,
             checkpoint=loaded.name,
             device=str(loaded.device),

@@ -185,9 +185,9 @@ def path_grid(n_points: int, grid: Grid = "uniform") -> tuple[list[float], list[
         return list(alphas), list(weights)
     if grid != "uniform":
         raise InputError(f"Unknown grid {grid!r}. Choose one of: {', '.join(GRIDS)}.")
-    weights = [1.0 / (n_points - 1)] * n_points
-    weights[0] = weights[-1] = 0.5 / (n_points - 1)
-    return np.linspace(0.0, 1.0, n_points).tolist(), weights
+    uniform = [1.0 / (n_points - 1)] * n_points
+    uniform[0] = uniform[-1] = 0.5 / (n_points - 1)
+    return np.linspace(0.0, 1.0, n_points).tolist(), uniform
 
 
 def _baseline_of(prepared: Prepared) -> tuple[torch.Tensor, float]:
