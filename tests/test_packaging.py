@@ -84,13 +84,14 @@ def test_run_serves_the_dashboard_script_without_telemetry_or_watcher() -> None:
     }
 
 
-def test_run_passes_the_port_and_returns_streamlits_exit_code(
+def test_run_hands_the_process_to_streamlit_on_the_port(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[list[str]] = []
-    monkeypatch.setattr(entry.subprocess, "call", lambda command: seen.append(command) or 3)
-    assert entry.main(["run", "--port", "9001"]) == 3
-    (command,) = seen
+    monkeypatch.setattr(entry.os, "execv", lambda path, command: seen.append([path, *command]))
+    assert entry.main(["run", "--port", "9001"]) == 0
+    ((path, *command),) = seen
+    assert path == command[0] == sys.executable
     assert command[command.index("--server.port") + 1] == "9001"
 
 

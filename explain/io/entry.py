@@ -8,7 +8,7 @@ after the subcommand goes to them as it is.
 from __future__ import annotations
 
 import argparse
-import subprocess
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -130,10 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AppNotFound as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
-        return 130
+    # Streamlit takes this process over, so Ctrl-C and a service manager's SIGTERM reach it.
+    os.execv(command[0], command)
+    return 0  # only where os.execv is replaced, as in the tests
 
 
 if __name__ == "__main__":
