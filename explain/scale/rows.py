@@ -1,0 +1,197 @@
+"""The output row: one per input row, whatever became of its text.
+
+A row's ``status`` is ``ok`` (it holds the attribution), ``input_error`` (the
+text is blank or unusable, or a setting does not suit it) or ``error`` (the
+explanation raised). No input row is ever dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import pyarrow as pa
+
+from explain.core.errors import InputError
+from explain.core.results import Attribution
+from explain.io.export import FORMAT_VERSION, from_json
+from explain.methods.batch import attribute_batch
+from explain.methods.registry import attribute
+from explain.model.checkpoints import LoadedModel
+
+Status = Literal["ok", "input_error", "error"]
+STATUSES: tuple[Status, ...] = ("ok", "input_error", "error")
+BLANK = "The text is blank. Give a text with at least one word."
+
+ROW_SCHEMA = pa.schema(
+    [
+        ("row_id", pa.string()),  # "<input file name>:<row index>", stable across runs
+        ("row_index", pa.int64()),  # position in the input file, from 0
+        ("text", pa.string()),
+        ("status", pa.string()),
+        ("error", pa.string()),  # empty when status is ok
+        ("predicted_label", pa.string()),
+        ("target_label", pa.string()),
+        ("f_input", pa.float64()),
+        ("f_baseline", pa.float64()),  # null for methods with no baseline
+        ("delta", pa.float64()),  # null for methods with no convergence delta
+        ("tokens", pa.list_(pa.string())),
+        ("scores", pa.list_(pa.float64())),
+        ("result_json", pa.string()),  # the full result as one entry of today's JSON
+        ("worker", pa.string()),  # "<host>:<pid>" of the process that explained it
+    ]
+)
+
+
+def row_id(file_name: str, index: int) -> str:
+    """The stable id of row ``index`` (from 0) of the input file ``file_name``."""
+    return f"{file_name}:{index}"
+
+
+def ok_row(result: Attribution) -> dict[str, object]:
+    """The row of a text that was explained (id, index and worker are added by the caller)."""
+    return {
+        "text": result.text,
+        "status": "ok",
+        "error": "",
+        "predicted_label": result.predicted_label,
+        "target_label": result.target_label,
+        "f_input": result.f_input,
+        "f_baseline": result.f_baseline,
+        "delta": result.delta,
+        "tokens": list(result.tokens),
+        "scores": list(result.scores),
+        "result_json": json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False),
+    }
+
+
+def failed_row(text: str | None, status: Status, message: str) -> dict[str, object]:
+    """The row of a text that could not be explained, with the reason."""
+    return {
+        "text": text,
+        "status": status,
+        "error": message,
+        "predicted_label": None,
+        "target_label": None,
+        "f_input": None,
+        "f_baseline": None,
+        "delta": None,
+        "tokens": None,
+        "scores": None,
+        "result_json": None,
+    }
+
+
+def result_from_row(result_json: str) -> Attribution:
+    """The :class:`Attribution` a row's ``result_json`` holds, exactly as it was computed.
+
+    Raises:
+        ValueError: the text is not a result written by :func:`ok_row`.
+    """
+    document = {
+        "format": "tokenlight-attributions",
+        "format_version": FORMAT_VERSION,
+        "results": [json.loads(result_json)],
+    }
+    return from_json(json.dumps(document))[0]
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def explain_rows(
+    loaded: LoadedModel,
+    texts: Sequence[object],
+    method: str,
+    options: Mapping[str, object],
+) -> list[dict[str, object]]:
+    """One row per text, in order: the length-bucketed batch path, split on failure.
+
+    Blank or missing texts become ``input_error`` rows. The others go through
+    :func:`explain.attribute_batch`; when a batch raises anything but a shared
+    input error, it is split in halves and each half retried, down to single
+    texts, so one text that raises becomes one ``error`` row and the others
+    are still explained together.
+
+    Args:
+        loaded: the model, loaded once per worker.
+        texts: the texts; None, NaN and non-strings count as blank.
+        method: a name from :data:`explain.METHODS`.
+        options: ``target``, ``output``, ``baseline`` and the method's settings.
+
+    Returns:
+        Row dicts without ``row_id``, ``row_index`` and ``worker``.
+    """
+    rows: list[dict[str, object] | None] = [None] * len(texts)
+    usable: list[int] = []
+    for index, text in enumerate(texts):
+        if isinstance(text, str) and text.strip():
+            usable.append(index)
+        else:
+            shown = text if isinstance(text, str) else None
+            rows[index] = failed_row(shown, "input_error", BLANK)
+    _explain_into(loaded, [(i, str(texts[i])) for i in usable], method, options, rows)
+    return [row for row in rows if row is not None]
+
+
+def _explain_into(
+    loaded: LoadedModel,
+    items: list[tuple[int, str]],
+    method: str,
+    options: Mapping[str, object],
+    rows: list[dict[str, object] | None],
+) -> None:
+    if not items:
+        return
+    texts = [text for _, text in items]
+    try:
+        outcome = attribute_batch(loaded, texts, method, max_texts=len(texts), **options)
+    except InputError as error:
+        # Every text failed with this one message (a setting out of range, say).
+        for index, text in items:
+            rows[index] = failed_row(text, "input_error", str(error))
+        return
+    except Exception:  # an explanation raised: find the text(s) by halving
+        if len(items) == 1:
+            index, text = items[0]
+            rows[index] = _alone(loaded, text, method, options)
+            return
+        middle = len(items) // 2
+        _explain_into(loaded, items[:middle], method, options, rows)
+        _explain_into(loaded, items[middle:], method, options, rows)
+        return
+    for (index, text), item in zip(items, outcome.items, strict=True):
+        if item.result is not None:
+            rows[index] = ok_row(item.result)
+        else:
+            rows[index] = failed_row(text, "input_error", item.error or "")
+
+
+def _alone(
+    loaded: LoadedModel,
+    text: str,
+    method: str,
+    options: Mapping[str, object],
+) -> dict[str, object]:
+    """One text through the plain path, after the batch path raised for it."""
+    try:
+        return ok_row(attribute(loaded, text, method, **options))
+    except InputError as error:
+        return failed_row(text, "input_error", str(error))
+    except Exception as error:
+        return failed_row(text, "error", _describe(error))
+
+
+def to_table(rows: Sequence[Mapping[str, object]]) -> pa.Table:
+    """The rows as an Arrow table with :data:`ROW_SCHEMA` (NaN floats become nulls)."""
+    columns = {
+        field.name: [_clean(row.get(field.name)) for row in rows] for field in ROW_SCHEMA
+    }
+    return pa.Table.from_pydict(columns, schema=ROW_SCHEMA)
+
+
+def _clean(value: object) -> object:
+    return None if isinstance(value, float) and math.isnan(value) else value
