@@ -1,6 +1,6 @@
-"""``python -m explain``: the command line (see :mod:`explain.io.cli`)."""
+"""``python -m explain``: the command line; see explain.scale.cli."""
 
-from explain.io.cli import main
+from explain.scale.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

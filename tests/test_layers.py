@@ -13,7 +13,18 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "explain"
 # Lowest first. A module may import from its own layer and the layers before it.
-LAYERS = ("core", "model", "engine", "text", "methods", "views", "evaluation", "render", "io")
+LAYERS = (
+    "core",
+    "model",
+    "engine",
+    "text",
+    "methods",
+    "views",
+    "evaluation",
+    "render",
+    "io",
+    "scale",
+)
 
 
 def module_name(path: Path) -> str:

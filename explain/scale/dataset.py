@@ -59,7 +59,7 @@ def import_ray() -> ModuleType:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     try:
         import ray
-        import ray.data  # noqa: F401  (the submodule ray[data] adds)
+        import ray.data
     except ImportError as error:
         raise RayMissing(INSTALL) from error
     return ray
@@ -228,7 +228,9 @@ def read_rows(directory: Path, columns: list[str] | None = None) -> pa.Table:
     """Every row written in ``directory`` (``columns`` only, when given)."""
     tables = [pq.read_table(path, columns=columns) for path in part_files(directory)]
     if not tables:
-        schema = ROW_SCHEMA if columns is None else pa.schema([ROW_SCHEMA.field(c) for c in columns])
+        schema = (
+            ROW_SCHEMA if columns is None else pa.schema([ROW_SCHEMA.field(c) for c in columns])
+        )
         return schema.empty_table()
     return pa.concat_tables(tables)
 
@@ -248,7 +250,9 @@ class _PartWriter:
 
     def add(self, table: pa.Table) -> int:
         """Keep the rows of ``table`` not seen before; returns how many were new."""
-        fresh = [i for i, rid in enumerate(table.column("row_id").to_pylist()) if rid not in self.seen]
+        fresh = [
+            i for i, rid in enumerate(table.column("row_id").to_pylist()) if rid not in self.seen
+        ]
         if len(fresh) < table.num_rows:
             table = table.take(fresh)
         ids = table.column("row_id").to_pylist()

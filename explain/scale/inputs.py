@@ -31,9 +31,7 @@ def read_texts(path: Path, column: str) -> pd.DataFrame:
     """
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InputError(
-            f"{path} is not a {', '.join(SUFFIXES)} file. Convert it to one of those."
-        )
+        raise InputError(f"{path} is not a {', '.join(SUFFIXES)} file. Convert it to one of those.")
     if not path.is_file():
         raise InputError(f"There is no file {path}. Check the path given to --file.")
     try:

@@ -53,7 +53,9 @@ def read_manifest(directory: Path) -> dict[str, object] | None:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as error:
-        raise InputError(f"{path} is damaged ({error}). Remove it, or use another --out.") from error
+        raise InputError(
+            f"{path} is damaged ({error}). Remove it, or use another --out."
+        ) from error
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise InputError(f"{path} is not a Tokenlight dataset manifest. Use another --out.")
     return document

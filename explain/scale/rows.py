@@ -187,9 +187,7 @@ def _alone(
 
 def to_table(rows: Sequence[Mapping[str, object]]) -> pa.Table:
     """The rows as an Arrow table with :data:`ROW_SCHEMA` (NaN floats become nulls)."""
-    columns = {
-        field.name: [_clean(row.get(field.name)) for row in rows] for field in ROW_SCHEMA
-    }
+    columns = {field.name: [_clean(row.get(field.name)) for row in rows] for field in ROW_SCHEMA}
     return pa.Table.from_pydict(columns, schema=ROW_SCHEMA)
 
 
