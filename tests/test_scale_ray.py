@@ -1,0 +1,197 @@
+"""Dataset jobs on a real local Ray (2 CPUs, loopback): rows exactly once, faults, resume.
+
+One job runs with a worker SIGKILLed from outside while it works; the tests
+below check its output from several sides. A second job resumes a half-written
+directory through the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+import explain
+from explain.scale.cli import job_from_args, main, parser
+from explain.scale.convert import main as convert
+from explain.scale.dataset import explain_dataset, read_rows
+from explain.scale.rows import result_from_row
+
+ray = pytest.importorskip("ray", reason="pip install -r requirements-scale.txt")
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = ["the movie was great", "i hate this car", "the ride is smooth and quiet", "bad"]
+TEXTS = [
+    "" if i % 7 == 3 else " ".join([WORDS[i % 4]] + ["very good"] * (i % 3)) for i in range(48)
+]
+BLANK = {i for i, text in enumerate(TEXTS) if not text}
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    """A local Ray with 2 CPUs, no dashboard, no usage statistics and a small object store."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+        ray.init(
+            address="local",
+            num_cpus=2,
+            include_dashboard=False,
+            object_store_memory=128 * 1024 * 1024,
+            logging_level="warning",
+            log_to_driver=False,
+            runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}},
+        )
+        try:
+            yield
+        finally:
+            ray.shutdown()
+
+
+def _argv(data: Path, out: Path, checkpoint: Path, *extra: str) -> list[str]:
+    return [
+        "--file", str(data), "--column", "text", "--ray", "local", "--out", str(out),
+        "--checkpoint", str(checkpoint), "--steps", "16", "--workers", "2",
+        "--batch-size", "3", *extra,
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("scale") / "tweets.csv"
+    pd.DataFrame({"id": range(len(TEXTS)), "text": TEXTS}).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def killed_job(
+    local_ray: None, data: Path, tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, int, object]:
+    """The job, with the worker that sent the first rows SIGKILLed from this process."""
+    out = tmp_path_factory.mktemp("killed") / "out"
+    job = job_from_args(parser().parse_args(_argv(data, out, tiny_dir)))
+    killed: list[int] = []
+
+    def kill_first_sender(table: pa.Table) -> None:
+        if not killed:
+            pid = int(table.column("worker")[0].as_py().rsplit(":", 1)[1])
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    summary = explain_dataset(job, on_rows=kill_first_sender, progress=False)
+    return out, killed[0], summary
+
+
+def test_a_killed_worker_loses_and_duplicates_no_row(killed_job: tuple[Path, int, object]) -> None:
+    out, pid, _ = killed_job
+    table = read_rows(out).to_pandas()
+    assert sorted(table["row_id"]) == sorted(f"tweets.csv:{i}" for i in range(len(TEXTS)))
+    assert table["row_id"].is_unique
+    workers = set(table["worker"])
+    assert any(worker.endswith(f":{pid}") for worker in workers)
+    # Ray started the killed actor again (a new process) and it went on explaining.
+    assert len(workers) >= 3, workers
+
+
+def test_scores_equal_attribute_batch(
+    killed_job: tuple[Path, int, object], tiny_model: explain.LoadedModel
+) -> None:
+    out, _, _ = killed_job
+    table = read_rows(out).to_pandas().sort_values("row_index")
+    ok = table[table["status"] == "ok"]
+    expected = explain.attribute_batch(tiny_model, list(ok["text"]), n_steps=16)
+    assert len(ok) == len(TEXTS) - len(BLANK)
+    for (_, row), item in zip(ok.iterrows(), expected.items, strict=True):
+        result = result_from_row(row["result_json"])
+        assert result.text == item.text == row["text"]
+        assert result.tokens == item.result.tokens == tuple(row["tokens"])
+        assert list(row["scores"]) == list(result.scores)
+        assert result.scores == pytest.approx(item.result.scores, abs=1e-5)
+        assert row["delta"] == pytest.approx(item.result.delta, abs=1e-5)
+        assert row["predicted_label"] == item.result.predicted_label
+        assert row["target_label"] == item.result.target_label
+
+
+def test_blank_rows_are_kept_as_input_errors(killed_job: tuple[Path, int, object]) -> None:
+    out, _, summary = killed_job
+    table = read_rows(out).to_pandas()
+    blank = table[table["status"] == "input_error"]
+    assert set(blank["row_index"]) == BLANK
+    assert all(blank["error"].str.contains("blank"))
+    assert summary.counts == {"ok": len(TEXTS) - len(BLANK), "input_error": len(BLANK)}
+
+
+def test_the_manifest_records_settings_versions_and_counts(
+    killed_job: tuple[Path, int, object], tiny_dir: Path
+) -> None:
+    out, _, _ = killed_job
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["state"] == "complete"
+    assert manifest["counts"] == {
+        "ok": len(TEXTS) - len(BLANK),
+        "input_error": len(BLANK),
+        "error": 0,
+    }
+    assert manifest["settings"]["checkpoint"] == str(tiny_dir)
+    assert manifest["settings"]["options"]["n_steps"] == 16
+    assert manifest["versions"]["ray"] == ray.__version__
+    assert manifest["tuning"]["workers"] == "2-2"
+
+
+def test_convert_gives_todays_json_csv_and_html(
+    killed_job: tuple[Path, int, object], tmp_path: Path
+) -> None:
+    out, _, _ = killed_job
+    assert convert([str(out), "--format", "json", "--out", str(tmp_path / "r.json")]) == 0
+    results = explain.from_json((tmp_path / "r.json").read_text())
+    table = read_rows(out).to_pandas().sort_values("row_index")
+    assert results == [result_from_row(text) for text in table["result_json"].dropna()]
+    assert convert([str(out), "--format", "csv", "--out", str(tmp_path / "r.csv")]) == 0
+    assert (tmp_path / "r.csv").read_text().startswith("sentence,position,token")
+    assert convert([str(out), "--limit", "5", "--out", str(tmp_path / "x.json")]) == 2
+
+
+def test_too_many_failed_rows_exit_non_zero_with_a_summary(
+    killed_job: tuple[Path, int, object],
+    data: Path,
+    tiny_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(killed_job[0], out)
+    strict = _argv(data, out, tiny_dir, "--resume", "--max-failed-fraction", "0.1")
+    assert main(strict) == 1
+    error = capsys.readouterr().err
+    assert f"input_error {len(BLANK)}" in error
+    assert "more than --max-failed-fraction 0.1" in error
+    assert main(_argv(data, out, tiny_dir, "--resume", "--max-failed-fraction", "0.5")) == 0
+    assert main(_argv(data, out, tiny_dir)) == 2  # written already: needs --resume
+    assert main(_argv(data, out, tiny_dir, "--resume", "--steps", "8")) == 2  # other settings
+    assert "other settings" in capsys.readouterr().err
+
+
+def test_resume_explains_only_the_rows_not_written(
+    killed_job: tuple[Path, int, object], data: Path, tiny_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(killed_job[0], out)
+    table = read_rows(out)
+    for part in out.glob("part-*.parquet"):
+        part.unlink()
+    kept = table.filter(pa.compute.less(table.column("row_index"), 30))
+    pa.parquet.write_table(kept, out / "part-earlier-000000.parquet")
+    assert main(_argv(data, out, tiny_dir, "--resume", "--workers", "1")) == 0
+    after = read_rows(out).to_pandas().set_index("row_id")
+    assert after.index.is_unique
+    assert len(after) == len(TEXTS)
+    before = kept.to_pandas().set_index("row_id")
+    assert (after.loc[before.index, "worker"] == before["worker"]).all()
+    new = after[after["row_index"] >= 30]
+    assert not set(new["worker"]) & set(before["worker"])  # explained by this run's actors
