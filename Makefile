@@ -9,11 +9,12 @@ PORT ?= 8501
 
 .PHONY: run test setup model lint typecheck format bench
 
-$(STAMP): pyproject.toml requirements.txt requirements-dev.txt requirements-tools.txt requirements-assets.txt
+$(STAMP): pyproject.toml requirements.txt requirements-dev.txt requirements-tools.txt requirements-assets.txt requirements-scale.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements-assets.txt
+	$(BIN)/pip install --quiet -r requirements-scale.txt
 	$(BIN)/pip install --quiet --no-deps --editable .
 	touch $(STAMP)
 

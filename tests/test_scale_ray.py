@@ -131,7 +131,7 @@ def test_the_manifest_records_settings_versions_and_counts(
     killed_job: tuple[Path, int, object], tiny_dir: Path
 ) -> None:
     out, _, _ = killed_job
-    manifest = json.loads((out / "manifest.json").read_text())
+    manifest = json.loads((out / "_manifest.json").read_text())
     assert manifest["state"] == "complete"
     assert manifest["counts"] == {
         "ok": len(TEXTS) - len(BLANK),
@@ -142,6 +142,8 @@ def test_the_manifest_records_settings_versions_and_counts(
     assert manifest["settings"]["options"]["n_steps"] == 16
     assert manifest["versions"]["ray"] == ray.__version__
     assert manifest["tuning"]["workers"] == "2-2"
+    # Parquet readers pass the manifest by and read the rows.
+    assert sorted(pd.read_parquet(out)["row_index"]) == list(range(len(TEXTS)))
 
 
 def test_convert_gives_todays_json_csv_and_html(

@@ -25,7 +25,7 @@ def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
         "whole datasets on Ray (pip install -r requirements-scale.txt)",
         "With --ray, --file is a .csv, .parquet or .jsonl file, --column names the text "
         "column, and --out is a directory of Parquet files, one row per input row, plus "
-        "manifest.json. Turn a small directory into JSON, CSV or HTML with "
+        "_manifest.json. Turn a small directory into JSON, CSV or HTML with "
         "python -m explain.scale.convert DIR.",
     )
     group.add_argument(

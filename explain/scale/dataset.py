@@ -102,7 +102,7 @@ class ScaleJob:
     Args:
         file: the input, a ``.csv``, ``.parquet`` or ``.jsonl`` file.
         column: the column holding the texts.
-        out: the output directory (Parquet parts and ``manifest.json``).
+        out: the output directory (Parquet parts and ``_manifest.json``).
         checkpoint: a registered name, a directory or a Hub id; each actor loads it.
         method: a name from :data:`explain.METHODS`. Default: ``"layer_integrated_gradients"``
         options: ``target``, ``output``, ``baseline`` and the method's settings,
@@ -362,7 +362,7 @@ def explain_dataset(
             standard error. Default: True
 
     Returns:
-        The :class:`Summary`, counting resumed rows too. ``manifest.json`` in
+        The :class:`Summary`, counting resumed rows too. ``_manifest.json`` in
         ``job.out`` holds the settings, the library versions and the counts.
 
     Raises:

@@ -1,6 +1,7 @@
 """The manifest of an output directory: settings, library versions and counts.
 
-``manifest.json`` sits beside the Parquet parts. ``--resume`` reads it to refuse
+``_manifest.json`` sits beside the Parquet parts (the leading ``_`` makes Parquet
+readers such as ``pandas.read_parquet(DIR)`` pass it by). ``--resume`` reads it to refuse
 a directory that was written with other settings.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from explain.core.errors import InputError
 from explain.io.export import library_versions
 
-MANIFEST = "manifest.json"
+MANIFEST = "_manifest.json"
 FORMAT = "tokenlight-dataset"
 SCALE_PACKAGES = ("ray", "pyarrow", "pandas", "numpy")
 
@@ -32,7 +33,7 @@ def scale_versions() -> dict[str, str]:
 
 
 def write_manifest(directory: Path, document: Mapping[str, object]) -> Path:
-    """Write ``manifest.json`` in ``directory`` atomically (a reader never sees half of it)."""
+    """Write ``_manifest.json`` in ``directory`` atomically (a reader never sees half of it)."""
     path = directory / MANIFEST
     scratch = directory / f".{MANIFEST}.{os.getpid()}.tmp"
     body = {"format": FORMAT, **document}
