@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import explain
-from explain.core.errors import InputError
+from explain.core.errors import CheckpointError, InputError
 from explain.scale import rows as rows_module
 from explain.scale.cli import main
 from explain.scale.dataset import (
@@ -132,7 +132,11 @@ def test_scale_flags_without_ray_are_refused(capsys: pytest.CaptureFixture[str])
     assert "--workers only work with --ray" in capsys.readouterr().err
 
 
-def test_bad_job_settings_are_refused_before_ray_starts(tmp_path: Path) -> None:
-    job = ScaleJob(tmp_path / "d.csv", "text", tmp_path, "x", options={"colour": "red"})
+def test_bad_job_settings_are_refused_before_ray_starts(tmp_path: Path, tiny_dir: Path) -> None:
+    job = ScaleJob(tmp_path / "d.csv", "text", tmp_path, str(tiny_dir), options={"colour": "red"})
     with pytest.raises(InputError, match="takes no option 'colour'"):
         explain_dataset(job)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        explain_dataset(ScaleJob(tmp_path / "d.csv", "text", tmp_path, "/no/such/model"))
+    with pytest.raises(CheckpointError, match=r"no config\.json"):
+        explain_dataset(ScaleJob(tmp_path / "d.csv", "text", tmp_path, str(tmp_path)))

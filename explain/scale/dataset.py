@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 
 from explain.core.errors import InputError, TokenlightError
 from explain.methods.registry import check_options, get_method
-from explain.model.checkpoints import LoadedModel, load_checkpoint
+from explain.model.checkpoints import LoadedModel, classify_spec, load_checkpoint, vet_directory
 from explain.scale.inputs import read_texts
 from explain.scale.manifest import read_manifest, scale_versions, write_manifest
 from explain.scale.rows import ROW_SCHEMA, STATUSES, explain_rows, to_table
@@ -336,6 +336,10 @@ def _connect(ray: ModuleType, job: ScaleJob) -> bool:
 
 
 def _check(job: ScaleJob) -> None:
+    """Refuse what would fail on every worker, before Ray starts."""
+    # A local checkpoint must be at the same path on the driver as on every node.
+    if classify_spec(job.checkpoint) == "local":
+        vet_directory(Path(job.checkpoint).expanduser())
     get_method(job.method)
     check_options(job.method, job.options)
     if job.batch_size < 1:
