@@ -393,20 +393,17 @@ def explain_dataset(
     write_manifest(job.out, manifest)
     writer = _PartWriter(job.out, seen)
     writer.counts.update(done.column("status").to_pylist())
-    if len(todo):
-        _run(ray, job, todo, writer, on_rows, progress, resumed=len(frame) - len(todo))
-    seconds = time.perf_counter() - started
-    missing = len(frame) - len(writer.seen & set(frame["row_id"]))
+    state = "stopped"
+    try:
+        if len(todo):
+            _run(ray, job, todo, writer, on_rows, progress, resumed=len(frame) - len(todo))
+        missing = len(frame) - len(writer.seen & set(frame["row_id"]))
+        state = "incomplete" if missing else "complete"
+    finally:
+        seconds = time.perf_counter() - started
+        counts = {status: writer.counts.get(status, 0) for status in STATUSES}
+        write_manifest(job.out, manifest | {"state": state, "counts": counts, "seconds": seconds})
     summary = Summary(job.out, len(frame), dict(writer.counts), len(frame) - len(todo), seconds)
-    write_manifest(
-        job.out,
-        manifest
-        | {
-            "state": "complete" if not missing else "incomplete",
-            "counts": {status: summary.counts.get(status, 0) for status in STATUSES},
-            "seconds": round(seconds, 3),
-        },
-    )
     if missing:
         raise TokenlightError(
             f"{missing} rows came back from no worker. Run the same command with --resume."
