@@ -37,18 +37,21 @@ def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--workers",
+        metavar="N",
         default=None,
         help="actors explaining at once: a number, or a range such as 1-4 that Ray Data "
         "scales within (default: 1)",
     )
     group.add_argument(
         "--gpus-per-worker",
+        metavar="G",
         type=float,
         default=None,
         help="GPUs each actor reserves; above 0 each actor runs on its own GPU (default: 0)",
     )
     group.add_argument(
         "--batch-size",
+        metavar="ROWS",
         type=int,
         default=None,
         help="rows per actor call, grouped by length inside it (default: 32)",
@@ -61,6 +64,7 @@ def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--max-failed-fraction",
+        metavar="F",
         type=float,
         default=None,
         help="exit with status 1 when more than this fraction of rows is not ok, "
