@@ -91,6 +91,21 @@ def run(checkpoint: str, data: Path, workers: int, steps: int, batch_size: int) 
     }
 
 
+def cpu_seconds_per_row(model: explain.LoadedModel, texts: list[str], steps: int) -> float:
+    """CPU seconds one core spends per text in the batch path: the rate free of other load."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        explain.attribute_batch(model, texts[:4], n_steps=steps)  # warm-up
+        started = time.process_time()
+        explain.attribute_batch(model, texts, n_steps=steps)
+        return (time.process_time() - started) / len(texts)
+    finally:
+        torch.set_num_threads(threads)
+
+
 def main(argv: list[str] | None = None) -> int:
     build = argparse.ArgumentParser(prog="python -m benchmarks.scale", description=__doc__)
     build.add_argument("--checkpoint", default=explain.DEFAULT_CHECKPOINT)
@@ -136,6 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     typical = texts[
         min(range(len(texts)), key=lambda i: abs(lengths[i] - statistics.mean(lengths)))
     ]
+    per_row = cpu_seconds_per_row(model, texts[:32], args.steps)
     gflop = attribution_gflop(model, typical)
     cpu_gflops = matmul_gflops(model.device)
     best = max(entry["steady_rows_per_s"] for entry in report["runs"])
@@ -147,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_matmul_gflops": round(cpu_gflops, 1),
         "cpu_floor_tweets_per_s": round(cpu_floor_rate, 2),
         "measured_multiple_of_floor": round(multiple, 2),
+        "cpu_seconds_per_row_one_thread": round(per_row, 3),
+        "rows_per_s_per_free_core": round(1 / per_row, 2),
     }
     report["gpu_estimate"] = [
         {
