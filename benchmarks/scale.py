@@ -50,7 +50,9 @@ def untrained_minilm(directory: Path) -> Path:
     return directory
 
 
-def run(checkpoint: str, data: Path, workers: int, steps: int, batch_size: int) -> dict:
+def run(
+    checkpoint: str, data: Path, workers: int, steps: int, batch_size: int, gpus: float
+) -> dict:
     ray = import_ray()
     ray.init(
         address="local",
@@ -68,7 +70,7 @@ def run(checkpoint: str, data: Path, workers: int, steps: int, batch_size: int) 
             job = ScaleJob(
                 file=data, column="text", out=Path(out) / "rows", checkpoint=checkpoint,
                 options={"n_steps": steps}, workers=Workers(workers, workers),
-                batch_size=batch_size,
+                batch_size=batch_size, gpus_per_worker=gpus,
             )  # fmt: skip
             summary = explain_dataset(
                 job, on_rows=lambda t: arrivals.append((time.perf_counter(), t.num_rows)),
@@ -121,6 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--steps", type=int, default=50)
     build.add_argument("--batch-size", type=int, default=16)
     build.add_argument(
+        "--gpus-per-worker", type=float, default=0.0, help="on a GPU node: 1 measures a GPU"
+    )
+    build.add_argument(
         "--gpu-tflops",
         type=float,
         nargs="*",
@@ -143,10 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     pd.DataFrame({"text": texts}).to_csv(data, index=False)
     report: dict[str, object] = {"checkpoint": checkpoint, "steps": args.steps, "runs": []}
     for workers in args.workers:
-        result = run(checkpoint, data, workers, args.steps, args.batch_size)
+        result = run(checkpoint, data, workers, args.steps, args.batch_size, args.gpus_per_worker)
         report["runs"].append(result)
         print(json.dumps(result))
-    model = explain.load_checkpoint(checkpoint, device="cpu")
+    model = explain.load_checkpoint(checkpoint, device="cuda" if args.gpus_per_worker else "cpu")
     lengths = [len(model.tokenizer(text)["input_ids"]) for text in texts]
     typical = texts[
         min(range(len(texts)), key=lambda i: abs(lengths[i] - statistics.mean(lengths)))
