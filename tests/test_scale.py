@@ -140,3 +140,15 @@ def test_bad_job_settings_are_refused_before_ray_starts(tmp_path: Path, tiny_dir
         explain_dataset(ScaleJob(tmp_path / "d.csv", "text", tmp_path, "/no/such/model"))
     with pytest.raises(CheckpointError, match=r"no config\.json"):
         explain_dataset(ScaleJob(tmp_path / "d.csv", "text", tmp_path, str(tmp_path)))
+
+
+def test_tokenlight_explain_takes_ray_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from explain.io.entry import main as tokenlight
+
+    monkeypatch.setitem(sys.modules, "ray", None)
+    (tmp_path / "d.csv").write_text("text\nthe car\n", encoding="utf-8")
+    argv = ["explain", "--file", str(tmp_path / "d.csv"), "--column", "text", "--ray", "auto"]
+    assert tokenlight([*argv, "--out", str(tmp_path / "out")]) == 2
+    assert "requirements-scale.txt" in capsys.readouterr().err

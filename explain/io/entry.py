@@ -1,6 +1,7 @@
 """``tokenlight``: the installed command, with ``run``, ``explain`` and ``build``.
 
-``tokenlight explain`` is :mod:`explain.io.cli` (``python -m explain``) and
+``tokenlight explain`` is ``python -m explain`` (:mod:`explain.io.cli`, and
+:mod:`explain.scale.cli` with ``--ray``) and
 ``tokenlight build`` is :mod:`explain.io.build`, flags unchanged: everything
 after the subcommand goes to them as it is.
 """
@@ -20,7 +21,8 @@ APP_SCRIPT = "streamlit_app.py"
 
 
 def _explain(argv: Sequence[str]) -> int:
-    from explain.io.cli import main
+    # The package's own entry, above every layer: it adds --ray (explain.scale).
+    from explain.__main__ import main
 
     return main(argv)
 

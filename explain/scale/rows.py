@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import pyarrow as pa
 
@@ -147,8 +147,9 @@ def _explain_into(
     if not items:
         return
     texts = [text for _, text in items]
+    settings: dict[str, Any] = dict(options)
     try:
-        outcome = attribute_batch(loaded, texts, method, max_texts=len(texts), **options)
+        outcome = attribute_batch(loaded, texts, method, max_texts=len(texts), **settings)
     except InputError as error:
         # Every text failed with this one message (a setting out of range, say).
         for index, text in items:
