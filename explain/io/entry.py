@@ -22,13 +22,13 @@ APP_SCRIPT = "streamlit_app.py"
 def _explain(argv: Sequence[str]) -> int:
     from explain.io.cli import main
 
-    return main(argv)
+    return main(argv, prog="tokenlight explain")
 
 
 def _build(argv: Sequence[str]) -> int:
     from explain.io.build import main
 
-    return main(argv)
+    return main(argv, prog="tokenlight build")
 
 
 # Subcommands whose own parser takes every argument after the name.
