@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 import torch
@@ -170,8 +171,11 @@ def _attribute_batch(
     texts: tuple[str, ...],
     _progress: Callable[[int, int], None] | None,
 ) -> explain.BatchResult:
+    # Any: mypy matches a **dict with every keyword parameter (batched, max_texts), but
+    # the request holds only names its method takes, which none of those is.
+    options: dict[str, Any] = request.options()
     return explain.attribute_batch(
-        _loaded, texts, method=request.method, progress=_progress, **request.options()
+        _loaded, texts, method=request.method, progress=_progress, **options
     )
 
 
@@ -229,12 +233,10 @@ def _sanity(
     request: explain.AttributionRequest,
     include_embeddings: bool,
 ) -> SanityCheck:
+    # Any, as in _attribute_batch: the request never holds init_seed.
+    options: dict[str, Any] = request.options()
     return explain.randomization_cascade(
-        _loaded,
-        request.text,
-        request.method,
-        include_embeddings=include_embeddings,
-        **request.options(),
+        _loaded, request.text, request.method, include_embeddings=include_embeddings, **options
     )
 
 

@@ -12,8 +12,8 @@ from components import backend
 from components.controls import LINK_VALUES, MODE_ONE
 from components.markdown import literal
 from explain.io import export, readers
+from explain.methods.batch import MAX_TEXTS, top_tokens
 
-MAX_TEXTS = explain.methods.batch.MAX_TEXTS
 MAX_BYTES = readers.MAX_BYTES
 MAX_PASTE_CHARS = 200_000
 EXAMPLE_LINES = (
@@ -144,8 +144,7 @@ def results_table(outcome: explain.BatchResult, request: explain.AttributionRequ
             "probability": item.result.probabilities[item.result.predicted_index],
             "explained": item.result.target_label,
             "top tokens": ", ".join(
-                f"{token} ({score:+.3f})"
-                for token, score in explain.methods.batch.top_tokens(item.result)
+                f"{token} ({score:+.3f})" for token, score in top_tokens(item.result)
             ),
             "delta": item.result.relative_delta,
         }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from typing import TypeVar
 
 import streamlit as st
 
@@ -31,14 +32,17 @@ LOW_PRECISION = "bfloat16"  # Layer IG's precision whose scores are checked agai
 MODE_ONE = "One text"
 MODE_MANY = "Many texts"
 
+T = TypeVar("T")
 
-def initial(key: str, default: object) -> object:
+
+def initial(key: str, default: T) -> T:
     """A widget's first value: what an opened link set for ``key``, else ``default``.
 
     Widgets get it through ``value=``/``index=``. Writing widget keys into
     ``st.session_state`` instead races with quick reruns: a run interrupted by
     the next one can drop the entry, and the widget falls back to its own
-    default (a number input's minimum).
+    default (a number input's minimum). A link's value has the type of
+    ``default``: :mod:`components.permalink` checks each one before keeping it.
     """
     return st.session_state.get(LINK_VALUES, {}).get(key, default)
 

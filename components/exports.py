@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from functools import partial
+
 import streamlit as st
 
 import explain
 from explain.io import export
 
+Writer = Callable[[Sequence[explain.Attribution]], str]
+
 # (label, writer, file name, MIME type, widget key, help text)
-DOWNLOADS = (
+DOWNLOADS: tuple[tuple[str, Writer, str, str, str, str], ...] = (
     (
         "Scores as JSON",
         export.to_json,
@@ -47,7 +52,7 @@ def export_buttons(result: explain.Attribution) -> None:
     ):
         column.download_button(
             label,
-            data=lambda writer=writer: writer([result]),
+            data=partial(writer, [result]),  # written when pressed
             file_name=file_name,
             mime=mime,
             key=key,

@@ -80,10 +80,11 @@ def restore_from_link() -> list[str]:
         if raw is not None:
             restore_setting(spec, raw, setting_key(method, spec.name), state, notices)
     baseline = str(state.get("baseline", explain.DEFAULT_BASELINE))
-    for spec in baseline_settings(method, baseline):
-        raw = params.get(spec.name)
+    for option in baseline_settings(method, baseline):
+        raw = params.get(option.name)
         if raw is not None:
-            restore_setting(spec, raw, baseline_setting_key(baseline, spec.name), state, notices)
+            key = baseline_setting_key(baseline, option.name)
+            restore_setting(option, raw, key, state, notices)
     notices += restore_method_options(method, state)
     if "target" in params:
         st.session_state["link_target"] = params["target"]

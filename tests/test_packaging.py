@@ -61,15 +61,36 @@ def test_build_takes_the_build_flags(capsys: pytest.CaptureFixture[str]) -> None
         entry.main(["build", "--help"])
     assert done.value.code == 0
     shown = capsys.readouterr().out
+    assert shown.startswith("usage: tokenlight build")
     for flag in ("--force", "--out", "--train-size", "--epochs", "--learning-rate"):
         assert flag in shown
 
 
+@pytest.mark.parametrize(
+    ("run", "prog"),
+    [
+        (lambda: entry.main(["explain", "--help"]), "tokenlight explain"),
+        (lambda: cli.main(["--help"]), "python -m explain"),
+        (lambda: build.main(["--help"]), "python -m explain.io.build"),
+    ],
+)
+def test_help_names_the_command_it_was_called_as(
+    run: Callable[[], int], prog: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        run()
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"usage: {prog} ")
+    if "explain.io.build" not in prog:  # the explain commands show an example too
+        assert f"Example: {prog} " in shown
+
+
 def test_build_passes_its_flags_through(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
-    monkeypatch.setattr(build, "main", lambda argv: calls.append(list(argv)) or 0)
+    monkeypatch.setattr(build, "main", lambda argv, prog: calls.append([prog, *argv]) or 0)
     assert entry.main(["build", "--out", str(tiny_dir), "--force"]) == 0
-    assert calls == [["--out", str(tiny_dir), "--force"]]
+    assert calls == [["tokenlight build", "--out", str(tiny_dir), "--force"]]
 
 
 def test_run_serves_the_dashboard_script_without_telemetry_or_watcher() -> None:

@@ -63,7 +63,7 @@ def render(spec: str, loaded: explain.LoadedModel, request: explain.AttributionR
     view = st.segmented_control(
         "View",
         list(VIEWS),
-        format_func=VIEWS.get,
+        format_func=lambda view: VIEWS[view],
         key="teach_view",
         help="Each view explains one idea behind attribution and has a 'What am I looking "
         "at?' note. Slow views wait for a button.",

@@ -39,7 +39,8 @@ def target_name(request: explain.AttributionRequest, loaded: explain.LoadedModel
     """The explained label, for captions; "the predicted label" when none was picked."""
     if request.target is None:
         return "the predicted label"
-    return f"'{literal(loaded.labels[request.target])}'"
+    name = request.target if isinstance(request.target, str) else loaded.labels[request.target]
+    return f"'{literal(name)}'"
 
 
 def agreement_panels(results: dict[str, explain.Attribution], ranking: Ranking, key: str) -> None:

@@ -96,7 +96,7 @@ def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> 
         "Integration rules",
         list(RULES),
         default=list(DEFAULT_RULES),
-        format_func=RULE_TITLES.get,
+        format_func=lambda rule: RULE_TITLES[rule],
         key="path_rules",
         help="Captum's ways of placing and weighting the points. Riemann rules space them "
         "evenly; Gauss-Legendre picks points and weights that integrate smooth curves exactly "

@@ -30,7 +30,7 @@ class IntSetting:
     step: int
     help: str
 
-    def check(self, value: int) -> int:
+    def check(self, value: object) -> int:
         """Return ``value`` if it is in range.
 
         Raises:
@@ -67,7 +67,7 @@ class FloatSetting:
     step: float
     help: str
 
-    def check(self, value: float) -> float:
+    def check(self, value: object) -> float:
         """Return ``value`` as a float if it is a finite number in range.
 
         Raises:
@@ -104,7 +104,7 @@ class ChoiceSetting:
         if self.default not in self.choices:
             raise ValueError(f"{self.name}: the default {self.default!r} is not a choice.")
 
-    def check(self, value: str) -> str:
+    def check(self, value: object) -> str:
         """Return ``value`` if it is one of the choices.
 
         Raises:
@@ -135,7 +135,7 @@ class TextSetting:
     max_chars: int
     help: str
 
-    def check(self, value: str) -> str:
+    def check(self, value: object) -> str:
         """Return ``value`` without surrounding whitespace if it is usable.
 
         Raises:

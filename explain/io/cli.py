@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from explain.core.errors import TokenlightError
-from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting
+from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting, TextSetting
 from explain.core.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS
 from explain.io.export import html_report, to_csv, to_json
 from explain.io.readers import TEXT_COLUMN_NAMES, read_file
@@ -17,13 +17,14 @@ from explain.methods.registry import DEFAULT_METHOD, METHODS, attribute, methods
 from explain.methods.request import AttributionRequest
 from explain.model.checkpoints import DEFAULT_CHECKPOINT, load_checkpoint
 
+PROG = "python -m explain"
 FORMATS = ("json", "csv", "html")
 WRITERS = {"json": to_json, "csv": to_csv, "html": html_report}
 
 
-def declared_settings() -> dict[str, Setting]:
+def declared_settings() -> dict[str, Setting | TextSetting]:
     """Every setting a method or baseline declares, by keyword name, auto steps' included."""
-    found: dict[str, Setting] = {}
+    found: dict[str, Setting | TextSetting] = {}
     declared = [
         *(setting for method in METHODS.values() for setting in method.settings),
         *(setting for baseline in BASELINES.values() for setting in baseline.settings),
@@ -39,7 +40,7 @@ def _only(capability: str) -> str:
     return f"; only for: {', '.join(method.name for method in methods_with(capability))}"
 
 
-def _setting_help(setting: Setting) -> str:
+def _setting_help(setting: Setting | TextSetting) -> str:
     if isinstance(setting, IntSetting | FloatSetting):
         bounds = f" Range {setting.minimum}-{setting.maximum}."
     elif isinstance(setting, ChoiceSetting):
@@ -53,14 +54,22 @@ def _setting_help(setting: Setting) -> str:
     return text.replace("%", "%%")  # argparse formats help with %
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(prog: str = PROG) -> argparse.ArgumentParser:
+    """The command line's parser.
+
+    Args:
+        prog: the command's name in the usage line and the example.
+            Default: ``"python -m explain"``
+
+    Returns:
+        The parser; a flag per declared method and baseline setting.
+    """
     build = argparse.ArgumentParser(
-        prog="python -m explain",
+        prog=prog,
         description="Explain why a text classifier predicts what it does, token by token, "
         "with Captum. Prints JSON unless --format says so. Options a method or baseline "
         "does not take are refused with a list of those it does.",
-        epilog="Example: python -m explain 'Self-driving cars are great' --format html "
-        "--out report.html",
+        epilog=f"Example: {prog} 'Self-driving cars are great' --format html --out report.html",
     )
     build.add_argument("sentences", nargs="*", help="sentences to explain (or use --file)")
     build.add_argument(
@@ -147,17 +156,23 @@ def _label(value: str | None) -> int | str | None:
     return int(value) if value is not None and value.isdigit() else value
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
+    """Explain the given sentences and write them out; returns the exit code.
+
+    Args:
+        argv: the arguments, without the command's name. Default: ``sys.argv[1:]``
+        prog: the command's name for the help and errors. Default: ``"python -m explain"``
+    """
     from transformers.utils import logging as hf_logging
 
-    args = parser().parse_args(argv)
+    args = parser(prog).parse_args(argv)
     hf_logging.disable_progress_bar()
     try:
         sentences = list(args.sentences)
         if args.file is not None:
             sentences += read_file(args.file, args.column).texts
         if not sentences:
-            parser().error("give at least one sentence, or --file")
+            parser(prog).error("give at least one sentence, or --file")
         given = {name for name in declared_settings() if getattr(args, name) is not None}
         method_names = {setting.name for m in METHODS.values() for setting in m.settings}
         baseline_names = {setting.name for b in BASELINES.values() for setting in b.settings}

@@ -24,13 +24,13 @@ def _explain(argv: Sequence[str]) -> int:
     # The package's own entry, above every layer: it adds --ray (explain.scale).
     from explain.__main__ import main
 
-    return main(argv)
+    return main(argv, prog="tokenlight explain")
 
 
 def _build(argv: Sequence[str]) -> int:
     from explain.io.build import main
 
-    return main(argv)
+    return main(argv, prog="tokenlight build")
 
 
 # Subcommands whose own parser takes every argument after the name.

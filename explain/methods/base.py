@@ -157,7 +157,7 @@ class Explainer(abc.ABC):
                 f"Its options are: {', '.join(accepted)}."
             )
         values: dict[str, Any] = {
-            setting.name: setting.check(options.get(setting.name, setting.default))  # type: ignore[arg-type]
+            setting.name: setting.check(options.get(setting.name, setting.default))
             for setting in cls.checked_settings()
         }
         caps = cls.capabilities

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 import torch
 from transformers import PreTrainedTokenizerBase
@@ -109,13 +109,12 @@ class BaselineOptions:
         Raises:
             InputError: an option is out of range; the message names it.
         """
-        values = {setting.name: getattr(self, setting.name) for setting in OPTION_SETTINGS}
         return replace(
             self,
-            **{
-                setting.name: setting.check(values[setting.name])  # type: ignore[arg-type]
-                for setting in OPTION_SETTINGS
-            },
+            baseline_seed=BASELINE_SEED.check(self.baseline_seed),
+            baseline_noise=BASELINE_NOISE.check(self.baseline_noise),
+            baseline_token=BASELINE_TOKEN.check(self.baseline_token),
+            baseline_samples=BASELINE_SAMPLES.check(self.baseline_samples),
         )
 
 
@@ -376,7 +375,8 @@ class CustomTokenBaseline(Baseline):
                 f"The baseline token {typed!r} is not in this model's vocabulary: the tokenizer "
                 f"reads it as {tokenizer.unk_token}. Type a word the vocabulary holds."
             )
-        return int(tokenizer.convert_tokens_to_ids(pieces[0]))
+        # One token in, one id out; the stub's ``int | list[int]`` also covers a list in.
+        return int(cast(int, tokenizer.convert_tokens_to_ids(pieces[0])))
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,7 @@ def attribute_batch(
                     explainer_type(loaded).attribute_encoded(  # type: ignore[attr-defined]
                         [texts[i] for i in indices],
                         [encodings[i] for i in indices],
-                        **options,  # type: ignore[arg-type]
+                        **options,
                     )
                 )
             except InputError:

@@ -460,7 +460,7 @@ class EmbeddingIntegratedGradients(Explainer):
         ).checked()
         N_STEPS.check(n_steps)
         TOLERANCE.check(tolerance)
-        precision = PRECISION.check(precision)
+        PRECISION.check(precision)
         if not isinstance(auto_steps, bool):
             raise InputError(f"auto_steps must be True or False, not {auto_steps!r}.")
         if internal_batch_size is not None and internal_batch_size < 1:
