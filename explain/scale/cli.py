@@ -72,9 +72,13 @@ def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parser() -> argparse.ArgumentParser:
-    """The plain command line's parser with the ``--ray`` flags added."""
-    build = plain.parser()
+def parser(prog: str = plain.PROG) -> argparse.ArgumentParser:
+    """The plain command line's parser with the ``--ray`` flags added.
+
+    Args:
+        prog: the command's name in the usage line. Default: ``"python -m explain"``
+    """
+    build = plain.parser(prog)
     add_scale_arguments(build)
     return build
 
@@ -117,15 +121,20 @@ def job_from_args(args: argparse.Namespace) -> ScaleJob:
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m explain``; returns the exit status (1: too many failed rows, 2: an error)."""
-    build = parser()
+def main(argv: Sequence[str] | None = None, prog: str = plain.PROG) -> int:
+    """``python -m explain``; returns the exit status (1: too many failed rows, 2: an error).
+
+    Args:
+        argv: the arguments, without the command's name. Default: ``sys.argv[1:]``
+        prog: the command's name for the help and errors. Default: ``"python -m explain"``
+    """
+    build = parser(prog)
     args = build.parse_args(argv)
     if args.ray is None:
         given = [f"--{name.replace('_', '-')}" for name in SCALE_FLAGS if getattr(args, name)]
         if given:
             build.error(f"{', '.join(given)} only work with --ray")
-        return plain.main(argv)
+        return plain.main(argv, prog)
     if args.sentences or args.file is None or args.column is None or args.out is None:
         build.error("--ray needs --file, --column and --out (a directory), and no sentences")
     from transformers.utils import logging as hf_logging
