@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test setup model lint typecheck format bench
+.PHONY: run test setup model lint typecheck format bench bench-gpu
 
 $(STAMP): pyproject.toml requirements.txt requirements-dev.txt requirements-tools.txt requirements-assets.txt requirements-scale.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,9 @@ test: lint
 bench: model
 	$(BIN)/pip install --quiet -r requirements-bench.txt
 	$(BIN)/python -m benchmarks.bench $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.accuracy
+
+# On a machine with a CUDA GPU: the CUDA tests and the GPU benchmark (see benchmarks/gpu.py).
+# Without one it says so and exits 0.
+bench-gpu: setup
+	$(BIN)/python -m benchmarks.gpu $(BENCH_ARGS)

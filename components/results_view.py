@@ -115,7 +115,8 @@ def attribution_panels(result: explain.Attribution) -> None:
 def completeness_panel(result: explain.Attribution) -> None:
     st.subheader("Completeness check")
     settings = result.settings
-    steps = f"{settings.n_steps} steps" + (" (auto)" if settings.auto_steps else "")
+    unit = "gradients" if settings.integration == "gauss-kronrod adaptive" else "steps"
+    steps = f"{settings.n_steps} {unit}" + (" (auto)" if settings.auto_steps else "")
     footer = ", ".join(
         [
             *([steps] if settings.n_steps else []),
@@ -169,6 +170,7 @@ def completeness_panel(result: explain.Attribution) -> None:
             f"p['{second}']: how much more the model favours '{first}' than '{second}'."
         )
     auto_steps_notice(result)
+    error_estimate_notice(result)
     sample_deltas_notice(result)
     if relative == float("inf"):
         st.info(
@@ -187,6 +189,18 @@ def completeness_panel(result: explain.Attribution) -> None:
             "and baseline score almost the same, so there is little to explain."
         )
     st.caption(footer)
+
+
+def error_estimate_notice(result: explain.Attribution) -> None:
+    """With integration to an error tolerance: the largest estimated error of any score."""
+    if not result.score_errors or result.error_estimate is None:
+        return
+    largest = max(result.score_errors)
+    st.caption(
+        f"Integrated to an error tolerance with {result.settings.n_steps} gradients: the "
+        f"largest estimated error of a token's score is {largest:.1e} (the error bars on the "
+        f"chart), {result.error_estimate:.1e} with the scores scaled to unit length."
+    )
 
 
 def auto_steps_notice(result: explain.Attribution) -> None:

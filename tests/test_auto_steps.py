@@ -42,7 +42,9 @@ def test_auto_steps_converge_for_the_zero_baseline_with_more_steps(
 ) -> None:
     fixed = explain.attribute(sharp_model, TEXT, baseline="zero", n_steps=50)
     assert fixed.relative_delta > 0.01, "the fixture must need more than 50 steps"
-    auto = explain.attribute(sharp_model, TEXT, baseline="zero", auto_steps=True)
+    auto = explain.attribute(
+        sharp_model, TEXT, baseline="zero", auto_steps=True, integration="fixed"
+    )
     assert auto.settings.n_steps > 50
     assert auto.settings.n_steps in (100, 200, 400, 500)  # 50 doubled, capped at 500
     assert auto.converged is True
@@ -161,9 +163,24 @@ def test_batch_goes_on_until_every_text_converges(sharp_model: explain.LoadedMod
     cpu = torch.device("cpu")
     encodings = [encode(sharp_model.tokenizer, text, 64, cpu) for text in texts]
     explainer = EmbeddingIntegratedGradients(sharp_model)
-    alone = [explainer.attribute(text, baseline="zero", auto_steps=True) for text in texts]
-    together = explainer.attribute_encoded(texts, encodings, baseline="zero", auto_steps=True)
+    options = {"baseline": "zero", "auto_steps": True, "integration": "fixed"}
+    alone = [explainer.attribute(text, **options) for text in texts]
+    together = explainer.attribute_encoded(texts, encodings, **options)
     used = max(result.settings.n_steps for result in alone)
     assert {result.settings.n_steps for result in together} == {used}
     assert all(result.converged for result in together)
     assert all(result.relative_delta <= 0.01 for result in together)
+
+
+def test_adaptive_auto_steps_tighten_the_error_tolerance_until_the_delta_fits(
+    sharp_model: explain.LoadedModel,
+) -> None:
+    loose = explain.attribute(sharp_model, TEXT, baseline="zero", error_tolerance=0.05)
+    auto = explain.attribute(
+        sharp_model, TEXT, baseline="zero", error_tolerance=0.05, auto_steps=True
+    )
+    assert auto.settings.integration == "gauss-kronrod adaptive"
+    assert auto.converged is True
+    assert auto.relative_delta <= 0.01
+    if loose.relative_delta > 0.01:
+        assert auto.settings.n_steps > loose.settings.n_steps

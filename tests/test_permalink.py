@@ -24,6 +24,8 @@ def test_run_writes_the_view_into_the_url(app: AppTest, tiny_dir: Path) -> None:
         "output": "probability",
         "baseline": "mask",
         "steps": "50",
+        "integration": "adaptive",
+        "error_tolerance": "0.001",
         "precision": "float32",
     }
 
@@ -33,7 +35,7 @@ def test_opening_a_link_reproduces_the_view(
 ) -> None:
     at = open_page(
         tiny_dir, monkeypatch, text="a quiet film", target="negative", output="logit",
-        baseline="unk", steps="20",
+        baseline="unk", steps="20", integration="fixed",
     )  # fmt: skip
     assert not at.exception
     assert not at.warning

@@ -21,8 +21,11 @@ class AttributionSettings:
         n_steps: integration steps; None for a method that does not integrate.
         requested_label: the target label as asked for; None means "the
             predicted label".
-        integration: Captum's integration rule; None for a method that does
-            not integrate. Default: ``"gausslegendre"``
+        integration: the integration rule: ``"gausslegendre"`` (fixed
+            steps, as Captum's) or ``"gauss-kronrod adaptive"`` (to an error
+            tolerance; ``n_steps`` is then the gradients evaluated per path);
+            None for a method that does not integrate. Default:
+            ``"gausslegendre"``
         internal_batch_size: interpolated inputs per forward pass, as requested;
             None means as many as fit in a 4096-token budget. Default: None
         device: where it ran. Default: ``"cpu"``
@@ -89,7 +92,11 @@ class Attribution:
     ``segments`` says, per token, which text (0 or 1) it belongs to, and each
     text's ``offsets`` start at 0. With auto steps, ``converged`` says whether
     the delta came within the tolerance, and ``completeness_warning`` says in
-    words when it did not.
+    words when it did not. Integration to an error tolerance gives each score
+    its estimated absolute error in ``score_errors`` (the error bar, in the
+    scores' units) and ``error_estimate``, the estimated largest error of any
+    token once the scores are scaled to unit length; both are empty or None
+    otherwise.
     """
 
     text: str
@@ -118,6 +125,8 @@ class Attribution:
     segments: tuple[int, ...] = ()
     converged: bool | None = None
     completeness_warning: str | None = None
+    score_errors: tuple[float, ...] = ()
+    error_estimate: float | None = None
 
     def __post_init__(self) -> None:
         n = len(self.tokens)
@@ -132,6 +141,12 @@ class Attribution:
                 raise ValueError(
                     f"Attribution has {n} tokens but {len(getattr(self, name))} {name}."
                 )
+        if len(self.score_errors) not in (0, n):
+            raise ValueError(f"Attribution has {n} tokens but {len(self.score_errors)} errors.")
+        if any(not error >= 0 for error in self.score_errors) or not (
+            self.error_estimate is None or self.error_estimate >= 0
+        ):
+            raise ValueError("Attribution errors must not be negative or NaN.")
         if len(self.segments) not in (0, n) or not set(self.segments) <= {0, 1}:
             raise ValueError(f"Attribution has {n} tokens but segments {self.segments}.")
         if len(self.baseline_tokens) not in (0, n):

@@ -26,7 +26,7 @@ The results equal Captum's up to float rounding (tests compare them).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeGuard
@@ -58,11 +58,17 @@ def gauss_legendre(n_points: int) -> tuple[tuple[float, ...], tuple[float, ...]]
 class StraightPath:
     """Points ``start + alpha * direction + weight * probe`` for a few steps of the path.
 
+    With several probes, the points are ``start + alpha * direction + sum_j
+    w_ij probe_j``, and probe ``j``'s gradient is the sum of the steps'
+    gradients weighted by column ``j`` of the weights.
+
     Args:
         start: ``(rows, seq_len, hidden)``, the baselines.
         direction: ``(rows, seq_len, hidden)``, inputs minus baselines.
-        probe: ``(rows, seq_len, hidden)`` zeros that require a gradient.
-        coefficients: ``(steps, 2)``, each step's alpha and quadrature weight.
+        probe: ``(rows, seq_len, hidden)`` zeros that require a gradient, or
+            ``(probes, rows, seq_len, hidden)`` for several weightings.
+        coefficients: ``(steps, 1 + probes)``, each step's alpha and its
+            quadrature weight for each probe.
     """
 
     start: torch.Tensor
@@ -76,10 +82,11 @@ class StraightPath:
         return self.start.shape[0]
 
     def _combine(self, start: torch.Tensor, direction: torch.Tensor, probe: torch.Tensor):
-        """``start + alpha_i * direction + w_i * probe`` for every step, step-major."""
-        # start, direction, probe: (rows, seq_len, width)
+        """``start + alpha_i * direction + sum_j w_ij * probe_j`` for every step, step-major."""
+        # start, direction: (rows, seq_len, width); probe: ([probes,] rows, seq_len, width)
         steps = self.coefficients.shape[0]
-        ends = torch.stack((direction, probe)).reshape(2, -1)  # (2, rows * seq_len * width)
+        flat = direction.reshape(1, -1)
+        ends = torch.cat((flat, probe.reshape(-1, flat.shape[1])))  # (1 + probes, rows * ...)
         points = torch.addmm(start.reshape(1, -1), self.coefficients, ends)
         return points.view(steps * start.shape[0], *start.shape[1:])
 
@@ -204,14 +211,50 @@ def integrate_gradients(
         ``(rows, seq_len, hidden)``: ``(end - start) * sum_i w_i dF/dh(h_i)``.
     """
     alphas, weights = gauss_legendre(n_steps)
-    coefficients = torch.tensor(
-        list(zip(alphas, weights, strict=True)), dtype=start.dtype, device=start.device
-    )  # (n_steps, 2)
-    passes = math.ceil(n_steps / max(1, steps_per_pass))
+    (total,) = weighted_gradient_sums(
+        outputs_at, model, start, end, alphas, [[weight] for weight in weights], steps_per_pass
+    )
+    return (end - start).detach() * total
+
+
+def weighted_gradient_sums(
+    outputs_at: Callable[[torch.Tensor, int], torch.Tensor],
+    model: torch.nn.Module,
+    start: torch.Tensor,
+    end: torch.Tensor,
+    alphas: Sequence[float],
+    weights: Sequence[Sequence[float]],
+    steps_per_pass: int,
+) -> torch.Tensor:
+    """Several weighted sums of the gradients at the points ``start + alpha_i (end - start)``.
+
+    Any rule, or several rules on shared points, go through the same batched
+    passes: sum ``j`` is ``sum_i weights[i][j] dF/dh(h_i)``. A pass carries
+    only the sums with a nonzero weight at one of its points.
+
+    Args:
+        outputs_at: as for :func:`integrate_gradients`.
+        model: as for :func:`integrate_gradients`.
+        start: ``(rows, seq_len, hidden)``, the baselines.
+        end: ``(rows, seq_len, hidden)``, the inputs.
+        alphas: the points' positions on the path, one per step.
+        weights: ``(steps, sums)``, each step's weight in each sum.
+        steps_per_pass: the most steps per forward and backward pass; the
+            steps are shared evenly among the passes this needs.
+
+    Returns:
+        ``(sums, rows, seq_len, hidden)``: the weighted gradient sums (not
+        yet multiplied by ``end - start``).
+    """
+    table = torch.tensor(
+        [[alpha, *row] for alpha, row in zip(alphas, weights, strict=True)],
+        dtype=start.dtype,
+        device=start.device,
+    )  # (steps, 1 + sums)
+    passes = math.ceil(table.shape[0] / max(1, steps_per_pass))
     start, direction = start.detach(), (end - start).detach()
     with torch.enable_grad():  # also when called under torch.no_grad()
-        total = _summed_gradients(outputs_at, model, start, direction, coefficients, passes)
-    return direction * total
+        return _summed_gradients(outputs_at, model, start, direction, table, passes)
 
 
 def _summed_gradients(
@@ -219,22 +262,26 @@ def _summed_gradients(
     model: torch.nn.Module,
     start: torch.Tensor,
     direction: torch.Tensor,
-    coefficients: torch.Tensor,
+    table: torch.Tensor,
     passes: int,
 ) -> torch.Tensor:
-    """``sum_i w_i dF/dh(h_i)`` over all steps, ``passes`` passes of nearly equal size."""
-    n_steps = coefficients.shape[0]
-    total = torch.zeros_like(start)
+    """Each column's ``sum_i w_ij dF/dh(h_i)``, ``passes`` passes of nearly equal size."""
+    n_steps, sums = table.shape[0], table.shape[1] - 1
+    total = start.new_zeros(sums, *start.shape)  # (sums, rows, seq_len, hidden)
     for index in range(passes):
         first, last = n_steps * index // passes, n_steps * (index + 1) // passes
+        rows = table[first:last]
+        used = rows[:, 1:].ne(0).any(dim=0).nonzero().flatten().tolist()
+        if not used:
+            continue
         path = StraightPath(
             start=start,
             direction=direction,
-            probe=torch.zeros_like(start, requires_grad=True),
-            coefficients=coefficients[first:last],
+            probe=start.new_zeros(len(used), *start.shape, requires_grad=True),
+            coefficients=rows[:, [0, *(1 + column for column in used)]],
         )
         with first_layer_on_path(model, path):
             outputs = outputs_at(path.points(), last - first)
         (gradient,) = torch.autograd.grad(outputs.sum(), path.probe)
-        total += gradient
+        total[used] += gradient
     return total

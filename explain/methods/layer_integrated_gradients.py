@@ -23,16 +23,16 @@ delta is small enough (auto steps); and the input can be a sentence pair.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 
 from explain.core.errors import InputError
 from explain.core.results import Attribution, AttributionSettings, normalize
-from explain.core.settings import ChoiceSetting
+from explain.core.settings import ChoiceSetting, FloatSetting
 from explain.core.targets import (
     CONTRAST_OUTPUT,
     OutputKind,
@@ -41,6 +41,7 @@ from explain.core.targets import (
     resolve_label,
     target_output,
 )
+from explain.engine.adaptive import AdaptiveIntegral, integrate_adaptively, unit_scaled_error
 from explain.engine.hooks import TOKEN_BUDGET, output_captured, output_replaced, weights_frozen
 from explain.engine.pooled import last_layer_pooled
 from explain.engine.straight_path import integrate_gradients
@@ -69,6 +70,28 @@ PRECISION = ChoiceSetting(
     "computed again in float32, and the page says so. The prediction is always float32.",
 )
 Precision = Literal["float32", "bfloat16"]
+INTEGRATION = ChoiceSetting(
+    name="integration",
+    label="Integration",
+    default="adaptive",
+    choices=("adaptive", "fixed"),
+    help="adaptive: Gauss-Kronrod rules on intervals of the path, cut in two where the "
+    "estimated error is large, until the scores are within the error tolerance; each score "
+    "gets an error bar. fixed: the given number of Gauss-Legendre steps, no error bars. "
+    "Giving the steps (n_steps, --steps) without an integration means fixed.",
+)
+Integration = Literal["adaptive", "fixed"]
+ERROR_TOLERANCE = FloatSetting(
+    name="error_tolerance",
+    label="Error tolerance",
+    default=1e-3,
+    minimum=1e-5,
+    maximum=0.1,
+    step=1e-4,
+    help="Adaptive integration stops when the estimated error of every token's score, with "
+    "the scores scaled to unit length, is at most this. 0.001 is finer than a chart shows.",
+)
+INTEGRATION_NAMES = {"adaptive": "gauss-kronrod adaptive", "fixed": "gausslegendre"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,13 +121,17 @@ class _Outcome:
         token_scores: ``(k, n, seq_len)``, float64.
         sample_deltas: ``(k, n)``, each baseline's sum of scores minus its change.
         relative: ``(k, n)``, ``|sample_deltas| / |F(input) - F(baseline)|``.
-        steps: the steps used.
+        steps: the steps used; for adaptive integration, the gradients
+            evaluated per path.
+        token_errors: ``(k, n, seq_len)`` estimated absolute errors of the
+            scores; None for a fixed rule.
     """
 
     token_scores: torch.Tensor
     sample_deltas: torch.Tensor
     relative: torch.Tensor
     steps: int
+    token_errors: torch.Tensor | None = None
 
     def within(self, tolerance: float) -> bool:
         """Whether every text's every baseline is within ``tolerance``."""
@@ -133,7 +160,7 @@ class EmbeddingIntegratedGradients(Explainer):
         "input's; scores add up to F(input) - F(baseline)."
     )
     paper = "https://arxiv.org/abs/1703.01365"
-    settings = (N_STEPS, PRECISION)
+    settings = (N_STEPS, INTEGRATION, ERROR_TOLERANCE, PRECISION)
     auto_settings = (TOLERANCE,)
     capabilities = Capabilities(
         sentence_pairs=True,
@@ -143,6 +170,14 @@ class EmbeddingIntegratedGradients(Explainer):
         baseline_options=True,
         internal_batch_size=True,
     )
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, object]) -> dict[str, Any]:
+        """As the base class's; giving ``n_steps`` but no ``integration`` fixes the steps."""
+        values = super().check_options(options)
+        if "n_steps" in options and "integration" not in options:
+            values["integration"] = "fixed"
+        return values
 
     def _logits(
         self,
@@ -305,6 +340,59 @@ class EmbeddingIntegratedGradients(Explainer):
             )
         return torch.cat(chunks).sum(dim=-1)
 
+    def _integrate_adaptively(
+        self,
+        batch: EncodedBatch,
+        endpoints: _Endpoints,
+        labels: torch.Tensor,
+        contrasts: torch.Tensor | None,
+        output: OutputKind,
+        error_tolerance: float,
+        internal_batch_size: int | None,
+    ) -> AdaptiveIntegral:
+        """Integrated gradients to ``error_tolerance`` (:func:`integrate_adaptively`).
+
+        Returns:
+            The integral of all ``k * n`` paths; row ``i`` belongs to text ``i % n``.
+        """
+        n, seq_len = batch.input_ids.shape
+        rows = endpoints.baseline_embedding.shape[0]  # k * n
+        k = rows // n
+        samples_per_call = k if internal_batch_size else max(1, TOKEN_BUDGET // (n * seq_len))
+        parts = []
+        for first in range(0, k, samples_per_call):
+            count = min(samples_per_call, k - first)
+            chunk_rows = count * n
+            outputs_at = partial(
+                self._outputs_at,
+                batch,
+                batch.input_ids.repeat(count, 1),
+                labels.repeat(count),
+                None if contrasts is None else contrasts.repeat(count),
+                output,
+                False,
+            )
+            per_pass = internal_batch_size or max(chunk_rows, TOKEN_BUDGET // seq_len)
+            parts.append(
+                integrate_adaptively(
+                    outputs_at,
+                    self.loaded.model,
+                    start=endpoints.baseline_embedding[first * n : first * n + chunk_rows],
+                    end=endpoints.input_embedding.repeat(count, 1, 1),
+                    tolerance=error_tolerance,
+                    steps_per_pass=per_pass // chunk_rows,
+                    max_evaluations=N_STEPS.maximum,
+                )
+            )
+        return AdaptiveIntegral(
+            token_scores=torch.cat([part.token_scores for part in parts]),
+            token_errors=torch.cat([part.token_errors for part in parts]),
+            unit_errors=torch.cat([part.unit_errors for part in parts]),
+            evaluations=max(part.evaluations for part in parts),
+            intervals=max((part.intervals for part in parts), key=len),
+            converged=all(part.converged for part in parts),
+        )
+
     def _converge(
         self,
         batch: EncodedBatch,
@@ -318,6 +406,7 @@ class EmbeddingIntegratedGradients(Explainer):
         auto_steps: bool,
         tolerance: float,
         low_precision: bool,
+        error_tolerance: float | None = None,
     ) -> _Outcome:
         """Integrate at ``n_steps``, doubling them under auto steps until within ``tolerance``.
 
@@ -325,7 +414,29 @@ class EmbeddingIntegratedGradients(Explainer):
             change: ``(k, n)``, ``F(input) - F(baseline)`` of each baseline.
             auto_steps: double the steps until within ``tolerance``.
             low_precision: run the forward passes under bfloat16 autocast.
+            error_tolerance: integrate adaptively to this error tolerance
+                instead of by ``n_steps`` (under auto steps, it shrinks
+                tenfold until the delta is within ``tolerance``). Default:
+                None, the fixed rule.
         """
+        while error_tolerance is not None:
+            integral = self._integrate_adaptively(
+                batch, endpoints, labels, contrasts, output, error_tolerance, internal_batch_size
+            )
+            token_scores = integral.token_scores.view(*change.shape, -1)  # (k, n, seq_len)
+            sample_deltas = token_scores.sum(dim=-1) - change  # (k, n)
+            relative = (sample_deltas.abs() / change.abs()).nan_to_num(torch.inf)  # (k, n)
+            converged = bool((relative <= tolerance).all())
+            finest = error_tolerance <= ERROR_TOLERANCE.minimum or not integral.converged
+            if not auto_steps or converged or finest:
+                return _Outcome(
+                    token_scores,
+                    sample_deltas,
+                    relative,
+                    integral.evaluations,
+                    integral.token_errors.view(*change.shape, -1),
+                )
+            error_tolerance = max(error_tolerance / 10, ERROR_TOLERANCE.minimum)
         steps = n_steps
         while True:
             scores = self._integrate(
@@ -375,7 +486,7 @@ class EmbeddingIntegratedGradients(Explainer):
         target: int | str | None = None,
         output: OutputKind = "probability",
         baseline: str = DEFAULT_BASELINE,
-        n_steps: int = N_STEPS.default,
+        n_steps: int | None = None,
         internal_batch_size: int | None = None,
         contrast: int | str | None = None,
         auto_steps: bool = False,
@@ -385,6 +496,8 @@ class EmbeddingIntegratedGradients(Explainer):
         baseline_token: str = BASELINE_TOKEN.default,
         baseline_samples: int = BASELINE_SAMPLES.default,
         precision: Precision = "float32",
+        integration: Integration | None = None,
+        error_tolerance: float = ERROR_TOLERANCE.default,
     ) -> list[Attribution]:
         """Explain several tokenised texts together, in one batched integration.
 
@@ -405,8 +518,9 @@ class EmbeddingIntegratedGradients(Explainer):
                 target. Default: ``"probability"``
             baseline: a name from :data:`explain.methods.baselines.BASELINES`.
                 Default: ``"pad"``
-            n_steps: Gauss-Legendre integration steps; with ``auto_steps``, the
-                first number tried. Default: 50
+            n_steps: Gauss-Legendre integration steps, for the fixed rule;
+                with ``auto_steps``, the first number tried. Default: None,
+                50 for the fixed rule
             internal_batch_size: interpolated inputs per forward pass. Default:
                 None, as many as fit in a budget of 4096 tokens, and at least
                 one step of every text and baseline.
@@ -435,8 +549,21 @@ class EmbeddingIntegratedGradients(Explainer):
                 asked for), the result records ``precision`` as ``"float32"``
                 and its ``completeness_warning`` says why; when one text of the
                 batch misses the tolerance, the whole batch runs again.
-                ``F(input)`` and ``F(baseline)`` are always float32.
-                Default: ``"float32"``
+                ``F(input)`` and ``F(baseline)`` are always float32. The
+                bfloat16 try uses the fixed rule at ``n_steps`` (its rounding
+                does not shrink with more points). Default: ``"float32"``
+            integration: ``"adaptive"`` integrates with Gauss-Kronrod rules
+                on intervals of alpha cut in two until the estimated error of
+                the unit-scaled scores is at most ``error_tolerance`` (alike
+                for every text of the batch), and gives each score an error
+                bar (``score_errors``); ``n_steps`` then records the gradients
+                evaluated per path. ``"fixed"`` uses ``n_steps``
+                Gauss-Legendre points. With auto steps, adaptive integration
+                shrinks ``error_tolerance`` tenfold until the delta is within
+                ``tolerance``. Default: None, ``"fixed"`` when ``n_steps`` is
+                given and ``"adaptive"`` otherwise (through :meth:`attribute`,
+                the declared default ``"adaptive"`` unless ``n_steps`` is given)
+            error_tolerance: see ``integration``. Default: 0.001
 
         Returns:
             One :class:`Attribution` per text, in order; each one's ``seconds``
@@ -458,7 +585,12 @@ class EmbeddingIntegratedGradients(Explainer):
             baseline_token=baseline_token,
             baseline_samples=baseline_samples,
         ).checked()
-        N_STEPS.check(n_steps)
+        if integration is None:
+            integration = "adaptive" if n_steps is None else "fixed"
+        integration = INTEGRATION.check(integration)
+        n_steps = N_STEPS.check(N_STEPS.default if n_steps is None else n_steps)
+        error_tolerance = ERROR_TOLERANCE.check(error_tolerance)
+        adaptive_tolerance = error_tolerance if integration == "adaptive" else None
         TOLERANCE.check(tolerance)
         PRECISION.check(precision)
         if not isinstance(auto_steps, bool):
@@ -510,6 +642,7 @@ class EmbeddingIntegratedGradients(Explainer):
             outcome = self._converge(
                 batch, ends, labels, contrasts, kind, change, n_steps, internal_batch_size,
                 auto_steps and not low_precision, tolerance, low_precision,
+                None if low_precision else adaptive_tolerance,
             )  # fmt: skip
             precision_notes: list[str | None] = [None] * n
             if low_precision and not outcome.within(tolerance):
@@ -521,7 +654,7 @@ class EmbeddingIntegratedGradients(Explainer):
                 ]
                 outcome = self._converge(
                     batch, ends, labels, contrasts, kind, change, n_steps, internal_batch_size,
-                    auto_steps, tolerance, False,
+                    auto_steps, tolerance, False, adaptive_tolerance,
                 )  # fmt: skip
                 precision = "float32"
             token_scores, sample_deltas, relative = (
@@ -531,7 +664,15 @@ class EmbeddingIntegratedGradients(Explainer):
             )
             converged = (relative <= tolerance).all(dim=0).tolist()  # (n,)
             steps = outcome.steps
-            mean_scores = token_scores.mean(dim=0).tolist()  # (n, seq_len)
+            mean_scores = token_scores.mean(dim=0)  # (n, seq_len)
+            # The mean of k estimates is off by at most the mean of their errors.
+            mean_errors = None if outcome.token_errors is None else outcome.token_errors.mean(dim=0)
+            unit_errors = (
+                None
+                if mean_errors is None
+                else unit_scaled_error(mean_scores, mean_errors).tolist()
+            )  # (n,)
+            mean_scores = mean_scores.tolist()
         share = (time.perf_counter() - started) / n
         settings = AttributionSettings(
             checkpoint=loaded.name,
@@ -540,13 +681,18 @@ class EmbeddingIntegratedGradients(Explainer):
             output=kind,
             n_steps=steps,
             requested_label=target,
+            integration=INTEGRATION_NAMES["fixed" if mean_errors is None else "adaptive"],
             internal_batch_size=internal_batch_size,
             device=str(loaded.device),
             baseline_options=strategy.recorded(options),
             contrast=contrast,
             auto_steps=auto_steps,
             tolerance=tolerance if auto_steps or low_precision else None,
-            options=((PRECISION.name, precision),),
+            options=(
+                (INTEGRATION.name, "fixed" if mean_errors is None else "adaptive"),
+                (ERROR_TOLERANCE.name, error_tolerance),
+                (PRECISION.name, precision),
+            ),
         )
         results = []
         for i, (text, encoding) in enumerate(zip(texts, encodings, strict=True)):
@@ -586,6 +732,10 @@ class EmbeddingIntegratedGradients(Explainer):
                     text_pair=encoding.text_pair,
                     segments=encoding.segments,
                     converged=bool(converged[i]) if auto_steps else None,
+                    score_errors=()
+                    if mean_errors is None
+                    else tuple(float(value) for value in mean_errors[i][:length].tolist()),
+                    error_estimate=None if unit_errors is None else float(unit_errors[i]),
                     completeness_warning=_joined(
                         precision_notes[i],
                         _completeness_warning(worst, tolerance, steps)

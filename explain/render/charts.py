@@ -48,9 +48,12 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
 
     Returns:
         The figure; hovering a bar shows the token, its exact raw and
-        normalised scores, and its position.
+        normalised scores, and its position. When the result carries
+        ``score_errors``, each bar has an error bar of its estimated error
+        (scaled like the bar when ``normalized``) and the hover shows it.
     """
     values = result.normalized_scores if normalized else result.scores
+    errors = _scaled_errors(result, normalized)
     peak = max((abs(v) for v in values), default=0.0) or 1.0
     unit = "normalised" if normalized else result.settings.output.replace("_", "-")
     figure = go.Figure(
@@ -64,19 +67,34 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
                 "cmax": peak,
                 "line": {"color": "rgba(128,128,128,0.6)", "width": 1},
             },
+            error_y=(
+                {
+                    "type": "data",
+                    "array": list(errors),
+                    "visible": True,
+                    "color": "rgba(60,60,60,0.9)",
+                    "thickness": 1.5,
+                    "width": 4,
+                }
+                if errors
+                else None
+            ),
             customdata=[
-                [_text(token), raw, norm, index]
-                for index, (token, raw, norm) in enumerate(
+                [_text(token), raw, norm, index, error]
+                for index, (token, raw, norm, error) in enumerate(
                     zip(
                         result.tokens,
                         result.scores,
                         result.normalized_scores,
+                        result.score_errors or (0.0,) * len(result.tokens),
                         strict=True,
                     )
                 )
             ],
             hovertemplate="<b>%{customdata[0]}</b> (position %{customdata[3]})<br>"
-            "score: %{customdata[1]:.6f}<br>normalised: %{customdata[2]:.4f}<extra></extra>",
+            "score: %{customdata[1]:.6f}"
+            + (" ± %{customdata[4]:.1e} (estimated error)" if errors else "")
+            + "<br>normalised: %{customdata[2]:.4f}<extra></extra>",
         )
     )
     figure.update_layout(
@@ -101,6 +119,16 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
         showlegend=False,
     )
     return figure
+
+
+def _scaled_errors(result: Attribution, normalized: bool) -> tuple[float, ...]:
+    """The result's error bars in the units of the plotted values; empty when it has none."""
+    if not result.score_errors:
+        return ()
+    peak = max((abs(score) for score in result.scores), default=0.0)
+    if not normalized:
+        return result.score_errors
+    return tuple(error / peak if peak > 0 else 0.0 for error in result.score_errors)
 
 
 def probability_chart(result: Attribution) -> go.Figure:

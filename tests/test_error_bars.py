@@ -1,0 +1,110 @@
+"""The error bars of adaptive Layer IG cover the true error, against a 1,000-step reference.
+
+The true error of a case is the largest absolute difference over tokens
+between its scores and the reference's, both scaled to unit length (the
+metric of the error tolerance). Adaptive integration estimates it
+(``Attribution.error_estimate``); at least 95 % of the cases must have the
+true error at or below the estimate, and within the tolerance.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+from collections.abc import Sequence
+
+import pytest
+
+import explain
+from explain.methods import layer_integrated_gradients as layer_ig
+from explain.model import bundled
+from explain.model.encoding import encode
+
+TINY_TEXTS = (
+    "the movie was not very good, but the ride was smooth!",
+    "i hate this loud car",
+    "a great film and i love it.",
+)
+BUNDLED_TEXTS = (  # short tweets: the 1,000-step references dominate the time
+    "Self-driving cars are finally safe.",
+    "Worst customer service ever, nobody answered.",
+    "The screen is great but the battery dies by noon.",
+    "meh, it is ok I guess",
+)
+BASELINES = ("pad", "zero", "mask", "random")
+OUTPUTS = ("probability", "logit", "log_odds")
+
+
+def unit_error(scores: Sequence[float], reference: Sequence[float]) -> float:
+    """Largest absolute difference over tokens of the two score vectors at unit length."""
+    length, reference_length = math.dist(scores, [0] * len(scores)), math.hypot(*reference)
+    if reference_length == 0:
+        return 0.0 if length == 0 else math.inf
+    return max(
+        abs(a / length - b / reference_length) for a, b in zip(scores, reference, strict=True)
+    )
+
+
+@pytest.fixture
+def thousand_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the fixed rule take the reference's 1,000 steps (the dashboard allows 500)."""
+    monkeypatch.setattr(layer_ig, "N_STEPS", dataclasses.replace(layer_ig.N_STEPS, maximum=1000))
+
+
+def coverage(
+    model: explain.LoadedModel, texts: Sequence[str], tolerance: float = 1e-3
+) -> list[tuple[float, float, int]]:
+    """``(true error, estimate, gradients)`` of each text x baseline x output case."""
+    explainer = layer_ig.EmbeddingIntegratedGradients(model)
+    encodings = [encode(model.tokenizer, text, model.max_length, model.device) for text in texts]
+    cases = []
+    for baseline, output in itertools.product(BASELINES, OUTPUTS):
+        references = explainer.attribute_encoded(
+            texts,
+            encodings,
+            output=output,
+            baseline=baseline,
+            n_steps=1000,
+            target=0,
+            internal_batch_size=1000 * len(texts),
+        )
+        for text, reference in zip(texts, references, strict=True):
+            result = explain.attribute(
+                model, text, output=output, baseline=baseline, target=0, error_tolerance=tolerance
+            )
+            assert result.settings.integration == "gauss-kronrod adaptive"
+            assert result.error_estimate is not None
+            assert len(result.score_errors) == len(result.tokens)
+            cases.append(
+                (
+                    unit_error(result.scores, reference.scores),
+                    result.error_estimate,
+                    result.settings.n_steps,
+                )
+            )
+    return cases
+
+
+def _check(cases: list[tuple[float, float, int]], tolerance: float = 1e-3) -> None:
+    covered = sum(true <= estimate for true, estimate, _ in cases) / len(cases)
+    within = sum(true <= tolerance for true, _, _ in cases) / len(cases)
+    assert len(cases) >= 40
+    assert covered >= 0.95, f"the estimate covers the true error in {covered:.0%} of the cases"
+    assert within >= 0.95, f"the true error is within the tolerance in {within:.0%} of the cases"
+
+
+def test_error_bars_cover_the_true_error_on_tiny_models(
+    thousand_steps: None, tiny_model: explain.LoadedModel, three_label_model: explain.LoadedModel
+) -> None:
+    cases = coverage(tiny_model, TINY_TEXTS[:2]) + coverage(three_label_model, TINY_TEXTS[1:])
+    _check(cases)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not bundled.is_built(), reason="the bundled checkpoint is not built (make model)"
+)
+def test_error_bars_cover_the_true_error_on_the_bundled_model(thousand_steps: None) -> None:
+    model = explain.load_checkpoint(explain.DEFAULT_CHECKPOINT, device="cpu")
+    _check(coverage(model, BUNDLED_TEXTS))
