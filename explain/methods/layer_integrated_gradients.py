@@ -585,12 +585,10 @@ class EmbeddingIntegratedGradients(Explainer):
             baseline_token=baseline_token,
             baseline_samples=baseline_samples,
         ).checked()
-        if integration is None:
-            integration = "adaptive" if n_steps is None else "fixed"
-        integration = INTEGRATION.check(integration)
+        chosen = INTEGRATION.check(integration or ("adaptive" if n_steps is None else "fixed"))
         n_steps = N_STEPS.check(N_STEPS.default if n_steps is None else n_steps)
         error_tolerance = ERROR_TOLERANCE.check(error_tolerance)
-        adaptive_tolerance = error_tolerance if integration == "adaptive" else None
+        adaptive_tolerance = error_tolerance if chosen == "adaptive" else None
         TOLERANCE.check(tolerance)
         PRECISION.check(precision)
         if not isinstance(auto_steps, bool):
@@ -664,15 +662,15 @@ class EmbeddingIntegratedGradients(Explainer):
             )
             converged = (relative <= tolerance).all(dim=0).tolist()  # (n,)
             steps = outcome.steps
-            mean_scores = token_scores.mean(dim=0)  # (n, seq_len)
+            mean_tensor = token_scores.mean(dim=0)  # (n, seq_len)
             # The mean of k estimates is off by at most the mean of their errors.
             mean_errors = None if outcome.token_errors is None else outcome.token_errors.mean(dim=0)
             unit_errors = (
                 None
                 if mean_errors is None
-                else unit_scaled_error(mean_scores, mean_errors).tolist()
+                else unit_scaled_error(mean_tensor, mean_errors).tolist()
             )  # (n,)
-            mean_scores = mean_scores.tolist()
+            mean_scores = mean_tensor.tolist()
         share = (time.perf_counter() - started) / n
         settings = AttributionSettings(
             checkpoint=loaded.name,
