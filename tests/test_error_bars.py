@@ -114,3 +114,21 @@ def test_error_bars_cover_the_true_error_on_tiny_models(
 def test_error_bars_cover_the_true_error_on_the_bundled_model(thousand_steps: None) -> None:
     model = explain.load_checkpoint(explain.DEFAULT_CHECKPOINT, device="cpu")
     _check(coverage(model, BUNDLED_TEXTS))
+
+
+def test_bar_chart_draws_the_error_bars_and_fixed_steps_have_none(
+    tiny_model: explain.LoadedModel,
+) -> None:
+    adaptive = explain.attribute(tiny_model, TINY_TEXTS[0])
+    (bars,) = explain.token_bar_chart(adaptive).data
+    assert tuple(bars.error_y.array) == adaptive.score_errors
+    assert max(adaptive.score_errors) > 0
+    (scaled,) = explain.token_bar_chart(adaptive, normalized=True).data
+    peak = max(abs(score) for score in adaptive.scores)
+    assert scaled.error_y.array[1] == pytest.approx(adaptive.score_errors[1] / peak)
+    fixed = explain.attribute(tiny_model, TINY_TEXTS[0], n_steps=20)
+    assert fixed.score_errors == ()
+    assert fixed.error_estimate is None
+    assert fixed.settings.integration == "gausslegendre"
+    (plain,) = explain.token_bar_chart(fixed).data
+    assert plain.error_y.array is None
