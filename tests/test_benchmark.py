@@ -64,6 +64,7 @@ def test_gpu_table_goes_between_the_readme_markers(tmp_path: Path) -> None:
     assert text.endswith("## Next\n")
 
 
+@pytest.mark.slow
 def test_time_to_accuracy_and_view_latency_on_the_tiny_model(
     tiny_model: explain.LoadedModel,
 ) -> None:
