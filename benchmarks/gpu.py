@@ -61,12 +61,14 @@ def measure(repeats: int = 10) -> dict[str, float]:
     """Layer IG at 128 tokens and 64 texts batched vs one at a time, on ``cuda``."""
     model = build_model(layers=12, hidden=768, device="cuda")
     text = _text(126)
-    explain.attribute(model, text, output="logit")  # warm-up
+    explain.attribute(model, text, output="logit", integration="adaptive")  # warm-up
     times = [
-        _synchronized(lambda: explain.attribute(model, text, output="logit"))
+        _synchronized(
+            lambda: explain.attribute(model, text, output="logit", integration="adaptive")
+        )
         for _ in range(repeats)
     ]
-    result = explain.attribute(model, text, output="logit")
+    result = explain.attribute(model, text, output="logit", integration="adaptive")
     texts = [_text(20 + i % 20, offset=i) for i in range(64)]
     explain.attribute_batch(model, texts[:8], output="logit")  # warm-up
     one = _synchronized(

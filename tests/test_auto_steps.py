@@ -175,10 +175,9 @@ def test_batch_goes_on_until_every_text_converges(sharp_model: explain.LoadedMod
 def test_adaptive_auto_steps_tighten_the_error_tolerance_until_the_delta_fits(
     sharp_model: explain.LoadedModel,
 ) -> None:
-    loose = explain.attribute(sharp_model, TEXT, baseline="zero", error_tolerance=0.05)
-    auto = explain.attribute(
-        sharp_model, TEXT, baseline="zero", error_tolerance=0.05, auto_steps=True
-    )
+    adaptive = {"integration": "adaptive", "error_tolerance": 0.05}
+    loose = explain.attribute(sharp_model, TEXT, baseline="zero", **adaptive)
+    auto = explain.attribute(sharp_model, TEXT, baseline="zero", auto_steps=True, **adaptive)
     assert auto.settings.integration == "gauss-kronrod adaptive"
     assert auto.converged is True
     assert auto.relative_delta <= 0.01

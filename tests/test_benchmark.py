@@ -69,8 +69,8 @@ def test_time_to_accuracy_and_view_latency_on_the_tiny_model(
     tiny_model: explain.LoadedModel,
 ) -> None:
     (row,) = accuracy.time_to_accuracy(tiny_model, repeats=1, lengths=(8,))
-    assert row["default"]["error"] <= 1e-3
-    assert row["default"]["gradients"] >= 15
+    assert row["adaptive"]["error"] <= 1e-3
+    assert row["adaptive"]["gradients"] >= 15
     assert row["fixed 50"]["gradients"] == 50
     views = accuracy.view_latency(tiny_model, tokens=12)
     assert len(views) == 8

@@ -38,7 +38,7 @@ def test_layer_ig_on_cuda_equals_cpu(
     on_gpu = explain.attribute(cuda_model, TEXT, n_steps=50)
     on_cpu = explain.attribute(cpu_model, TEXT, n_steps=50)
     assert on_gpu.scores == pytest.approx(on_cpu.scores, abs=1e-4)
-    adaptive = explain.attribute(cuda_model, TEXT)
+    adaptive = explain.attribute(cuda_model, TEXT, integration="adaptive")
     assert adaptive.error_estimate is not None
     assert adaptive.error_estimate <= 1e-3
 

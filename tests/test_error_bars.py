@@ -72,7 +72,13 @@ def coverage(
         )
         for text, reference in zip(texts, references, strict=True):
             result = explain.attribute(
-                model, text, output=output, baseline=baseline, target=0, error_tolerance=tolerance
+                model,
+                text,
+                output=output,
+                baseline=baseline,
+                target=0,
+                integration="adaptive",
+                error_tolerance=tolerance,
             )
             assert result.settings.integration == "gauss-kronrod adaptive"
             assert result.error_estimate is not None
@@ -119,7 +125,7 @@ def test_error_bars_cover_the_true_error_on_the_bundled_model(thousand_steps: No
 def test_bar_chart_draws_the_error_bars_and_fixed_steps_have_none(
     tiny_model: explain.LoadedModel,
 ) -> None:
-    adaptive = explain.attribute(tiny_model, TINY_TEXTS[0])
+    adaptive = explain.attribute(tiny_model, TINY_TEXTS[0], integration="adaptive")
     (bars,) = explain.token_bar_chart(adaptive).data
     assert tuple(bars.error_y.array) == adaptive.score_errors
     assert max(adaptive.score_errors) > 0

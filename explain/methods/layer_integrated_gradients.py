@@ -23,10 +23,10 @@ delta is small enough (auto steps); and the input can be a sentence pair.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Literal
+from typing import Literal
 
 import torch
 
@@ -73,12 +73,12 @@ Precision = Literal["float32", "bfloat16"]
 INTEGRATION = ChoiceSetting(
     name="integration",
     label="Integration",
-    default="adaptive",
+    default="fixed",
     choices=("adaptive", "fixed"),
     help="adaptive: Gauss-Kronrod rules on intervals of the path, cut in two where the "
     "estimated error is large, until the scores are within the error tolerance; each score "
-    "gets an error bar. fixed: the given number of Gauss-Legendre steps, no error bars. "
-    "Giving the steps (n_steps, --steps) without an integration means fixed.",
+    "gets an error bar. fixed (the default): the given number of Gauss-Legendre steps, "
+    "no error bars.",
 )
 Integration = Literal["adaptive", "fixed"]
 ERROR_TOLERANCE = FloatSetting(
@@ -170,14 +170,6 @@ class EmbeddingIntegratedGradients(Explainer):
         baseline_options=True,
         internal_batch_size=True,
     )
-
-    @classmethod
-    def check_options(cls, options: Mapping[str, object]) -> dict[str, Any]:
-        """As the base class's; giving ``n_steps`` but no ``integration`` fixes the steps."""
-        values = super().check_options(options)
-        if "n_steps" in options and "integration" not in options:
-            values["integration"] = "fixed"
-        return values
 
     def _logits(
         self,
@@ -585,7 +577,7 @@ class EmbeddingIntegratedGradients(Explainer):
             baseline_token=baseline_token,
             baseline_samples=baseline_samples,
         ).checked()
-        chosen = INTEGRATION.check(integration or ("adaptive" if n_steps is None else "fixed"))
+        chosen = INTEGRATION.check(integration or INTEGRATION.default)
         n_steps = N_STEPS.check(N_STEPS.default if n_steps is None else n_steps)
         error_tolerance = ERROR_TOLERANCE.check(error_tolerance)
         adaptive_tolerance = error_tolerance if chosen == "adaptive" else None
