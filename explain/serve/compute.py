@@ -12,13 +12,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from explain.core.errors import TokenlightError
+from explain.core.errors import CheckpointError, TokenlightError
 from explain.core.results import Attribution
 from explain.methods.batch import BUCKET_TOKENS, buckets
 from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
 from explain.methods.registry import attribute
-from explain.model.checkpoints import LoadedModel
+from explain.model.checkpoints import (
+    ALLOWED_ROOTS_ENV,
+    CHECKPOINTS,
+    HUB_ID,
+    LoadedModel,
+    load_checkpoint,
+    looks_like_path,
+)
 from explain.model.encoding import Encoding, encode
 from explain.serve.requests import ExplainRequest, RequestTooLarge
 
@@ -43,6 +51,25 @@ class Outcome:
     batch_size: int
     error: str | None = None
     status: int = 200
+
+
+def load_served(spec: str, roots: tuple[Path, ...]) -> LoadedModel:
+    """Load a checkpoint the service serves: a registered one, or a directory under ``roots``.
+
+    The service downloads nothing: a Hugging Face Hub id is refused.
+
+    Raises:
+        CheckpointError: the checkpoint is a Hub id, outside ``roots``, missing or unusable.
+    """
+    spec = spec.strip()
+    if spec not in CHECKPOINTS and not looks_like_path(spec) and HUB_ID.match(spec):
+        raise CheckpointError(
+            f"This server serves the registered checkpoints ({', '.join(CHECKPOINTS)}) and "
+            f"directories, given as absolute paths, under the roots its operator allows "
+            f"({ALLOWED_ROOTS_ENV}); {spec[:100]!r} is neither, and it downloads nothing "
+            "from the Hugging Face Hub."
+        )
+    return load_checkpoint(spec, roots=roots)
 
 
 def refusal(error: Exception) -> Outcome:

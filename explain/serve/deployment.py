@@ -35,8 +35,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from explain.io.export import to_json
-from explain.model.checkpoints import LoadedModel, allowed_roots, load_checkpoint
-from explain.serve.compute import Outcome, explain_requests, refusal
+from explain.model.checkpoints import LoadedModel, allowed_roots
+from explain.serve.compute import Outcome, explain_requests, load_served, refusal
 from explain.serve.requests import MAX_BODY_BYTES, ExplainRequest, RequestTooLarge, parse_request
 
 LOG = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ class Attributor:
     @serve.multiplexed(max_num_models_per_replica=MAX_MODELS)
     async def model(self, checkpoint: str) -> LoadedModel:
         """The checkpoint, loaded once per replica; only registered ones and allowed roots."""
-        return await asyncio.to_thread(load_checkpoint, checkpoint, roots=self.roots)
+        return await asyncio.to_thread(load_served, checkpoint, self.roots)
 
     @serve.batch(max_batch_size=DEFAULT_MAX_BATCH_SIZE, batch_wait_timeout_s=0.015)
     async def explain_batch(self, requests: list[ExplainRequest]) -> list[Outcome]:

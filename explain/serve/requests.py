@@ -173,7 +173,9 @@ def parse_request(body: bytes) -> ExplainRequest:
     text_pair = _text(data, "text_pair", required=False)
     checkpoint = data.get("checkpoint", DEFAULT_CHECKPOINT)
     if not isinstance(checkpoint, str) or not checkpoint.strip():
-        raise InputError(f"'checkpoint' must be a checkpoint name or directory, not {checkpoint!r}.")
+        raise InputError(
+            f"'checkpoint' must be a checkpoint name or directory, not {checkpoint!r}."
+        )
     if len(checkpoint) > MAX_CHECKPOINT_CHARS:
         raise RequestTooLarge(f"'checkpoint' is longer than {MAX_CHECKPOINT_CHARS} characters.")
     method_name = data.get("method", DEFAULT_METHOD)
