@@ -92,7 +92,7 @@ def explain_remote(
         BackendRefused: the service refused the request; the message is its reason.
         BackendError: the service is unreachable, timed out or failed.
     """
-    fields = {"text": text, "checkpoint": checkpoint, "method": method}
+    fields: dict[str, object] = {"text": text, "checkpoint": checkpoint, "method": method}
     fields |= {name: value for name, value in options.items() if value is not None}
     status, body = post_json(url, "/explain", json.dumps(fields).encode("utf-8"), timeout)
     try:

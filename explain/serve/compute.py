@@ -112,7 +112,9 @@ def _together(
     keywords.pop("text_pair", None)  # each pair is in its encoding
     try:
         results = EmbeddingIntegratedGradients(loaded).attribute_encoded(
-            [request.text for request in requests], encodings, **keywords
+            [request.text for request in requests],
+            encodings,
+            **keywords,  # type: ignore[arg-type]
         )
     except TokenlightError:
         # One text's trouble (its prediction is the contrast label, say) must not

@@ -26,10 +26,12 @@ import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import torch
 from ray import serve
 from ray.exceptions import RayActorError
+from ray.serve.deployment import Deployment
 from ray.serve.handle import DeploymentHandle
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -87,8 +89,9 @@ class Attributor:
     ) -> None:
         torch.set_num_threads(max(1, threads))
         self.roots = tuple(Path(root) for root in roots)
-        self.explain_batch.set_batch_wait_timeout_s(batch_wait_s)
-        self.explain_batch.set_max_batch_size(max_batch_size)
+        # Serve's batch decorator carries these setters; its type hints do not say so.
+        self.explain_batch.set_batch_wait_timeout_s(batch_wait_s)  # type: ignore[attr-defined]
+        self.explain_batch.set_max_batch_size(max_batch_size)  # type: ignore[attr-defined]
 
     @serve.multiplexed(max_num_models_per_replica=MAX_MODELS)
     async def model(self, checkpoint: str) -> LoadedModel:
@@ -197,6 +200,11 @@ class Gateway:
         return JSONResponse({"status": "ok", "replica_pid": pid, **self.described})
 
 
+def _deployment(cls: type) -> Deployment:
+    # serve.deployment(cls) returns a Deployment; its annotation only covers the decorator form.
+    return cast(Deployment, serve.deployment(cls))
+
+
 def build_app(options: ServeOptions, roots: tuple[Path, ...] | None = None) -> serve.Application:
     """The Serve application: the gateway bound to the attribution replicas.
 
@@ -206,18 +214,21 @@ def build_app(options: ServeOptions, roots: tuple[Path, ...] | None = None) -> s
             :func:`explain.model.checkpoints.allowed_roots` as the driver sees it.
     """
     gpus = 1 if torch.cuda.is_available() else 0
-    attributor = serve.deployment(
-        Attributor,
-        name="Attributor",
-        num_replicas=options.replicas,
-        max_ongoing_requests=4 * options.max_batch_size,
-        ray_actor_options={"num_cpus": options.replica_cpus, "num_gpus": gpus},
-        health_check_period_s=2,
-    ).bind(
-        tuple(str(root) for root in (roots if roots is not None else allowed_roots())),
-        options.batch_wait_ms / 1000,
-        options.max_batch_size,
-        max(1, round(options.replica_cpus)),
+    attributor = (
+        _deployment(Attributor)
+        .options(
+            name="Attributor",
+            num_replicas=options.replicas,
+            max_ongoing_requests=4 * options.max_batch_size,
+            ray_actor_options={"num_cpus": options.replica_cpus, "num_gpus": gpus},
+            health_check_period_s=2,
+        )
+        .bind(
+            tuple(str(root) for root in (roots if roots is not None else allowed_roots())),
+            options.batch_wait_ms / 1000,
+            options.max_batch_size,
+            max(1, round(options.replica_cpus)),
+        )
     )
     described = {
         "replicas": options.replicas,
@@ -226,13 +237,16 @@ def build_app(options: ServeOptions, roots: tuple[Path, ...] | None = None) -> s
         "gpu_per_replica": bool(gpus),
         "max_models_per_replica": MAX_MODELS,
     }
-    return serve.deployment(
-        Gateway,
-        name="Gateway",
-        num_replicas=1,
-        max_ongoing_requests=1000,
-        ray_actor_options={"num_cpus": 0},
-    ).bind(attributor, described)
+    return (
+        _deployment(Gateway)
+        .options(
+            name="Gateway",
+            num_replicas=1,
+            max_ongoing_requests=1000,
+            ray_actor_options={"num_cpus": 0},
+        )
+        .bind(attributor, described)
+    )
 
 
 def start(options: ServeOptions, roots: tuple[Path, ...] | None = None) -> DeploymentHandle:

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 
 from explain.core.errors import InputError
-from explain.core.settings import Setting
+from explain.core.settings import Setting, TextSetting
 from explain.core.targets import check_output
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
 from explain.methods.registry import DEFAULT_METHOD, METHODS, check_options, get_method
@@ -70,15 +70,15 @@ class ExplainRequest:
         return (self.checkpoint, self.method, self.target, self.output, self.baseline, self.options)
 
 
-def declared_settings() -> dict[str, Setting]:
+def declared_settings() -> dict[str, Setting | TextSetting]:
     """Every setting a method or baseline declares, by keyword name."""
-    found: dict[str, Setting] = {}
+    found: dict[str, Setting | TextSetting] = {}
     for method in METHODS.values():
         for setting in method.settings:
             found.setdefault(setting.name, setting)
     for baseline in BASELINES.values():
-        for setting in baseline.settings:
-            found.setdefault(setting.name, setting)
+        for option in baseline.settings:
+            found.setdefault(option.name, option)
     return found
 
 
@@ -134,7 +134,7 @@ def _label(value: object, name: str) -> int | str | None:
     raise InputError(f"'{name}' must be a label name or index, not {value!r:.80}.")
 
 
-def _option(name: str, value: object, settings: dict[str, Setting]) -> OptionValue:
+def _option(name: str, value: object, settings: dict[str, Setting | TextSetting]) -> OptionValue:
     if name == "auto_steps":
         if not isinstance(value, bool):
             raise InputError(f"auto_steps must be true or false, not {value!r:.80}.")
