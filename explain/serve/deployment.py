@@ -125,6 +125,14 @@ class Attributor:
         """The replica's process id (the load test kills it to measure recovery)."""
         return os.getpid()
 
+    def describe(self) -> dict[str, object]:
+        """What ``GET /healthz`` reports of the replica that answers."""
+        return {
+            "replica_pid": os.getpid(),
+            "torch_threads": torch.get_num_threads(),
+            "device": "cuda" if torch.cuda.is_available() else "cpu",
+        }
+
 
 class Gateway:
     """The HTTP front: ``POST /explain`` and ``GET /healthz``."""
@@ -191,13 +199,13 @@ class Gateway:
 
     async def health(self) -> Response:
         try:
-            pid = await asyncio.wait_for(self.attributor.pid.remote(), HEALTH_TIMEOUT_S)
+            replica = await asyncio.wait_for(self.attributor.describe.remote(), HEALTH_TIMEOUT_S)
         except Exception:
             return JSONResponse(
                 {"status": "unavailable", "detail": "no attribution replica answered"},
                 status_code=503,
             )
-        return JSONResponse({"status": "ok", "replica_pid": pid, **self.described})
+        return JSONResponse({"status": "ok", **replica, **self.described})
 
 
 def _deployment(cls: type) -> Deployment:
