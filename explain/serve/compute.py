@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from explain import EmbeddingIntegratedGradients
 from explain.core.errors import CheckpointError, TokenlightError
 from explain.core.results import Attribution
 from explain.methods.batch import BUCKET_TOKENS, buckets
-from explain.methods.integrated_gradients import EmbeddingIntegratedGradients
 from explain.methods.registry import attribute
 from explain.model.checkpoints import (
     ALLOWED_ROOTS_ENV,
