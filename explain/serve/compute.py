@@ -14,11 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from explain import EmbeddingIntegratedGradients
 from explain.core.errors import CheckpointError, TokenlightError
 from explain.core.results import Attribution
 from explain.methods.batch import BUCKET_TOKENS, buckets
-from explain.methods.registry import attribute
+from explain.methods.registry import attribute, get_method
 from explain.model.checkpoints import (
     ALLOWED_ROOTS_ENV,
     CHECKPOINTS,
@@ -31,7 +30,6 @@ from explain.model.encoding import Encoding, encode
 from explain.serve.requests import ExplainRequest, RequestTooLarge
 
 LOG = logging.getLogger(__name__)
-BATCHED_METHOD = "layer_integrated_gradients"
 MAX_PADDING = 0.5  # a batch pads its texts to at most 1.5 times the shortest one's length
 INTERNAL_ERROR = "The server failed to explain this text. Its log has the details."
 
@@ -85,12 +83,13 @@ def refusal(error: Exception) -> Outcome:
 def batchable(request: ExplainRequest) -> bool:
     """Whether a batch gives ``request`` the very result it gets alone.
 
-    Auto steps go on until every text of a batch converges, and bfloat16 falls
-    back to float32 for the whole batch, so those run alone.
+    Only methods that declare the ``batching`` capability (Layer IG) share a
+    pass. Auto steps go on until every text of a batch converges, and bfloat16
+    falls back to float32 for the whole batch, so those run alone.
     """
     options = dict(request.options)
     return (
-        request.method == BATCHED_METHOD
+        get_method(request.method).capabilities.batching
         and not options.get("auto_steps", False)
         and options.get("precision", "float32") == "float32"
     )
@@ -111,7 +110,7 @@ def _together(
     keywords = requests[0].keywords()
     keywords.pop("text_pair", None)  # each pair is in its encoding
     try:
-        results = EmbeddingIntegratedGradients(loaded).attribute_encoded(
+        results = get_method(requests[0].method)(loaded).attribute_encoded(  # type: ignore[attr-defined]
             [request.text for request in requests],
             encodings,
             **keywords,  # type: ignore[arg-type]
