@@ -23,12 +23,16 @@ class ServeUnavailable(TokenlightError):
 
 
 def start_ray(num_cpus: int | None = None, object_store_bytes: int = OBJECT_STORE_BYTES) -> None:
-    """Start a local Ray for the service: no dashboard, no usage stats, a bounded object store.
+    """Start a local Ray for the service: no dashboard, no usage stats, a bounded object store,
+    and workers at the usual priority.
 
     Raises:
         ServeUnavailable: Ray is not installed; the message says how to install it.
     """
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    # Ray runs its workers at nice 15, below everything else on the machine; the
+    # replicas are this service's work, so they run at the usual priority.
+    os.environ.setdefault("RAY_worker_niceness", "0")
     try:
         import ray
     except ImportError:

@@ -110,10 +110,9 @@ def _together(
     keywords = requests[0].keywords()
     keywords.pop("text_pair", None)  # each pair is in its encoding
     try:
-        results = get_method(requests[0].method)(loaded).attribute_encoded(  # type: ignore[attr-defined]
-            [request.text for request in requests],
-            encodings,
-            **keywords,  # type: ignore[arg-type]
+        explainer = get_method(requests[0].method)(loaded)
+        results = explainer.attribute_encoded(  # type: ignore[attr-defined]
+            [request.text for request in requests], encodings, **keywords
         )
     except TokenlightError:
         # One text's trouble (its prediction is the contrast label, say) must not
