@@ -149,7 +149,7 @@ def _option(name: str, value: object, settings: dict[str, Setting | TextSetting]
     if not isinstance(value, int | float | str) or value is None:
         raise InputError(f"'{name}' must be a number or a string, not {value!r:.80}.")
     setting = settings.get(name)
-    return setting.check(value) if setting is not None else value  # type: ignore[arg-type]
+    return setting.check(value) if setting is not None else value
 
 
 def parse_request(body: bytes) -> ExplainRequest:
