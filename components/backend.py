@@ -27,12 +27,18 @@ from explain.evaluation.faithfulness import DEFAULT_PERCENTS, Faithfulness
 from explain.evaluation.sanity import SanityCheck
 from explain.model import bundled
 from explain.model.checkpoints import allowed_roots
+from explain.serve.client import BACKEND_URL_ENV, DEFAULT_TIMEOUT_S, attribute_remote
 from explain.views.attention_maps import AttentionMaps
 from explain.views.conductance import LayerConductanceResult
 from explain.views.integration_path import Convergence, IntegrationPath, Rule
 
 CHECKPOINT_ENV = "TOKENLIGHT_CHECKPOINT"
 MAX_MODELS = 2
+
+
+def backend_url() -> str | None:
+    """Where explanations are computed: ``$TOKENLIGHT_BACKEND_URL``, or None for this process."""
+    return os.environ.get(BACKEND_URL_ENV, "").strip() or None
 
 
 def default_checkpoint() -> str:
@@ -103,7 +109,11 @@ def _model(request: explain.AttributionRequest) -> tuple[explain.LoadedModel, st
 
 
 def attribute(request: explain.AttributionRequest) -> explain.Attribution:
-    """The cached attribution ``request`` asks for."""
+    """The cached attribution ``request`` asks for; with ``$TOKENLIGHT_BACKEND_URL`` set,
+    the attribution service computes it."""
+    url = backend_url()
+    if url is not None:
+        return _attribute_remote(url, request)
     return _attribute(*_model(request), request)
 
 
@@ -161,6 +171,18 @@ def _attribute(
     _loaded: explain.LoadedModel, checkpoint_key: str, request: explain.AttributionRequest
 ) -> explain.Attribution:
     return explain.attribute(_loaded, request.text, method=request.method, **request.options())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _attribute_remote(url: str, request: explain.AttributionRequest) -> explain.Attribution:
+    return attribute_remote(
+        url,
+        request.text,
+        request.checkpoint,
+        request.method,
+        DEFAULT_TIMEOUT_S,
+        **request.options(),
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

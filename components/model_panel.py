@@ -13,6 +13,7 @@ def load_or_stop(spec: str) -> explain.LoadedModel:
     if not spec:
         st.info("Type a Hugging Face Hub id or a local directory in the sidebar, then press Enter.")
         st.stop()
+    backend_caption()
     if spec == explain.BUNDLED_NAME:
         try:
             backend.ensure_bundled_built()
@@ -37,6 +38,20 @@ def load_or_stop(spec: str) -> explain.LoadedModel:
             f"never saw (always guessing the commonest label: {card.majority_class_accuracy:.1%})."
         )
     return loaded
+
+
+def backend_caption() -> None:
+    """Say in the sidebar where explanations are computed."""
+    url = backend.backend_url()
+    if url is None:
+        st.sidebar.caption("Explanations are computed in this page's own process.")
+    else:
+        st.sidebar.caption(
+            f"Explanations come from the attribution service at `{url}`. The model is also "
+            "loaded in this page's process for the labels, the prediction, Many texts and "
+            "the views that need it here: integration path, faithfulness scores, sanity "
+            "check, layers and attention."
+        )
 
 
 def prediction_or_none(spec: str, text: str) -> explain.Prediction | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,3 +75,24 @@ def allow_test_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def app(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The dashboard, run once, with the tiny checkpoint preselected."""
     return open_page(tiny_dir, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def serve_url(allow_test_checkpoints: None) -> Iterator[str]:
+    """A loopback attribution service (Ray Serve) on a free port; stopped after the session.
+
+    Batches wait 50 ms, so concurrent test requests meet in one.
+    """
+    pytest.importorskip("ray.serve", reason="needs requirements-scale.txt")
+    from explain.serve.cli import start_ray, stop_ray
+    from explain.serve.deployment import ServeOptions, start
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    start_ray(num_cpus=2)
+    try:
+        start(ServeOptions(port=port, batch_wait_ms=50, max_batch_size=8))
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_ray()

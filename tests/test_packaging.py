@@ -116,6 +116,17 @@ def test_run_hands_the_process_to_streamlit_on_the_port(
     assert command[command.index("--server.port") + 1] == "9001"
 
 
+def test_serve_hands_the_process_to_the_attribution_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[list[str]] = []
+    monkeypatch.setattr(entry.os, "execv", lambda path, command: seen.append([path, *command]))
+    assert entry.main(["serve", "--port", "8100", "--replicas", "2"]) == 0
+    assert seen == [
+        [sys.executable, sys.executable, "-m", "explain.serve", "--port", "8100", "--replicas", "2"]
+    ]
+
+
 def test_run_without_the_app_script_says_how_to_fix_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

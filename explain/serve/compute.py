@@ -1,0 +1,177 @@
+"""Explain a batch of requests on one model: those that can share a padded pass share it.
+
+This is what a replica runs on each batch ``@serve.batch`` hands it, kept free
+of Ray so it can be tested and measured alone. Requests with the same method
+and settings that Layer IG can integrate together go through
+:meth:`explain.EmbeddingIntegratedGradients.attribute_encoded` in buckets of
+similar length; the rest run one by one with :func:`explain.attribute`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from explain.core.errors import CheckpointError, TokenlightError
+from explain.core.results import Attribution
+from explain.methods.batch import BUCKET_TOKENS, buckets
+from explain.methods.registry import attribute, get_method
+from explain.model.checkpoints import (
+    ALLOWED_ROOTS_ENV,
+    CHECKPOINTS,
+    HUB_ID,
+    LoadedModel,
+    load_checkpoint,
+    looks_like_path,
+)
+from explain.model.encoding import Encoding, encode
+from explain.serve.requests import ExplainRequest, RequestTooLarge
+
+LOG = logging.getLogger(__name__)
+MAX_PADDING = 0.5  # a batch pads its texts to at most 1.5 times the shortest one's length
+INTERNAL_ERROR = "The server failed to explain this text. Its log has the details."
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one request gets back.
+
+    Args:
+        result: the attribution, or None when the request failed.
+        batch_size: how many requests were computed together with this one, itself included.
+        error: why it failed, in words for the user. Default: None
+        status: the HTTP status to answer with. Default: 200
+    """
+
+    result: Attribution | None
+    batch_size: int
+    error: str | None = None
+    status: int = 200
+
+
+def load_served(spec: str, roots: tuple[Path, ...]) -> LoadedModel:
+    """Load a checkpoint the service serves: a registered one, or a directory under ``roots``.
+
+    The service downloads nothing: a Hugging Face Hub id is refused.
+
+    Raises:
+        CheckpointError: the checkpoint is a Hub id, outside ``roots``, missing or unusable.
+    """
+    spec = spec.strip()
+    if spec not in CHECKPOINTS and not looks_like_path(spec) and HUB_ID.match(spec):
+        raise CheckpointError(
+            f"This server serves the registered checkpoints ({', '.join(CHECKPOINTS)}) and "
+            f"directories, given as absolute paths, under the roots its operator allows "
+            f"({ALLOWED_ROOTS_ENV}); {spec[:100]!r} is neither, and it downloads nothing "
+            "from the Hugging Face Hub."
+        )
+    return load_checkpoint(spec, roots=roots)
+
+
+def refusal(error: Exception) -> Outcome:
+    """The outcome of a request refused for ``error``; no traceback leaves the server."""
+    if isinstance(error, RequestTooLarge):
+        return Outcome(None, 1, str(error), 413)
+    if isinstance(error, TokenlightError | ValueError):
+        return Outcome(None, 1, str(error), 400)
+    LOG.exception("explanation failed", exc_info=error)
+    return Outcome(None, 1, INTERNAL_ERROR, 500)
+
+
+def batchable(request: ExplainRequest) -> bool:
+    """Whether a batch gives ``request`` the very result it gets alone.
+
+    Only methods that declare the ``batching`` capability (Layer IG) share a
+    pass. Auto steps go on until every text of a batch converges, and bfloat16
+    falls back to float32 for the whole batch, so those run alone.
+    """
+    options = dict(request.options)
+    return (
+        get_method(request.method).capabilities.batching
+        and not options.get("auto_steps", False)
+        and options.get("precision", "float32") == "float32"
+    )
+
+
+def explain_alone(loaded: LoadedModel, request: ExplainRequest) -> Outcome:
+    """One request computed by itself, as :func:`explain.attribute` computes it."""
+    try:
+        result = attribute(loaded, request.text, request.method, **request.keywords())
+    except Exception as error:  # every failure becomes a clear answer, never a traceback
+        return refusal(error)
+    return Outcome(result, 1)
+
+
+def _together(
+    loaded: LoadedModel, requests: Sequence[ExplainRequest], encodings: Sequence[Encoding]
+) -> list[Outcome]:
+    keywords = requests[0].keywords()
+    keywords.pop("text_pair", None)  # each pair is in its encoding
+    try:
+        explainer = get_method(requests[0].method)(loaded)
+        results = explainer.attribute_encoded(  # type: ignore[attr-defined]
+            [request.text for request in requests], encodings, **keywords
+        )
+    except TokenlightError:
+        # One text's trouble (its prediction is the contrast label, say) must not
+        # sink the others: each runs alone and keeps its own error.
+        return [explain_alone(loaded, request) for request in requests]
+    except Exception as error:
+        return [refusal(error)] * len(requests)
+    return [Outcome(result, len(requests)) for result in results]
+
+
+def explain_requests(
+    loaded: LoadedModel,
+    requests: Sequence[ExplainRequest],
+    bucket_tokens: int = BUCKET_TOKENS,
+    max_padding: float = MAX_PADDING,
+) -> list[Outcome]:
+    """Explain ``requests`` on ``loaded``, sharing padded passes where the result stays the same.
+
+    Args:
+        loaded: the model every request names.
+        requests: the requests, in arrival order.
+        bucket_tokens: most padded tokens in one pass. Default: 640
+        max_padding: the longest text of a pass is at most ``1 + max_padding``
+            times its shortest. Default: 0.5
+
+    Returns:
+        One :class:`Outcome` per request, in order.
+    """
+    outcomes: dict[int, Outcome] = {}
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for index, request in enumerate(requests):
+        if batchable(request):
+            groups.setdefault(request.settings_key(), []).append(index)
+        else:
+            groups[("alone", index)] = [index]
+    for indices in groups.values():
+        if len(indices) == 1:
+            outcomes[indices[0]] = explain_alone(loaded, requests[indices[0]])
+            continue
+        encodings: dict[int, Encoding] = {}
+        with loaded.lock:
+            for index in indices:
+                request = requests[index]
+                try:
+                    encodings[index] = encode(
+                        loaded.tokenizer,
+                        request.text,
+                        loaded.max_length,
+                        loaded.device,
+                        text_pair=request.text_pair,
+                    )
+                except Exception as error:
+                    outcomes[index] = refusal(error)
+        order = list(encodings)
+        lengths = [encodings[index].input_ids.shape[1] for index in order]
+        for bucket in buckets(lengths, bucket_tokens, max_padding):
+            members = [order[position] for position in bucket]
+            together = _together(
+                loaded, [requests[i] for i in members], [encodings[i] for i in members]
+            )
+            outcomes.update(zip(members, together, strict=True))
+    return [outcomes[index] for index in range(len(requests))]

@@ -1,0 +1,213 @@
+"""An explanation request as the HTTP API takes it: JSON in, a checked, frozen request out.
+
+The JSON names are the keyword names the CLI and :func:`explain.attribute` use
+(``n_steps``, ``baseline_seed``, ...; a CLI flag's dashes may be given as
+well). Every check here runs before a model is touched, and every refusal is an
+:class:`explain.InputError` whose message is the one the page shows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+from explain.core.errors import InputError
+from explain.core.settings import Setting, TextSetting
+from explain.core.targets import check_output
+from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
+from explain.methods.registry import DEFAULT_METHOD, METHODS, check_options, get_method
+from explain.model.checkpoints import DEFAULT_CHECKPOINT
+
+MAX_BODY_BYTES = 64 * 1024
+MAX_TEXT_CHARS = 2000  # what the page's text box takes
+MAX_CHECKPOINT_CHARS = 500
+FIELDS = ("text", "text_pair", "checkpoint", "method", "target", "output", "baseline")
+
+OptionValue = int | float | str | bool
+
+
+class RequestTooLarge(InputError):
+    """A request body or text is over the server's size limit."""
+
+
+@dataclass(frozen=True)
+class ExplainRequest:
+    """One explanation a client asked for, checked.
+
+    Args:
+        text: the text to explain.
+        text_pair: a second text, for sentence-pair checkpoints. Default: None
+        checkpoint: a registered name or a directory under the allowed roots.
+        method: a name from :data:`explain.METHODS`.
+        target: label index or name; None for the predicted label.
+        output: ``"probability"``, ``"logit"`` or ``"log_odds"``.
+        baseline: a name from :data:`explain.BASELINES`, or None for a method
+            without a baseline.
+        options: the method's and baseline's other settings, sorted by name.
+    """
+
+    text: str
+    text_pair: str | None
+    checkpoint: str
+    method: str
+    target: int | str | None
+    output: str
+    baseline: str | None
+    options: tuple[tuple[str, OptionValue], ...]
+
+    def keywords(self) -> dict[str, object]:
+        """The keyword arguments of :func:`explain.attribute` besides the model, text and method."""
+        found: dict[str, object] = {"target": self.target, "output": self.output}
+        if self.baseline is not None:
+            found["baseline"] = self.baseline
+        if self.text_pair is not None:
+            found["text_pair"] = self.text_pair
+        return found | dict(self.options)
+
+    def settings_key(self) -> tuple[object, ...]:
+        """What must match for two requests to be computed together: all but the texts."""
+        return (self.checkpoint, self.method, self.target, self.output, self.baseline, self.options)
+
+
+def declared_settings() -> dict[str, Setting | TextSetting]:
+    """Every setting a method or baseline declares, by keyword name."""
+    found: dict[str, Setting | TextSetting] = {}
+    for method in METHODS.values():
+        for setting in method.settings:
+            found.setdefault(setting.name, setting)
+    for baseline in BASELINES.values():
+        for option in baseline.settings:
+            found.setdefault(option.name, option)
+    return found
+
+
+def parse_body(body: bytes) -> dict[str, object]:
+    """The JSON object of a request body.
+
+    Raises:
+        RequestTooLarge: the body is over :data:`MAX_BODY_BYTES`.
+        InputError: it is not a JSON object.
+    """
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestTooLarge(
+            f"The request is {len(body):,} bytes; this server takes at most "
+            f"{MAX_BODY_BYTES:,}. Send shorter texts."
+        )
+    try:
+        data = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InputError(
+            f"The request body is not valid JSON ({error}). Send a JSON object such as "
+            '{"text": "The ride was smooth."}.'
+        ) from None
+    if not isinstance(data, dict):
+        raise InputError(
+            'The request body must be a JSON object such as {"text": "The ride was smooth."}.'
+        )
+    return data
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _text(data: dict[str, object], name: str, required: bool) -> str | None:
+    value = data.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"'{name}' must be some text, not {value!r:.80}.")
+    if len(value) > MAX_TEXT_CHARS:
+        raise RequestTooLarge(
+            f"'{name}' is {len(value):,} characters long; the limit is {MAX_TEXT_CHARS:,}. "
+            "Shorten the text."
+        )
+    return value
+
+
+def _label(value: object, name: str) -> int | str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise InputError(f"'{name}' must be a label name or index, not {value!r:.80}.")
+
+
+def _option(name: str, value: object, settings: dict[str, Setting | TextSetting]) -> OptionValue:
+    if name == "auto_steps":
+        if not isinstance(value, bool):
+            raise InputError(f"auto_steps must be true or false, not {value!r:.80}.")
+        return value
+    if name in ("contrast", "internal_batch_size"):
+        checked = _label(value, name)
+        if checked is None:
+            raise InputError(f"'{name}' must not be null; leave it out instead.")
+        return checked
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"'{name}' must be a finite number.")
+    if not isinstance(value, int | float | str) or value is None:
+        raise InputError(f"'{name}' must be a number or a string, not {value!r:.80}.")
+    setting = settings.get(name)
+    return setting.check(value) if setting is not None else value
+
+
+def parse_request(body: bytes) -> ExplainRequest:
+    """Check a ``POST /explain`` body and turn it into an :class:`ExplainRequest`.
+
+    Args:
+        body: the raw request body.
+
+    Returns:
+        The checked request. Options the method does not take, settings out of
+        range, an unknown method, output or baseline are refused here; what
+        needs the model (an unknown label name, say) is refused when it runs.
+
+    Raises:
+        RequestTooLarge: the body or a text is over its limit.
+        InputError: anything else is wrong; the message says what and how to fix it.
+    """
+    data = parse_body(body)
+    text = _text(data, "text", required=True)
+    assert text is not None
+    text_pair = _text(data, "text_pair", required=False)
+    checkpoint = data.get("checkpoint", DEFAULT_CHECKPOINT)
+    if not isinstance(checkpoint, str) or not checkpoint.strip():
+        raise InputError(
+            f"'checkpoint' must be a checkpoint name or directory, not {checkpoint!r}."
+        )
+    if len(checkpoint) > MAX_CHECKPOINT_CHARS:
+        raise RequestTooLarge(f"'checkpoint' is longer than {MAX_CHECKPOINT_CHARS} characters.")
+    method_name = data.get("method", DEFAULT_METHOD)
+    if not isinstance(method_name, str):
+        raise InputError(f"'method' must be a method name, not {method_name!r:.80}.")
+    try:
+        method = get_method(method_name)
+        output = check_output(str(data.get("output", "probability")))
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    baseline: str | None = None
+    if method.uses_baseline:
+        baseline = str(data.get("baseline", DEFAULT_BASELINE))
+        if baseline not in BASELINES:
+            raise InputError(
+                f"Unknown baseline {baseline!r:.80}. Choose one of: {', '.join(BASELINES)}."
+            )
+    settings = declared_settings()
+    options = {
+        key.replace("-", "_"): value
+        for key, value in data.items()
+        if key not in FIELDS and value is not None
+    }
+    check_options(method.name, options)
+    checked = {name: _option(name, value, settings) for name, value in options.items()}
+    return ExplainRequest(
+        text=text,
+        text_pair=text_pair,
+        checkpoint=checkpoint.strip(),
+        method=method.name,
+        target=_label(data.get("target"), "target"),
+        output=output,
+        baseline=baseline,
+        options=tuple(sorted(checked.items())),
+    )
