@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import torch
 
-from explain.core.errors import CheckpointError
 from explain.core.results import Attribution, AttributionSettings, normalize
 from explain.core.settings import SettingValue
 from explain.core.targets import OutputKind, check_output, resolve_label, target_output
@@ -130,15 +129,9 @@ def word_embeddings(loaded: LoadedModel) -> torch.nn.Module:
     """The word-embedding table of the embeddings layer (no position or token types).
 
     Raises:
-        CheckpointError: the embeddings layer has no ``word_embeddings`` module.
+        CheckpointError: the model has no word-embedding table in its embeddings layer.
     """
-    module = getattr(loaded.embeddings, "word_embeddings", None)
-    if not isinstance(module, torch.nn.Module):
-        raise CheckpointError(
-            f"{loaded.name}: its embeddings layer has no `word_embeddings` module, so "
-            "word-embedding methods cannot run. Use Layer Integrated Gradients instead."
-        )
-    return module
+    return loaded.word_embeddings
 
 
 def prepare(

@@ -32,7 +32,7 @@ from transformers import (
 )
 
 from explain.core.errors import BundledCheckpointMissing, CheckpointError
-from explain.model import bundled
+from explain.model import architecture, bundled
 from explain.model.devices import resolve_device
 from explain.model.locations import cache_dir
 
@@ -122,14 +122,12 @@ class LoadedModel:
     @property
     def embeddings(self) -> torch.nn.Module:
         """The embeddings layer (word + position + token type, normalised)."""
-        module = getattr(self.model.base_model, "embeddings", None)
-        if module is None:
-            raise CheckpointError(
-                f"{self.name}: {type(self.model).__name__} has no `embeddings` layer on its base "
-                "model. Tokenlight explains BERT-family encoders (BERT, RoBERTa, DistilBERT, "
-                "ELECTRA, ...)."
-            )
-        return module
+        return architecture.embeddings_layer(self.model, self.name)
+
+    @property
+    def word_embeddings(self) -> torch.nn.Embedding:
+        """The word-embedding table inside :attr:`embeddings` (no positions, no token types)."""
+        return architecture.word_embeddings(self.model, self.name)
 
 
 def checkpoint_names() -> tuple[str, ...]:
@@ -289,6 +287,7 @@ def _load_from(
         )
     model.eval()
     model.to(device)
+    architecture.positions_from_attention_mask(model)
     return LoadedModel(name=name, source=source, model=model, tokenizer=tokenizer, device=device)
 
 
