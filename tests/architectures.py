@@ -110,15 +110,21 @@ def train_tokenizer(
     """
     order = list(specials.order)
     if kind == "wordpiece":
-        # WordPiece's own trainer is this BPE trainer with a ``##`` prefix. Its ties fall in
-        # hash order, so the vocabulary can differ by a token or two from run to run; the
-        # tests assert properties that hold for any vocabulary.
-        tokenizer = Tokenizer(models.BPE(unk_token=specials.unk, continuing_subword_prefix="##"))
+        # WordPiece's own trainer breaks ties in hash order, so its vocabulary changed from
+        # run to run. A plain BPE trainer's does not: each piece it learns goes in both as a
+        # word start and as a ``##`` continuation.
+        tokenizer = Tokenizer(models.BPE(unk_token=specials.unk))
         tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=True)
         tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-        trainer = BpeTrainer(vocab_size=VOCAB, special_tokens=order, continuing_subword_prefix="##")
-        tokenizer.train_from_iterator(CORPUS, trainer)
-        tokenizer.model = models.WordPiece(vocab=tokenizer.get_vocab(), unk_token=specials.unk)
+        tokenizer.train_from_iterator(
+            CORPUS, BpeTrainer(vocab_size=VOCAB // 2, special_tokens=order)
+        )
+        learned = sorted(tokenizer.get_vocab().items(), key=lambda item: item[1])
+        pieces = [piece for piece, _ in learned if piece not in order]
+        vocab = order + pieces + [f"##{piece}" for piece in pieces]
+        tokenizer.model = models.WordPiece(
+            vocab={piece: index for index, piece in enumerate(vocab)}, unk_token=specials.unk
+        )
         tokenizer.decoder = decoders.WordPiece()
     elif kind == "bpe":
         tokenizer = Tokenizer(models.BPE(unk_token=None))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from tests.apphelpers import open_page
+from tests.architectures import ARCHITECTURES, save_architecture
 from tests.tiny import save_tiny_classifier
 
 # CI explores the same examples every run; local runs explore new ones.
@@ -74,3 +75,25 @@ def allow_test_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator
 def app(tiny_dir: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
     """The dashboard, run once, with the tiny checkpoint preselected."""
     return open_page(tiny_dir, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def load_architecture(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], explain.LoadedModel]:
+    """Load (building once per session) the tiny checkpoint of a BERT-family architecture."""
+
+    @functools.cache
+    def load(name: str) -> explain.LoadedModel:
+        directory = save_architecture(name, tmp_path_factory.mktemp(name) / "checkpoint")
+        return explain.load_checkpoint(str(directory), device="cpu")
+
+    return load
+
+
+@pytest.fixture(params=list(ARCHITECTURES))
+def architecture_model(
+    request: pytest.FixtureRequest, load_architecture: Callable[[str], explain.LoadedModel]
+) -> explain.LoadedModel:
+    """Each architecture's tiny checkpoint, with its own tokenizer kind, in turn."""
+    return load_architecture(request.param)
