@@ -149,6 +149,8 @@ def _split_edge_punctuation(
     if not inner:
         return [run]
     parts = [run[: inner[0]], run[inner[0] : inner[-1] + 1], run[inner[-1] + 1 :]]
+    if not any(start < end for _, start, end in parts[0]):  # only a word-start mark
+        parts = [[], parts[0] + parts[1], parts[2]]
     return [part for part in parts if part]
 
 
