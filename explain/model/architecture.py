@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 
 from explain.core.errors import CheckpointError
+from explain.core.targets import Head
 
 SUPPORTED = "BERT, DistilBERT, ELECTRA, RoBERTa, XLM-RoBERTa, ALBERT, DeBERTa-v2 and ModernBERT"
 LAYER_LISTS = ("encoder.layer", "transformer.layer", "layers")  # BERT-like, DistilBERT, ModernBERT
@@ -155,3 +156,32 @@ def positions_from_attention_mask(model: torch.nn.Module) -> bool:
 
     model.register_forward_pre_hook(with_positions, with_kwargs=True)
     return True
+
+
+def head_of(config: object, name: str) -> Head:
+    """The kind of head a checkpoint's config describes, as transformers reads it.
+
+    ``problem_type`` decides when set; without it, one output is a regressor
+    and several are single-label classes.
+
+    Raises:
+        CheckpointError: a regression head with several outputs, or a
+            single-label classifier with one.
+    """
+    problem = getattr(config, "problem_type", None)
+    outputs = int(getattr(config, "num_labels", 2))
+    if problem == "multi_label_classification":
+        return "multi_label"
+    if problem == "regression" or (problem is None and outputs == 1):
+        if outputs != 1:
+            raise CheckpointError(
+                f"{name} is a regressor with {outputs} outputs. Tokenlight explains one "
+                "regression output at a time; save a checkpoint with one output per score."
+            )
+        return "regression"
+    if outputs < 2:
+        raise CheckpointError(
+            f"{name} is a single-label classifier with one label, whose softmax is always 1. "
+            "Set problem_type to 'regression' in its config.json if it predicts a score."
+        )
+    return "single_label"

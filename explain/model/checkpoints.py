@@ -32,6 +32,7 @@ from transformers import (
 )
 
 from explain.core.errors import BundledCheckpointMissing, CheckpointError
+from explain.core.targets import Head
 from explain.model import architecture, bundled
 from explain.model.devices import resolve_device
 from explain.model.locations import cache_dir
@@ -118,6 +119,11 @@ class LoadedModel:
         if tokenizer_limit and tokenizer_limit < 1_000_000:
             limits.append(tokenizer_limit)
         return int(min(limit for limit in limits if limit)) if any(limits) else 512
+
+    @property
+    def head(self) -> Head:
+        """``"single_label"`` (softmax), ``"multi_label"`` (sigmoids) or ``"regression"``."""
+        return architecture.head_of(self.model.config, self.name)
 
     @property
     def embeddings(self) -> torch.nn.Module:
@@ -223,18 +229,7 @@ def hub_reachable(timeout: float = HUB_PROBE_SECONDS) -> bool:
 
 
 def _require_classifier(config: object, name: str) -> None:
-    problem = getattr(config, "problem_type", None)
-    if problem in ("multi_label_classification", "regression"):
-        raise CheckpointError(
-            f"{name} is a {problem.replace('_', '-')} model. Tokenlight explains single-label "
-            "classifiers, whose labels compete through a softmax; its probabilities and "
-            "log-odds would be wrong here."
-        )
-    if getattr(config, "num_labels", 2) < 2:
-        raise CheckpointError(
-            f"{name} has a single output, so it is a regressor or a one-label scorer. "
-            "Tokenlight explains classifiers with two or more labels."
-        )
+    architecture.head_of(config, name)
     architectures = getattr(config, "architectures", None) or []
     if not any(arch.endswith("ForSequenceClassification") for arch in architectures):
         found = ", ".join(architectures) or "none recorded"
