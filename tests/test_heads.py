@@ -123,3 +123,14 @@ def test_a_multi_label_batch_runs(load_head: Callable[[str, str], explain.Loaded
     assert len(results) == 3
     assert all(result.target_label == "insult" for result in results)
     assert all(abs(result.delta) <= 0.01 * abs(result.output_change) for result in results)
+
+
+def test_a_results_recorded_output_asks_for_the_same_again(
+    load_head: Callable[[str, str], explain.LoadedModel],
+) -> None:
+    for head in ("multi_label", "regression"):
+        loaded = load_head("bert", head)
+        first = explain.attribute(loaded, SAMPLE, method="saliency")
+        again = explain.attribute(loaded, SAMPLE, method="saliency", output=first.settings.output)
+        assert again.settings.output == first.settings.output
+        assert again.f_input == first.f_input
