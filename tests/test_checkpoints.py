@@ -113,7 +113,7 @@ def test_odd_paths_give_a_clear_error(spec: str) -> None:
     ("changes", "message"),
     [
         ({"problem_type": "regression"}, "regressor with 2 outputs"),
-        ({"problem_type": "single_label_classification", "num_labels": 1}, "one label"),
+        ({"problem_type": "single_label_classification", "num_labels": 1}, "num_labels > 1"),
     ],
 )
 def test_heads_tokenlight_cannot_explain_are_refused(
