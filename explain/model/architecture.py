@@ -142,7 +142,7 @@ def positions_from_attention_mask(model: torch.nn.Module) -> bool:
     """
     if not positions_follow_ids(model):
         return False
-    padding_idx = int(model.base_model.embeddings.padding_idx)
+    padding_idx: int = getattr(embeddings_layer(model), "padding_idx")  # noqa: B009
 
     def with_positions(
         _module: torch.nn.Module, args: tuple, kwargs: dict
