@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from tests.apphelpers import open_page
+from tests.architectures import ARCHITECTURES, save_architecture
 from tests.tiny import save_tiny_classifier
 
 # CI explores the same examples every run; local runs explore new ones.
@@ -96,3 +97,25 @@ def serve_url(allow_test_checkpoints: None) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         stop_ray()
+
+
+@pytest.fixture(scope="session")
+def load_architecture(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], explain.LoadedModel]:
+    """Load (building once per session) the tiny checkpoint of a BERT-family architecture."""
+
+    @functools.cache
+    def load(name: str) -> explain.LoadedModel:
+        directory = save_architecture(name, tmp_path_factory.mktemp(name) / "checkpoint")
+        return explain.load_checkpoint(str(directory), device="cpu")
+
+    return load
+
+
+@pytest.fixture(params=list(ARCHITECTURES))
+def architecture_model(
+    request: pytest.FixtureRequest, load_architecture: Callable[[str], explain.LoadedModel]
+) -> explain.LoadedModel:
+    """Each architecture's tiny checkpoint, with its own tokenizer kind, in turn."""
+    return load_architecture(request.param)

@@ -112,12 +112,11 @@ def test_odd_paths_give_a_clear_error(spec: str) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"problem_type": "multi_label_classification"}, "multi-label"),
-        ({"problem_type": "regression", "num_labels": 1}, "regression"),
-        ({"num_labels": 1}, "single output"),
+        ({"problem_type": "regression"}, "regressor with 2 outputs"),
+        ({"problem_type": "single_label_classification", "num_labels": 1}, "num_labels > 1"),
     ],
 )
-def test_heads_that_are_not_softmax_classifiers_are_refused(
+def test_heads_tokenlight_cannot_explain_are_refused(
     tmp_path: Path, changes: dict, message: str
 ) -> None:
     directory = save_tiny_classifier(tmp_path / "ckpt")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from explain.core.targets import OutputKind
+from explain.core.targets import Head, OutputKind, predicted_set
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,11 @@ class Attribution:
     scores' units) and ``error_estimate``, the estimated largest error of any
     token once the scores are scaled to unit length; both are empty or None
     otherwise.
+    words when it did not.
+
+    ``head`` is the classifier's: ``probabilities`` are a softmax for
+    ``"single_label"``, independent sigmoids for ``"multi_label"``, and the
+    predicted score itself for ``"regression"``.
     """
 
     text: str
@@ -127,6 +132,7 @@ class Attribution:
     completeness_warning: str | None = None
     score_errors: tuple[float, ...] = ()
     error_estimate: float | None = None
+    head: Head = "single_label"
 
     def __post_init__(self) -> None:
         n = len(self.tokens)
@@ -170,14 +176,21 @@ class Attribution:
         )
         if not all(value is None or math.isfinite(value) for value in numbers):
             raise ValueError("Attribution holds a NaN or infinite value.")
-        if abs(sum(self.probabilities) - 1.0) > 1e-3:
+        if self.head == "single_label" and abs(sum(self.probabilities) - 1.0) > 1e-3:
             raise ValueError("Attribution probabilities do not sum to 1.")
+        if self.head == "multi_label" and not all(0 <= p <= 1 for p in self.probabilities):
+            raise ValueError("Attribution probabilities of a multi-label head lie in [0, 1].")
         if self.tokens_dropped < 0 or self.seconds < 0 or self.max_length < 1:
             raise ValueError("Attribution.tokens_dropped and seconds must not be negative.")
 
     @property
     def predicted_label(self) -> str:
         return self.labels[self.predicted_index]
+
+    @property
+    def predicted_labels(self) -> tuple[str, ...]:
+        """The predicted labels: for a multi-label head, every one at or above 0.5."""
+        return tuple(self.labels[i] for i in predicted_set(self.probabilities, self.head))
 
     @property
     def target_label(self) -> str:

@@ -3,17 +3,28 @@
 A contrastive target, "label A rather than label B", explains the difference
 of the two labels' logits, ``logit[A] - logit[B]``, which is also
 ``log(p[A] / p[B])``: the output kind is then ``"logit_difference"``.
+
+The classifier's head decides what a probability is. A single-label head's
+labels compete through a softmax. A multi-label head's labels are independent
+sigmoids: a label's probability is ``sigmoid(logit)`` (``"label_probability"``),
+and its log-odds are its logit. A regression head has one output, the
+predicted ``"score"``, explained as it is, through no softmax.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 
 from explain.core.errors import InputError
 
-OutputKind = Literal["probability", "logit", "log_odds", "logit_difference"]
+Head = Literal["single_label", "multi_label", "regression"]
+HEADS: tuple[Head, ...] = get_args(Head)
+MULTI_LABEL_THRESHOLD = 0.5  # a multi-label head predicts every label at or above this
+OutputKind = Literal[
+    "probability", "logit", "log_odds", "logit_difference", "label_probability", "score"
+]
 OUTPUT_KINDS: tuple[OutputKind, ...] = ("probability", "logit", "log_odds")  # for one label
 CONTRAST_OUTPUT: OutputKind = "logit_difference"
 OUTPUT_DESCRIPTIONS: dict[OutputKind, str] = {
@@ -22,20 +33,66 @@ OUTPUT_DESCRIPTIONS: dict[OutputKind, str] = {
     "log_odds": "log(p / (1 - p)) of the target label",
     "logit_difference": "logit of the target label minus logit of the contrast label, "
     "log(p_target / p_contrast)",
+    "label_probability": "sigmoid probability of the target label, independent of the "
+    "other labels (0 to 1)",
+    "score": "the regression head's predicted score itself",
 }
 
 
-def check_output(output: str) -> OutputKind:
-    """Return ``output`` if it is an output kind a caller may ask for.
+def check_output(output: str, head: Head = "single_label") -> OutputKind:
+    """The output kind to compute when a caller asks for ``output`` of a ``head``.
 
-    ``"logit_difference"`` is not one: it follows from giving a contrast label.
+    ``"logit_difference"`` is not one a caller asks for: it follows from giving
+    a contrast label. A multi-label head's ``"probability"`` is its label's
+    sigmoid (``"label_probability"``) and its ``"log_odds"`` are its
+    ``"logit"``, exactly; a regression head's output is always its ``"score"``.
+
+    Args:
+        output: ``"probability"``, ``"logit"`` or ``"log_odds"``, or the head's own
+            kind as a result records it (``"label_probability"``, ``"score"``).
+        head: the classifier's head. Default: ``"single_label"``
 
     Raises:
-        InputError: it is not; the message lists the valid ones.
+        InputError: ``output`` is unknown; the message lists the valid ones.
     """
-    if output not in OUTPUT_KINDS:
+    own = {"multi_label": "label_probability", "regression": "score"}.get(head)
+    if output not in OUTPUT_KINDS and output != own:  # a result's recorded kind is accepted too
         raise InputError(f"Unknown output {output!r}. Choose one of: {', '.join(OUTPUT_KINDS)}.")
-    return output
+    if head == "regression":
+        return "score"
+    if head == "multi_label":
+        return "label_probability" if output in ("probability", own) else "logit"
+    return output  # type: ignore[return-value]
+
+
+def label_probabilities(logits: torch.Tensor, head: Head = "single_label") -> torch.Tensor:
+    """Each label's probability: softmax, independent sigmoids, or a regressor's score as it is.
+
+    Args:
+        logits: ``(batch, num_labels)``.
+        head: the classifier's head. Default: ``"single_label"``
+
+    Returns:
+        ``(batch, num_labels)``; for a regression head, the score itself.
+    """
+    if head == "multi_label":
+        return torch.sigmoid(logits)
+    if head == "regression":
+        return logits
+    return torch.softmax(logits, dim=-1)
+
+
+def predicted_set(
+    probabilities: tuple[float, ...], head: Head, threshold: float = MULTI_LABEL_THRESHOLD
+) -> tuple[int, ...]:
+    """The predicted labels' indices: every label at or above ``threshold`` for a multi-label head.
+
+    A single-label head predicts its most probable label, a regression head its
+    one output.
+    """
+    if head == "multi_label":
+        return tuple(i for i, p in enumerate(probabilities) if p >= threshold)
+    return (max(range(len(probabilities)), key=probabilities.__getitem__),)
 
 
 def target_output(
@@ -67,8 +124,10 @@ def target_output(
     if contrast is not None:
         other = _row_indices(logits, contrast)  # (batch, 1)
         return (logits.gather(-1, chosen) - logits.gather(-1, other)).squeeze(-1)
-    if output == "logit":
+    if output in ("logit", "score"):
         return logits.gather(-1, chosen).squeeze(-1)
+    if output == "label_probability":
+        return torch.sigmoid(logits.gather(-1, chosen).squeeze(-1))
     if output == "probability":
         return torch.softmax(logits, dim=-1).gather(-1, chosen).squeeze(-1)
     is_target = torch.zeros_like(logits, dtype=torch.bool).scatter_(-1, chosen, True)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from explain.core.results import Attribution
+from explain.core.targets import label_probabilities
 from explain.evaluation.agreement import (
     count_for_percent,
     importance_order,
@@ -230,7 +231,8 @@ def model_probability(
                 if use_token_types:
                     inputs["token_type_ids"] = torch.zeros_like(chunk_ids)
                 logits = loaded.model(input_ids=chunk_ids, **inputs).logits  # (rows, labels)
-                outputs.append(torch.softmax(logits.float(), dim=-1)[:, target_index].cpu())
+                probabilities = label_probabilities(logits.float(), loaded.head)
+                outputs.append(probabilities[:, target_index].cpu())
         return torch.cat(outputs)  # (batch,)
 
     return probability

@@ -23,9 +23,9 @@ from explain.core.errors import CheckpointError
 from explain.core.results import Attribution
 from explain.evaluation.agreement import spearman
 from explain.methods.registry import DEFAULT_METHOD, attribute
+from explain.model import architecture
 from explain.model.checkpoints import LoadedModel
 
-LAYER_PATHS = ("encoder.layer", "transformer.layer", "encoder.layers")  # BERT/RoBERTa, DistilBERT
 TRAINED = "trained"
 HEAD = "classifier head"
 EMBEDDINGS = "embeddings"
@@ -74,19 +74,9 @@ class SanityCheck:
         return tuple(attribution.scores for attribution in self.attributions)
 
 
-def _encoder_layers(model: torch.nn.Module) -> torch.nn.ModuleList:
+def _encoder_layers(model: torch.nn.Module) -> tuple[torch.nn.Module, ...]:
     """The encoder's stack of transformer layers, bottom first."""
-    base = getattr(model, "base_model", model)
-    for path in LAYER_PATHS:
-        module: object = base
-        for part in path.split("."):
-            module = getattr(module, part, None)
-        if isinstance(module, torch.nn.ModuleList) and len(module) > 0:
-            return module
-    raise CheckpointError(
-        f"{type(model).__name__} keeps its transformer layers in none of {', '.join(LAYER_PATHS)}, "
-        "so the randomisation cascade cannot find them. It supports BERT-family encoders."
-    )
+    return architecture.encoder_layers(model)
 
 
 def _head_modules(model: torch.nn.Module) -> tuple[torch.nn.Module, ...]:

@@ -37,6 +37,7 @@ from explain.core.targets import (
     CONTRAST_OUTPUT,
     OutputKind,
     check_output,
+    label_probabilities,
     resolve_contrast,
     resolve_label,
     target_output,
@@ -569,7 +570,7 @@ class EmbeddingIntegratedGradients(Explainer):
             ValueError: the texts and encodings differ in number.
         """
         started = time.perf_counter()
-        output = check_output(output)
+        output = check_output(output, self.loaded.head)
         strategy = get_baseline(baseline)
         options = BaselineOptions(
             baseline_seed=baseline_seed,
@@ -602,7 +603,7 @@ class EmbeddingIntegratedGradients(Explainer):
             with torch.no_grad():
                 ends = self._endpoints(batch, encodings, strategy, options)
             k = ends.baseline_logits.shape[0] // n
-            probabilities = torch.softmax(ends.input_logits.float(), dim=-1)  # (n, num_labels)
+            probabilities = label_probabilities(ends.input_logits.float(), loaded.head)
             predicted = probabilities.argmax(dim=-1).tolist()
             indices = [resolve_label(target, loaded.labels, p) for p in predicted]
             labels = torch.tensor(indices, device=batch.input_ids.device)  # (n,)
@@ -721,6 +722,7 @@ class EmbeddingIntegratedGradients(Explainer):
                     ),
                     text_pair=encoding.text_pair,
                     segments=encoding.segments,
+                    head=loaded.head,
                     converged=bool(converged[i]) if auto_steps else None,
                     score_errors=()
                     if mean_errors is None

@@ -18,10 +18,15 @@ from dataclasses import dataclass
 
 import torch
 
-from explain.core.errors import CheckpointError
 from explain.core.results import Attribution, AttributionSettings, normalize
 from explain.core.settings import SettingValue
-from explain.core.targets import OutputKind, check_output, resolve_label, target_output
+from explain.core.targets import (
+    OutputKind,
+    check_output,
+    label_probabilities,
+    resolve_label,
+    target_output,
+)
 from explain.engine.hooks import batch_inputs, output_captured, output_replaced
 from explain.methods.baselines import Baseline, get_baseline
 from explain.model.checkpoints import LoadedModel
@@ -130,15 +135,9 @@ def word_embeddings(loaded: LoadedModel) -> torch.nn.Module:
     """The word-embedding table of the embeddings layer (no position or token types).
 
     Raises:
-        CheckpointError: the embeddings layer has no ``word_embeddings`` module.
+        CheckpointError: the model has no word-embedding table in its embeddings layer.
     """
-    module = getattr(loaded.embeddings, "word_embeddings", None)
-    if not isinstance(module, torch.nn.Module):
-        raise CheckpointError(
-            f"{loaded.name}: its embeddings layer has no `word_embeddings` module, so "
-            "word-embedding methods cannot run. Use Layer Integrated Gradients instead."
-        )
-    return module
+    return loaded.word_embeddings
 
 
 def prepare(
@@ -172,7 +171,7 @@ def prepare(
         InputError: the text is empty.
         ValueError: the target, output or baseline is unknown.
     """
-    kind = check_output(output)
+    kind = check_output(output, loaded.head)
     strategy = None if baseline is None else get_baseline(baseline)
     module = loaded.embeddings if layer is None else layer
     encoding = encode(loaded.tokenizer, text, loaded.max_length, loaded.device)
@@ -204,7 +203,7 @@ def prepare(
                 for token, is_special in zip(encoding.tokens, special, strict=True)
             )
     input_logits = logits[:1]
-    probabilities = torch.softmax(input_logits.float(), dim=-1)[0]
+    probabilities = label_probabilities(input_logits.float(), loaded.head)[0]
     predicted = int(probabilities.argmax())
     label = resolve_label(target, loaded.labels, predicted)
     return Prepared(
@@ -303,4 +302,5 @@ def build_attribution(
         tokens_dropped=encoding.tokens_dropped,
         max_length=loaded.max_length,
         signed=signed,
+        head=loaded.head,
     )

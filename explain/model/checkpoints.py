@@ -32,7 +32,8 @@ from transformers import (
 )
 
 from explain.core.errors import BundledCheckpointMissing, CheckpointError
-from explain.model import bundled
+from explain.core.targets import Head
+from explain.model import architecture, bundled
 from explain.model.devices import resolve_device
 from explain.model.locations import cache_dir
 
@@ -120,16 +121,19 @@ class LoadedModel:
         return int(min(limit for limit in limits if limit)) if any(limits) else 512
 
     @property
+    def head(self) -> Head:
+        """``"single_label"`` (softmax), ``"multi_label"`` (sigmoids) or ``"regression"``."""
+        return architecture.head_of(self.model.config, self.name)
+
+    @property
     def embeddings(self) -> torch.nn.Module:
         """The embeddings layer (word + position + token type, normalised)."""
-        module = getattr(self.model.base_model, "embeddings", None)
-        if module is None:
-            raise CheckpointError(
-                f"{self.name}: {type(self.model).__name__} has no `embeddings` layer on its base "
-                "model. Tokenlight explains BERT-family encoders (BERT, RoBERTa, DistilBERT, "
-                "ELECTRA, ...)."
-            )
-        return module
+        return architecture.embeddings_layer(self.model, self.name)
+
+    @property
+    def word_embeddings(self) -> torch.nn.Embedding:
+        """The word-embedding table inside :attr:`embeddings` (no positions, no token types)."""
+        return architecture.word_embeddings(self.model, self.name)
 
 
 def checkpoint_names() -> tuple[str, ...]:
@@ -225,18 +229,7 @@ def hub_reachable(timeout: float = HUB_PROBE_SECONDS) -> bool:
 
 
 def _require_classifier(config: object, name: str) -> None:
-    problem = getattr(config, "problem_type", None)
-    if problem in ("multi_label_classification", "regression"):
-        raise CheckpointError(
-            f"{name} is a {problem.replace('_', '-')} model. Tokenlight explains single-label "
-            "classifiers, whose labels compete through a softmax; its probabilities and "
-            "log-odds would be wrong here."
-        )
-    if getattr(config, "num_labels", 2) < 2:
-        raise CheckpointError(
-            f"{name} has a single output, so it is a regressor or a one-label scorer. "
-            "Tokenlight explains classifiers with two or more labels."
-        )
+    architecture.head_of(config, name)
     architectures = getattr(config, "architectures", None) or []
     if not any(arch.endswith("ForSequenceClassification") for arch in architectures):
         found = ", ".join(architectures) or "none recorded"
@@ -289,6 +282,7 @@ def _load_from(
         )
     model.eval()
     model.to(device)
+    architecture.positions_from_attention_mask(model)
     return LoadedModel(name=name, source=source, model=model, tokenizer=tokenizer, device=device)
 
 

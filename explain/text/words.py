@@ -52,22 +52,57 @@ def _is_punctuation(characters: str) -> bool:
     )
 
 
+def _trimmed_spans(
+    offsets: tuple[tuple[int, int], ...], special: tuple[bool, ...], text: str
+) -> tuple[tuple[tuple[int, int], ...], tuple[bool, ...]]:
+    """Each token's span without surrounding whitespace, and which tokens only mark a word start.
+
+    SentencePiece tokenizers (ALBERT, XLM-RoBERTa, DeBERTa) fold the space
+    before a word into its first piece (``▁ride`` spans `` ride``) and emit a
+    lone ``▁`` before digits and punctuation, spanning just the space; a
+    byte-level BPE tokenizer may emit a lone ``Ġ`` with an empty span after
+    the space. Trimmed, a piece spans only its characters, and a token left
+    with an empty span right after whitespace (or at the start of the text)
+    marks the start of the next word.
+    """
+    spans: list[tuple[int, int]] = []
+    marks: list[bool] = []
+    for (start, end), is_special in zip(offsets, special, strict=True):
+        if is_special or (start >= end and not (start == 0 or text[start - 1 : start].isspace())):
+            spans.append((start, end))
+            marks.append(False)
+            continue
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        spans.append((start, end))
+        marks.append(start == end)
+    return tuple(spans), tuple(marks)
+
+
 def _touching_runs(
-    offsets: tuple[tuple[int, int], ...], special: tuple[bool, ...]
+    offsets: tuple[tuple[int, int], ...],
+    special: tuple[bool, ...],
+    marks: tuple[bool, ...] | None = None,
 ) -> list[list[tuple[int, int, int]]]:
     """Runs of ``(index, start, end)`` for non-special tokens whose spans touch or overlap.
 
     A token touches the run when it starts where the run ends, or inside the run's
     last token (one character the tokenizer expanded into several tokens); offsets
-    that go back start a new run. A special token ends a run; a token with an
-    empty span joins the run it is in.
+    that go back start a new run. A special token ends a run; a word-start mark
+    (see :func:`_trimmed_spans`) starts one and joins the tokens after it; any
+    other token with an empty span joins the run it is in.
     """
+    marks = marks or (False,) * len(offsets)
     runs: list[list[tuple[int, int, int]]] = []
     run: list[tuple[int, int, int]] = []
     bound: tuple[int, int] | None = None  # (last token's start, run's end)
-    for index, ((start, end), is_special) in enumerate(zip(offsets, special, strict=True)):
+    for index, ((start, end), is_special, is_mark) in enumerate(
+        zip(offsets, special, marks, strict=True)
+    ):
         apart = bound is not None and start < end and not bound[0] <= start <= bound[1]
-        if run and (is_special or apart):
+        if run and (is_special or apart or (is_mark and bound is not None)):
             runs.append(run)
             run, bound = [], None
         if is_special:
@@ -78,6 +113,24 @@ def _touching_runs(
     if run:
         runs.append(run)
     return runs
+
+
+def _attach_spanless(groups: list[list[tuple[int, int, int]]]) -> list[list[tuple[int, int, int]]]:
+    """Fold a group with no characters (a lone word-start mark at the end) into its neighbour."""
+    attached: list[list[tuple[int, int, int]]] = []
+    pending: list[tuple[int, int, int]] = []
+    for group in groups:
+        if not any(start < end for _, start, end in group):
+            if attached:
+                attached[-1] = attached[-1] + group
+            else:
+                pending += group
+            continue
+        attached.append(pending + group)
+        pending = []
+    if pending:
+        attached.append(pending)
+    return attached
 
 
 def _split_edge_punctuation(
@@ -96,6 +149,8 @@ def _split_edge_punctuation(
     if not inner:
         return [run]
     parts = [run[: inner[0]], run[inner[0] : inner[-1] + 1], run[inner[-1] + 1 :]]
+    if not any(start < end for _, start, end in parts[0]):  # only a word-start mark
+        parts = [[], parts[0] + parts[1], parts[2]]
     return [part for part in parts if part]
 
 
@@ -137,7 +192,10 @@ def group_words(
     folded into the word before it. A special token ([CLS], [SEP], padding)
     belongs to no word and always ends one, so a sentence pair's second
     segment, whose offsets restart at 0 after [SEP], never merges with the
-    first. A non-special token with an empty span joins the word around it.
+    first. Whitespace is never part of a word: SentencePiece's ``▁`` and
+    byte-level BPE's ``Ġ``, alone or at the front of a piece, start the next
+    word and join it. Any other non-special token with an empty span joins the
+    word around it.
     Combining marks just past a word's last token (an accent the tokenizer
     stripped) are kept with the word.
 
@@ -178,11 +236,14 @@ def group_words(
                 f"Token span ({start}, {end}) lies outside the text's {len(text)} characters. "
                 "Pass the text the tokenizer was given."
             )
-    groups = [
-        part
-        for run in _touching_runs(offsets, special)
-        for part in _split_edge_punctuation(run, text)
-    ]
+    spans_trimmed, marks = _trimmed_spans(offsets, special, text)
+    groups = _attach_spanless(
+        [
+            part
+            for run in _touching_runs(spans_trimmed, special, marks)
+            for part in _split_edge_punctuation(run, text)
+        ]
+    )
     spans_of_groups: list[tuple[int, int] | None] = []
     for group in groups:
         spanned = [(start, end) for _, start, end in group if start < end]

@@ -27,13 +27,14 @@ from dataclasses import dataclass
 
 import torch
 
-from explain.core.errors import CheckpointError, InputError
+from explain.core.errors import InputError
 from explain.core.settings import IntSetting
 from explain.core.targets import OutputKind
 from explain.engine.hooks import TOKEN_BUDGET, weights_frozen
 from explain.engine.straight_path import gauss_legendre
 from explain.methods.baselines import DEFAULT_BASELINE
 from explain.methods.prepared import prepare
+from explain.model import architecture
 from explain.model.checkpoints import LoadedModel
 
 N_STEPS = IntSetting(
@@ -149,24 +150,12 @@ class LayerConductanceResult:
 
 
 def encoder_layers(loaded: LoadedModel) -> Sequence[torch.nn.Module]:
-    """The encoder's layers, bottom first.
-
-    They are the base model's ``encoder.layer`` (BERT, RoBERTa, ELECTRA) or
-    ``transformer.layer`` (DistilBERT).
+    """The encoder's layers, bottom first; see :func:`explain.model.architecture.encoder_layers`.
 
     Raises:
-        CheckpointError: the base model has neither.
+        CheckpointError: the model keeps no list of separate layers (ALBERT shares one).
     """
-    base = loaded.model.base_model
-    for owner in ("encoder", "transformer"):
-        layers = getattr(getattr(base, owner, None), "layer", None)
-        if isinstance(layers, torch.nn.ModuleList) and len(layers) > 0:
-            return tuple(layers)
-    raise CheckpointError(
-        f"{loaded.name}: {type(loaded.model).__name__} has no `encoder.layer` or "
-        "`transformer.layer` list, so its layers cannot be explained. Layer conductance "
-        "supports BERT-family encoders (BERT, RoBERTa, DistilBERT, ELECTRA, ...)."
-    )
+    return architecture.encoder_layers(loaded.model, loaded.name)
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from captum.attr import IntegratedGradients
 
 from explain.core.errors import InputError
 from explain.core.settings import IntSetting
-from explain.core.targets import OutputKind, target_output
+from explain.core.targets import OutputKind, label_probabilities, target_output
 from explain.engine.hooks import rows_per_pass, weights_frozen
 from explain.engine.pooled import last_layer_pooled
 from explain.engine.straight_path import gauss_legendre
@@ -258,7 +258,7 @@ def integration_path(
         all_logits = torch.cat(logits)  # (n_points + 2, num_labels)
         gradient = torch.cat(gradients)  # (n_points + 2, seq_len, hidden)
         f_values = target_output(all_logits, prepared.label, prepared.output).double().cpu()
-        probabilities = torch.softmax(all_logits.double(), dim=-1).cpu()
+        probabilities = label_probabilities(all_logits.double(), loaded.head).cpu()
         integrands = (gradient * difference).sum(dim=-1).double().cpu()  # (points, seq_len)
         norms = gradient.double().norm(dim=-1).cpu()  # (points, seq_len)
     n = len(alphas)
