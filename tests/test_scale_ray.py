@@ -25,6 +25,7 @@ from explain.scale.dataset import explain_dataset, read_rows
 from explain.scale.rows import result_from_row
 
 ray = pytest.importorskip("ray", reason="pip install -r requirements-scale.txt")
+pytestmark = pytest.mark.slow  # starts a local Ray: about 35 s on two idle cores
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ["the movie was great", "i hate this car", "the ride is smooth and quiet", "bad"]
