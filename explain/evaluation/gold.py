@@ -244,7 +244,7 @@ def gold_report(batch: BatchResult, gold: Sequence[object]) -> GoldReport:
 
 
 def tokens_by_outcome(
-    batch: BatchResult, report: GoldReport, k: int = 10
+    batch: BatchResult, report: GoldReport, k: int = 10, min_count: int = 1
 ) -> dict[Outcome, tuple[TokenMean, ...]]:
     """ "Tokens that speak for each label", split into correct and wrong predictions.
 
@@ -252,6 +252,7 @@ def tokens_by_outcome(
         batch: the batch the report scored.
         report: from :func:`gold_report`.
         k: tokens per label. Default: 10
+        min_count: leave out tokens seen fewer times than this. Default: 1
 
     Returns:
         For ``"correct"`` and ``"wrong"``, :func:`explain.mean_token_scores`
@@ -261,7 +262,9 @@ def tokens_by_outcome(
     results = {item.index: item.result for item in batch.items if item.result is not None}
     return {
         outcome: mean_token_scores(
-            [results[i] for i, right in correct.items() if right == (outcome == "correct")], k
+            [results[i] for i, right in correct.items() if right == (outcome == "correct")],
+            k,
+            min_count,
         )
         for outcome in ("correct", "wrong")
     }
