@@ -30,6 +30,8 @@ from explain.model.checkpoints import allowed_roots
 from explain.serve.client import BACKEND_URL_ENV, DEFAULT_TIMEOUT_S, attribute_remote
 from explain.views.attention_maps import AttentionMaps
 from explain.views.conductance import LayerConductanceResult
+from explain.views.counterfactuals import Suggestions
+from explain.views.counterfactuals import suggest_edits as explain_suggest_edits
 from explain.views.integration_path import Convergence, IntegrationPath, Rule
 
 CHECKPOINT_ENV = "TOKENLIGHT_CHECKPOINT"
@@ -159,6 +161,19 @@ def attention(request: explain.AttributionRequest) -> AttentionMaps:
     """The cached attention maps of ``request``'s text."""
     loaded, key = _model(request)
     return _attention(loaded, key, request.text)
+
+
+def suggest_edits(request: explain.AttributionRequest, target: int) -> Suggestions:
+    """The cached edit suggestions for ``request``'s text that move ``target``'s probability."""
+    loaded, key = _model(request)
+    return _suggest_edits(loaded, key, request.text, target)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _suggest_edits(
+    _loaded: explain.LoadedModel, checkpoint_key: str, text: str, target: int
+) -> Suggestions:
+    return explain_suggest_edits(_loaded, text, target=target)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
