@@ -74,3 +74,15 @@ def test_no_label_column_means_no_scores(gold_page: AppTest) -> None:
     frame = at.dataframe[0].value
     assert isinstance(frame, pd.DataFrame)
     assert "gold" not in frame.columns
+
+
+def test_a_rerun_after_a_batch_shows_it_again(app: AppTest) -> None:
+    """Regression: a rerun after a batch (a chart click, a changed "Seen at least") crashed
+    with CacheReplayClosureError, the cached batch replaying its progress bar."""
+    app.radio(key="mode").set_value("Many texts").run()
+    app.number_input(key="setting_layer_integrated_gradients_n_steps").set_value(4).run()
+    app.button(key="batch_run").click().run()
+    assert not app.exception
+    app.number_input(key="batch_min_count").set_value(2).run()
+    assert not app.exception
+    assert any("Explained" in success.value for success in app.success)
