@@ -128,15 +128,25 @@ def batch_panel(current: explain.AttributionRequest) -> None:
         st.error(str(error))
         return
     bar.empty()
+    batch_note(outcome)
     report, only = (
         (None, None) if asked.gold is None else gold_view.report_panel(outcome, asked.gold)
     )
     results_table(outcome, request, report, only)
-    if report is not None and report.scored:
-        summary_chart(outcome, report)
-    else:
-        summary_chart(outcome)
+    summary_chart(outcome, report if report is not None and report.scored else None)
     batch_downloads(outcome)
+
+
+def batch_note(outcome: explain.BatchResult) -> None:
+    """How many texts were explained, how fast, and which were skipped and why."""
+    done = len(outcome.results)
+    st.success(
+        f"Explained {done} of {len(outcome.items)} texts in {outcome.seconds:.2f} s "
+        f"({done / max(outcome.seconds, 1e-9):.1f} texts per second)."
+    )
+    for item in outcome.failures:
+        shown = item.text if len(item.text) <= 60 else item.text[:60] + "..."
+        st.warning(f"Text {item.index + 1}, '{literal(shown)}', was skipped: {item.error}")
 
 
 def results_table(
@@ -154,14 +164,6 @@ def results_table(
         only: show only these texts (by batch index), from a confusion-matrix
             cell. Default: None, every text
     """
-    done = len(outcome.results)
-    st.success(
-        f"Explained {done} of {len(outcome.items)} texts in {outcome.seconds:.2f} s "
-        f"({done / max(outcome.seconds, 1e-9):.1f} texts per second)."
-    )
-    for item in outcome.failures:
-        shown = item.text if len(item.text) <= 60 else item.text[:60] + "..."
-        st.warning(f"Text {item.index + 1}, '{literal(shown)}', was skipped: {item.error}")
     gold = {row.index: row for row in report.rows} if report is not None else {}
     shown = [item for item in outcome.items if item.result is not None]
     if report is not None:
