@@ -8,7 +8,13 @@ import streamlit as st
 
 import explain
 from components.markdown import literal
-from explain.evaluation.gold import GoldReport, gold_report, guess_label_column, tokens_by_outcome
+from explain.evaluation.gold import (
+    GoldReport,
+    Outcome,
+    gold_report,
+    guess_label_column,
+    tokens_by_outcome,
+)
 from explain.io import readers
 from explain.render.gold_figures import confusion_matrix_chart
 
@@ -83,23 +89,20 @@ def report_panel(
     point = points[0]
     gold_label = report.labels[int(point["y"])]
     predicted = report.labels[int(point["x"])]
-    rows = {row.index for row in report.cell(gold_label, predicted)}
+    chosen = {row.index for row in report.cell(gold_label, predicted)}
     st.caption(
-        f"The table shows the {len(rows)} text(s) with gold label '{literal(gold_label)}' "
+        f"The table shows the {len(chosen)} text(s) with gold label '{literal(gold_label)}' "
         f"predicted as '{literal(predicted)}'. Click the cell again (or double-click the "
         "chart) to show all."
     )
-    return report, rows
+    return report, chosen
 
 
 def outcome_charts(outcome: explain.BatchResult, report: GoldReport, min_count: int) -> None:
-    """ "Tokens that speak for each label", for correct and for wrong predictions."""
+    """The tokens that speak for each label, for correct and for wrong predictions."""
     split = tokens_by_outcome(outcome, report, k=10, min_count=min_count)
-    left, right = st.columns(2)
-    for column, name, title in (
-        (left, "correct", "Correct predictions"),
-        (right, "wrong", "Wrong predictions"),
-    ):
+    titles: dict[Outcome, str] = {"correct": "Correct predictions", "wrong": "Wrong predictions"}
+    for column, (name, title) in zip(st.columns(2), titles.items(), strict=True):
         with column:
             st.markdown(f"**{title}**")
             if split[name]:

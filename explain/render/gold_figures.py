@@ -30,7 +30,11 @@ def confusion_matrix_chart(report: GoldReport) -> go.Figure:
     labels = [_text(label) for label in report.labels]
     n = len(labels)
     peak = max((count for row in report.confusion for count in row), default=0) or 1
-    xs, ys, colors, counts, custom = [], [], [], [], []
+    xs: list[int] = []
+    ys: list[int] = []
+    colors: list[str] = []
+    counts: list[str] = []
+    custom: list[list[str | int]] = []
     for g, row in enumerate(report.confusion):
         for p, count in enumerate(row):
             xs.append(p)
@@ -39,7 +43,7 @@ def confusion_matrix_chart(report: GoldReport) -> go.Figure:
             lightness = 96 - int(50 * count / peak)
             colors.append(f"hsl({hue}, 70%, {lightness}%)")
             counts.append(str(count))
-            custom.append([report.labels[g], report.labels[p], count])
+            custom.append([_text(report.labels[g]), _text(report.labels[p]), count])
     size = max(40, min(110, 420 // max(n, 1)))
     figure = go.Figure(
         go.Scatter(
@@ -54,7 +58,7 @@ def confusion_matrix_chart(report: GoldReport) -> go.Figure:
                 "color": colors,
                 "line": {"color": "rgba(128,128,128,0.6)", "width": 1},
             },
-            customdata=[[_text(c[0]), _text(c[1]), c[2]] for c in custom],
+            customdata=custom,
             hovertemplate="gold <b>%{customdata[0]}</b>, predicted <b>%{customdata[1]}</b>: "
             "%{customdata[2]} text(s). Click to list them.<extra></extra>",
         )

@@ -28,7 +28,7 @@ from typing import Literal
 
 import torch
 
-from explain.core.errors import InputError
+from explain.core.errors import CheckpointError, InputError
 from explain.core.results import Attribution
 from explain.core.targets import resolve_label
 from explain.model.checkpoints import LoadedModel
@@ -501,6 +501,12 @@ def _substitutions(
     if not single:
         return []
     embedding = loaded.model.get_input_embeddings()
+    if not isinstance(embedding, torch.nn.Embedding):
+        raise CheckpointError(
+            f"{loaded.name}: its input embeddings are not a lookup table, so single-word "
+            "swaps cannot be ranked by the gradient. Deletions still work: set "
+            "substitution_budget=0."
+        )
     table = embedding.weight.detach()  # (vocab, hidden)
     vocabulary = tokenizer.convert_ids_to_tokens(list(range(table.shape[0])))
     allowed = torch.tensor(
