@@ -77,8 +77,8 @@ def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> 
     right.metric(
         "Edited prediction",
         after.predicted_label,
-        delta="changed" if comparison.prediction_changed else "same",
-        delta_color="inverse" if comparison.prediction_changed else "off",
+        delta="changed" if comparison.prediction_changed else None,
+        delta_color="inverse",
         help=f"p = {after.probabilities[after.predicted_index]:.3f}",
     )
     st.caption(
