@@ -43,15 +43,9 @@ def choose(at: AppTest, view: str) -> AppTest:
 
 
 def test_view_labels_are_the_contract(page: AppTest) -> None:
-    from components.compare import VIEWS
-
-    shown = [
-        getattr(option, "content", option)
-        for option in page.segmented_control(key="teach_view").proto.options
-    ]
-    assert VIEWS["counterfactuals"] == "Counterfactuals"
-    assert VIEWS["checkpoints"] == "Two checkpoints"
-    assert {"Counterfactuals", "Two checkpoints"} <= set(map(str, shown))
+    options = page.segmented_control(key="teach_view").options
+    assert "Counterfactuals" in options
+    assert "Two checkpoints" in options
 
 
 def test_counterfactuals_view(page: AppTest, tiny_model: explain.LoadedModel) -> None:
