@@ -9,6 +9,7 @@ from components import (
     batch_view,
     compare,
     controls,
+    examples,
     exports,
     header,
     model_panel,
@@ -23,6 +24,8 @@ spec = controls.checkpoint_picker(backend.default_checkpoint())
 loaded = model_panel.load_or_stop(spec)
 permalink.show_notices(notices + permalink.restore_target(loaded.labels))
 one_text = controls.mode_switch() == controls.MODE_ONE
+if one_text:
+    examples.example_picker()
 text = controls.text_input() if one_text else ""
 prediction = model_panel.prediction_or_none(spec, text) if one_text else None
 current = controls.attribution_controls(spec, text, loaded, prediction)

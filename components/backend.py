@@ -13,6 +13,7 @@ import gc
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,16 @@ from explain.model.checkpoints import allowed_roots
 from explain.serve.client import BACKEND_URL_ENV, DEFAULT_TIMEOUT_S, attribute_remote
 from explain.views.attention_maps import AttentionMaps
 from explain.views.conductance import LayerConductanceResult
+from explain.views.counterfactuals import Suggestions
+from explain.views.counterfactuals import suggest_edits as explain_suggest_edits
 from explain.views.integration_path import Convergence, IntegrationPath, Rule
 
 CHECKPOINT_ENV = "TOKENLIGHT_CHECKPOINT"
 MAX_MODELS = 2
+MAX_BATCHES = 8
+BatchKey = tuple[str, explain.AttributionRequest, tuple[str, ...]]
+_BATCHES: OrderedDict[BatchKey, explain.BatchResult] = OrderedDict()  # see attribute_batch
+_BATCHES_LOCK = threading.Lock()
 
 
 def backend_url() -> str | None:
@@ -123,8 +130,30 @@ def attribute_batch(
     progress: Callable[[int, int], None] | None = None,
 ) -> explain.BatchResult:
     """The cached attributions of ``texts``, each with ``request``'s choices (its own text is
-    not used); ``progress`` hears of each group done."""
-    return _attribute_batch(*_model(request), request, texts, progress)
+    not used); ``progress`` hears of each group done.
+
+    Batches are kept in a bounded, process-wide dict rather than ``st.cache_data``: the
+    progress bar is drawn from inside the computation, and ``st.cache_data`` replays such
+    calls on a cache hit onto a block of an earlier run, which fails on any rerun after a
+    batch (a click on the confusion matrix, a changed "Seen at least").
+    """
+    loaded, key = _model(request)
+    entry = (key, request, texts)
+    with _BATCHES_LOCK:
+        if entry in _BATCHES:
+            _BATCHES.move_to_end(entry)
+            return _BATCHES[entry]
+    # Any: mypy matches a **dict with every keyword parameter (batched, max_texts), but
+    # the request holds only names its method takes, which none of those is.
+    options: dict[str, Any] = request.options()
+    outcome = explain.attribute_batch(
+        loaded, texts, method=request.method, progress=progress, **options
+    )
+    with _BATCHES_LOCK:
+        _BATCHES[entry] = outcome
+        while len(_BATCHES) > MAX_BATCHES:
+            _BATCHES.popitem(last=False)
+    return outcome
 
 
 def integration_path(request: explain.AttributionRequest, n_points: int) -> IntegrationPath:
@@ -161,6 +190,19 @@ def attention(request: explain.AttributionRequest) -> AttentionMaps:
     return _attention(loaded, key, request.text)
 
 
+def suggest_edits(request: explain.AttributionRequest, target: int) -> Suggestions:
+    """The cached edit suggestions for ``request``'s text that move ``target``'s probability."""
+    loaded, key = _model(request)
+    return _suggest_edits(loaded, key, request.text, target)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _suggest_edits(
+    _loaded: explain.LoadedModel, checkpoint_key: str, text: str, target: int
+) -> Suggestions:
+    return explain_suggest_edits(_loaded, text, target=target)
+
+
 @st.cache_data(max_entries=512, show_spinner=False)
 def _predict(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> explain.Prediction:
     return explain.predict(_loaded, text)
@@ -182,22 +224,6 @@ def _attribute_remote(url: str, request: explain.AttributionRequest) -> explain.
         request.method,
         DEFAULT_TIMEOUT_S,
         **request.options(),
-    )
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _attribute_batch(
-    _loaded: explain.LoadedModel,
-    checkpoint_key: str,
-    request: explain.AttributionRequest,
-    texts: tuple[str, ...],
-    _progress: Callable[[int, int], None] | None,
-) -> explain.BatchResult:
-    # Any: mypy matches a **dict with every keyword parameter (batched, max_texts), but
-    # the request holds only names its method takes, which none of those is.
-    options: dict[str, Any] = request.options()
-    return explain.attribute_batch(
-        _loaded, texts, method=request.method, progress=_progress, **options
     )
 
 
@@ -255,7 +281,7 @@ def _sanity(
     request: explain.AttributionRequest,
     include_embeddings: bool,
 ) -> SanityCheck:
-    # Any, as in _attribute_batch: the request never holds init_seed.
+    # Any, as in attribute_batch: the request never holds init_seed.
     options: dict[str, Any] = request.options()
     return explain.randomization_cascade(
         _loaded, request.text, request.method, include_embeddings=include_embeddings, **options

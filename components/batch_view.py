@@ -8,14 +8,16 @@ import pandas as pd
 import streamlit as st
 
 import explain
-from components import backend
+from components import backend, gold_view
 from components.controls import LINK_VALUES, MODE_ONE
 from components.markdown import literal
+from explain.evaluation.gold import GoldReport
 from explain.io import export, readers
 from explain.methods.batch import MAX_TEXTS, top_tokens
 
 MAX_BYTES = readers.MAX_BYTES
 MAX_PASTE_CHARS = 200_000
+ORDER_KEY = "batch_order"  # the batch indices of the table's rows, as shown
 EXAMPLE_LINES = (
     "I would never trust a self-driving car to take my kids to school.\n"
     "The new update made my phone so much faster, love it!\n"
@@ -31,10 +33,12 @@ class BatchRequest:
     request: explain.AttributionRequest
     texts: tuple[str, ...]
     source: str
+    gold: tuple[str, ...] | None = None
 
 
-def read_texts() -> readers.Texts | None:
-    """The batch's input widgets; returns the texts read, or None for none yet.
+def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
+    """The batch's input widgets; returns the texts read (None for none yet) and their
+    gold labels (None without a label column).
 
     At most ``MAX_TEXTS`` texts are kept; :attr:`readers.Texts.limit_notice`
     says what was cut.
@@ -56,7 +60,7 @@ def read_texts() -> readers.Texts | None:
             key="batch_text",
             help=f"Empty lines are skipped. At most {MAX_TEXTS} lines.",
         )
-        return readers.pasted(pasted, MAX_TEXTS)
+        return readers.pasted(pasted, MAX_TEXTS), None
     upload = st.file_uploader(
         "TXT or CSV file",
         type=["txt", "csv"],
@@ -64,14 +68,14 @@ def read_texts() -> readers.Texts | None:
         help=f"UTF-8 (or Latin-1) text. At most {MAX_BYTES // 1_000_000} MB and {MAX_TEXTS} texts.",
     )
     if upload is None:
-        return None
+        return None, None
     try:
         if not readers.is_table(upload.name):
-            return readers.read_lines(upload.name, upload.getvalue(), MAX_TEXTS, MAX_BYTES)
+            return readers.read_lines(upload.name, upload.getvalue(), MAX_TEXTS, MAX_BYTES), None
         table = readers.read_table(upload.name, upload.getvalue(), MAX_BYTES)
     except explain.TokenlightError as error:
         st.error(str(error))
-        return None
+        return None, None
     columns = list(table.columns)
     column = st.selectbox(
         "Text column",
@@ -80,7 +84,9 @@ def read_texts() -> readers.Texts | None:
         key="batch_column",
         help="The column holding the texts to explain. Empty cells are skipped.",
     )
-    return table.texts(column, MAX_TEXTS)
+    label_column = gold_view.label_column_picker(table, column)
+    gold = None if label_column is None else table.labels(label_column, column, MAX_TEXTS)
+    return table.texts(column, MAX_TEXTS), gold
 
 
 def batch_panel(current: explain.AttributionRequest) -> None:
@@ -90,7 +96,7 @@ def batch_panel(current: explain.AttributionRequest) -> None:
         "Every text is explained with the checkpoint and settings in the sidebar. Layer "
         "Integrated Gradients runs texts of similar length together in one pass."
     )
-    read = read_texts()
+    read, gold = read_texts()
     texts, source = (read.texts, read.source) if read else ((), "")
     if read is not None and read.limit_notice:
         st.warning(read.limit_notice)
@@ -102,12 +108,12 @@ def batch_panel(current: explain.AttributionRequest) -> None:
         disabled=not texts,
         help="Explain every text. The table and chart below update when it finishes.",
     ):
-        st.session_state["batch_request"] = BatchRequest(current, texts, source)
+        st.session_state["batch_request"] = BatchRequest(current, texts, source, gold)
     asked: BatchRequest | None = st.session_state.get("batch_request")
     if asked is None:
         st.info("Paste some lines or upload a file, then press **Run batch**.")
         return
-    if asked.request != current or asked.texts != texts:
+    if asked.request != current or asked.texts != texts or asked.gold != gold:
         st.caption("The texts or settings changed since the last batch: press **Run batch**.")
     bar = st.progress(0.0, text="Explaining ...")
 
@@ -122,12 +128,17 @@ def batch_panel(current: explain.AttributionRequest) -> None:
         st.error(str(error))
         return
     bar.empty()
-    results_table(outcome, request)
-    summary_chart(outcome)
+    batch_note(outcome)
+    report, only = (
+        (None, None) if asked.gold is None else gold_view.report_panel(outcome, asked.gold)
+    )
+    results_table(outcome, request, report, only)
+    summary_chart(outcome, report if report is not None and report.scored else None)
     batch_downloads(outcome)
 
 
-def results_table(outcome: explain.BatchResult, request: explain.AttributionRequest) -> None:
+def batch_note(outcome: explain.BatchResult) -> None:
+    """How many texts were explained, how fast, and which were skipped and why."""
     done = len(outcome.results)
     st.success(
         f"Explained {done} of {len(outcome.items)} texts in {outcome.seconds:.2f} s "
@@ -136,9 +147,42 @@ def results_table(outcome: explain.BatchResult, request: explain.AttributionRequ
     for item in outcome.failures:
         shown = item.text if len(item.text) <= 60 else item.text[:60] + "..."
         st.warning(f"Text {item.index + 1}, '{literal(shown)}', was skipped: {item.error}")
+
+
+def results_table(
+    outcome: explain.BatchResult,
+    request: explain.AttributionRequest,
+    report: GoldReport | None = None,
+    only: set[int] | None = None,
+) -> None:
+    """The sortable table of every explained text; with gold labels, wrong predictions first.
+
+    Args:
+        outcome: the batch.
+        request: its choices, for opening a row in the one-text view.
+        report: the gold-label scores, if the input had labels. Default: None
+        only: show only these texts (by batch index), from a confusion-matrix
+            cell. Default: None, every text
+    """
+    gold = {row.index: row for row in report.rows} if report is not None else {}
+    shown = [item for item in outcome.items if item.result is not None]
+    if report is not None:
+        order = {row.index: rank for rank, row in enumerate(report.errors_first())}
+        shown.sort(key=lambda item: order.get(item.index, len(order) + item.index))
+    if only is not None:
+        shown = [item for item in shown if item.index in only]
+    st.session_state[ORDER_KEY] = [item.index for item in shown]
     rows = [
         {
             "#": item.index + 1,
+            **(
+                {
+                    "gold": gold[item.index].gold if item.index in gold else None,
+                    "correct": gold[item.index].correct if item.index in gold else None,
+                }
+                if report is not None
+                else {}
+            ),
             "text": item.text,
             "predicted": item.result.predicted_label,
             "probability": item.result.probabilities[item.result.predicted_index],
@@ -148,8 +192,7 @@ def results_table(outcome: explain.BatchResult, request: explain.AttributionRequ
             ),
             "delta": item.result.relative_delta,
         }
-        for item in outcome.items
-        if item.result is not None
+        for item in shown
     ]
     st.caption(
         "Click a column header to sort. Select a row to open that text in the one-text view, "
@@ -187,8 +230,10 @@ def open_selected(outcome: explain.BatchResult, request: explain.AttributionRequ
     rows = selection.selection.rows if selection else []
     if not rows:
         return
-    explained = [item for item in outcome.items if item.result is not None]
-    text = explained[rows[0]].text
+    order = st.session_state.get(ORDER_KEY, [])
+    if rows[0] >= len(order):
+        return
+    text = outcome.items[order[rows[0]]].text
     st.session_state.setdefault(LINK_VALUES, {})["text"] = text
     st.session_state.pop("text", None)  # the text box takes its value from LINK_VALUES again
     # Set through session state, so the browser's radio shows the switch too; a
@@ -197,7 +242,8 @@ def open_selected(outcome: explain.BatchResult, request: explain.AttributionRequ
     st.session_state["request"] = replace(request, text=text, text_pair=None)
 
 
-def summary_chart(outcome: explain.BatchResult) -> None:
+def summary_chart(outcome: explain.BatchResult, report: GoldReport | None = None) -> None:
+    """ "Tokens that speak for each label"; with gold labels, for correct and wrong predictions."""
     results = outcome.results
     if not results:
         return
@@ -205,6 +251,7 @@ def summary_chart(outcome: explain.BatchResult) -> None:
     st.caption(
         "For each label, the tokens with the highest mean score across the texts that were "
         "explained towards it (the predicted label, unless a target is set)."
+        + (" Split by whether the prediction matched the gold label." if report else "")
     )
     min_count = st.number_input(
         "Seen at least",
@@ -215,6 +262,9 @@ def summary_chart(outcome: explain.BatchResult) -> None:
         help="Leave out tokens that occur fewer times than this: a mean over one text "
         "is an anecdote.",
     )
+    if report is not None:
+        gold_view.outcome_charts(outcome, report, int(min_count))
+        return
     means = explain.mean_token_scores(results, k=10, min_count=int(min_count))
     if not means:
         st.info("No token occurs often enough; lower 'Seen at least'.")

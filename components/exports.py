@@ -9,6 +9,7 @@ import streamlit as st
 
 import explain
 from explain.io import export
+from explain.io.notebook import to_notebook
 
 Writer = Callable[[Sequence[explain.Attribution]], str]
 
@@ -37,6 +38,16 @@ DOWNLOADS: tuple[tuple[str, Writer, str, str, str, str], ...] = (
         "text/html",
         "export_html",
         "Highlighting, charts and numbers in one file (about 5 MB) that opens offline.",
+    ),
+    (
+        "Notebook (.ipynb)",
+        lambda results: to_notebook(results[0]),
+        "tokenlight.ipynb",
+        "application/x-ipynb+json",
+        "export_ipynb",
+        "A Jupyter notebook that loads the checkpoint, computes this explanation again with "
+        "the same settings, checks the numbers, and draws the highlighting and the bar chart. "
+        "For Layer IG it also checks the result against plain Captum.",
     ),
 )
 

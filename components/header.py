@@ -10,6 +10,6 @@ def page_header() -> None:
     st.title("Tokenlight")
     st.caption(
         "Explain why a BERT-family text classifier predicts what it does, token by token: "
-        "integrated gradients and ten more Captum methods, one text or many, with views "
+        "integrated gradients and fourteen more Captum methods, one text or many, with views "
         "that show how far to trust the result."
     )

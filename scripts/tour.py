@@ -33,6 +33,8 @@ TEACH_VIEWS = (
     "Sanity check",
     "Layers",
     "Attention",
+    "Counterfactuals",
+    "Two checkpoints",
 )
 
 
@@ -150,7 +152,7 @@ def main() -> int:
             run_text(page)
             page.get_by_text(view, exact=True).first.click()
             settle(page)
-            for button in ("Run the sanity check", "Measure convergence"):
+            for button in ("Run the sanity check", "Measure convergence", "Suggest edits"):
                 target = page.get_by_role("button", name=button)
                 if target.count():
                     target.first.click()

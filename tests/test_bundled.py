@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 import explain
@@ -61,6 +62,11 @@ def test_build_pipeline_end_to_end_on_a_few_tweets(built) -> None:
 
     loaded = explain.load_checkpoint(str(directory))
     assert loaded.labels == bundled.LABELS
+    assert card.early_checkpoint_step == 1
+    early = explain.load_checkpoint(str(directory / bundled.EARLY_DIR))
+    assert early.labels == bundled.LABELS
+    final_head = loaded.model.classifier.weight
+    assert not torch.equal(early.model.classifier.weight, final_head), "saved after step 1 of 3"
     result = explain.attribute(loaded, "self-driving cars are great", n_steps=4)
     assert result.tokens[0] == "[CLS]"
     assert len(result.scores) == len(result.tokens)
@@ -82,6 +88,16 @@ def test_app_defaults_to_the_bundled_checkpoint_and_shows_its_card(
     assert "<mark" in rendered_html(at)
     labels = at.selectbox(key="target").options
     assert labels[1:] == list(bundled.LABELS)
+
+
+def test_early_checkpoint_is_registered(built, monkeypatch: pytest.MonkeyPatch) -> None:
+    cache, _, _ = built
+    monkeypatch.setenv("TOKENLIGHT_CACHE_DIR", str(cache))
+    early = explain.load_checkpoint(bundled.EARLY_NAME, device="cpu")
+    final = explain.load_checkpoint(bundled.BUNDLED_NAME, device="cpu")
+    assert early.source == "registered"
+    text = "self-driving cars are great"
+    assert explain.predict(early, text).probabilities != explain.predict(final, text).probabilities
 
 
 def test_same_recipe_gives_the_same_model(tmp_path: Path) -> None:

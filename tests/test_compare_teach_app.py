@@ -64,6 +64,8 @@ def test_nothing_is_computed_until_a_view_is_chosen(page: AppTest) -> None:
         "Sanity check",
         "Layers",
         "Attention",
+        "Counterfactuals",
+        "Two checkpoints",
     ]
     assert control.help
     assert not page.get("plotly_chart")

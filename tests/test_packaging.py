@@ -102,6 +102,7 @@ def test_run_serves_the_dashboard_script_without_telemetry_or_watcher() -> None:
         "--server.port": "8765",
         "--browser.gatherUsageStats": "false",
         "--server.fileWatcherType": "none",
+        "--client.toolbarMode": "viewer",  # no developer menu in front of an audience
     }
 
 

@@ -18,6 +18,8 @@ import explain
 from components.compare import (
     attention_view,
     baselines_view,
+    checkpoints_view,
+    counterfactuals_view,
     faithfulness_view,
     layers_view,
     methods_view,
@@ -34,6 +36,8 @@ VIEWS: dict[str, str] = {
     "sanity": "Sanity check",
     "layers": "Layers",
     "attention": "Attention",
+    "counterfactuals": "Counterfactuals",
+    "checkpoints": "Two checkpoints",
 }
 VIEW_RENDERERS: dict[str, Callable[[explain.LoadedModel, explain.AttributionRequest], None]] = {
     "path": path_view.render,
@@ -43,6 +47,8 @@ VIEW_RENDERERS: dict[str, Callable[[explain.LoadedModel, explain.AttributionRequ
     "sanity": sanity_view.render,
     "layers": layers_view.render,
     "attention": attention_view.render,
+    "counterfactuals": counterfactuals_view.render,
+    "checkpoints": checkpoints_view.render,
 }
 
 

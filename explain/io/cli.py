@@ -3,23 +3,44 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from explain.core.errors import TokenlightError
+from explain.core.errors import InputError, TokenlightError
+from explain.core.results import Attribution
 from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting, TextSetting
 from explain.core.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS
+from explain.evaluation.gold import LABEL_COLUMN_NAMES, gold_report
 from explain.io.export import html_report, to_csv, to_json
-from explain.io.readers import TEXT_COLUMN_NAMES, read_file
+from explain.io.notebook import to_notebook
+from explain.io.readers import TEXT_COLUMN_NAMES, read_file, read_table
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
+from explain.methods.batch import BatchItem, BatchResult
 from explain.methods.registry import DEFAULT_METHOD, METHODS, attribute, methods_with
 from explain.methods.request import AttributionRequest
 from explain.model.checkpoints import DEFAULT_CHECKPOINT, load_checkpoint
 
 PROG = "python -m explain"
-FORMATS = ("json", "csv", "html")
-WRITERS = {"json": to_json, "csv": to_csv, "html": html_report}
+FORMATS = ("json", "csv", "html", "ipynb")
+
+
+def _notebook(results: Sequence[Attribution]) -> str:
+    """The notebook that reproduces the one result; refuses several.
+
+    Raises:
+        InputError: more than one sentence was explained.
+    """
+    if len(results) != 1:
+        raise InputError(
+            f"A notebook reproduces one explanation, but {len(results)} sentences were "
+            "explained. Give one sentence with --format ipynb."
+        )
+    return to_notebook(results[0])
+
+
+WRITERS = {"json": to_json, "csv": to_csv, "html": html_report, "ipynb": _notebook}
 
 
 def declared_settings() -> dict[str, Setting | TextSetting]:
@@ -82,6 +103,13 @@ def parser(prog: str = PROG) -> argparse.ArgumentParser:
         help="the CSV column holding the text (default: the first column named "
         f"{', '.join(TEXT_COLUMN_NAMES)}, in any case; else the column with the longest "
         "non-numeric cells)",
+    )
+    build.add_argument(
+        "--label-column",
+        default=None,
+        help="a CSV column of gold labels (names or indices) for --file: adds accuracy, "
+        "macro-F1 and the confusion matrix to the JSON. Usual names: "
+        f"{', '.join(LABEL_COLUMN_NAMES)}",
     )
     build.add_argument(
         "--pair",
@@ -156,6 +184,39 @@ def _label(value: str | None) -> int | str | None:
     return int(value) if value is not None and value.isdigit() else value
 
 
+def _gold_labels(args: argparse.Namespace, text_column: str | None) -> tuple[str, ...]:
+    """The gold label beside each text of the CSV ``--file``, in the texts' order.
+
+    Raises:
+        InputError: the file is not a CSV, sentences were also given on the
+            command line, the format is not JSON, or the column is missing.
+    """
+    if text_column is None:
+        raise InputError("--label-column reads a column of a CSV file; give a .csv --file.")
+    if args.sentences:
+        raise InputError("--label-column labels the texts of --file; leave out other sentences.")
+    if args.format != "json":
+        raise InputError("--label-column adds its scores to the JSON; use --format json.")
+    table = read_table(str(args.file), args.file.read_bytes())
+    return table.labels(args.label_column, text_column)
+
+
+def _with_gold(
+    document: str, results: Sequence[Attribution], texts: Sequence[str], gold: Sequence[str]
+) -> str:
+    """The JSON export with accuracy, macro-F1 and the confusion matrix added under "gold"."""
+    batch = BatchResult(
+        tuple(
+            BatchItem(index, text, result)
+            for index, (text, result) in enumerate(zip(texts, results, strict=True))
+        ),
+        0.0,
+    )
+    data = json.loads(document)
+    data["gold"] = gold_report(batch, gold).to_dict()
+    return json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+
+
 def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     """Explain the given sentences and write them out; returns the exit code.
 
@@ -169,8 +230,14 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     hf_logging.disable_progress_bar()
     try:
         sentences = list(args.sentences)
+        gold: tuple[str, ...] | None = None
         if args.file is not None:
-            sentences += read_file(args.file, args.column).texts
+            read = read_file(args.file, args.column)
+            sentences += read.texts
+            if args.label_column is not None:
+                gold = _gold_labels(args, read.column)
+        elif args.label_column is not None:
+            parser(prog).error("--label-column needs a CSV --file")
         if not sentences:
             parser(prog).error("give at least one sentence, or --file")
         given = {name for name in declared_settings() if getattr(args, name) is not None}
@@ -208,10 +275,12 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
                 file=sys.stderr,
             )
         ]
+        document = WRITERS[args.format](results)
+        if gold is not None:
+            document = _with_gold(document, results, sentences, gold)
     except (TokenlightError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    document = WRITERS[args.format](results)
     if args.out is None:
         sys.stdout.write(document)
     else:

@@ -107,6 +107,8 @@ def dashboard_command(port: int = DEFAULT_PORT) -> list[str]:
         "false",
         "--server.fileWatcherType",
         "none",
+        "--client.toolbarMode",
+        "viewer",
     ]
 
 

@@ -161,6 +161,29 @@ class Table:
         source = f"{self.name}, column {chosen!r}"
         return limited(cells, source, max_texts, columns=self.columns, column=chosen)
 
+    def labels(
+        self, column: str, text_column: str | None = None, max_texts: int | None = None
+    ) -> tuple[str, ...]:
+        """The cells of ``column`` beside each text :meth:`texts` reads, in the same order.
+
+        Args:
+            column: the column of gold labels.
+            text_column: the column of texts (None: :attr:`text_column`). Default: None
+            max_texts: keep at most this many, as :meth:`texts` does. Default: None
+
+        Raises:
+            InputError: either column is missing; the message lists the columns.
+        """
+        chosen = self.text_column if text_column is None else text_column
+        for name in (chosen, column):
+            if name not in self.columns:
+                raise InputError(
+                    f"{self.name} has no column {name!r}. Its columns: {', '.join(self.columns)}."
+                )
+        text_at, label_at = self.columns.index(chosen), self.columns.index(column)
+        cells = [row[label_at].strip() for row in self.rows if row[text_at].strip()]
+        return tuple(cells if max_texts is None else cells[:max_texts])
+
 
 def is_table(name: str) -> bool:
     """Whether a file of this name is read as CSV (a ``.csv`` ending, any case)."""

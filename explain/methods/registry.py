@@ -23,6 +23,10 @@ from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradie
 from explain.methods.lime import TokenLime
 from explain.methods.occlusion import TokenOcclusion
 from explain.methods.saliency import TokenSaliency
+from explain.methods.smoothgrad import SmoothGrad
+from explain.methods.smoothgrad_ig import SmoothGradIntegratedGradients
+from explain.methods.vargrad import VarGrad
+from explain.methods.vargrad_ig import VarGradIntegratedGradients
 from explain.methods.word_integrated_gradients import WordEmbeddingIntegratedGradients
 from explain.model.checkpoints import LoadedModel
 
@@ -36,6 +40,10 @@ EXPLAINERS: tuple[Method, ...] = (
     TokenInputXGradient,
     EmbeddingDeepLift,
     EmbeddingGradientShap,
+    SmoothGrad,
+    SmoothGradIntegratedGradients,
+    VarGrad,
+    VarGradIntegratedGradients,
     TokenOcclusion,
     TokenLime,
     TokenKernelShap,

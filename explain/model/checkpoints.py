@@ -77,12 +77,30 @@ def _locate_bundled() -> Path:
     return directory
 
 
+def _locate_early() -> Path:
+    _locate_bundled()
+    directory = bundled.early_dir()
+    if not (directory / "model.safetensors").is_file():
+        raise CheckpointError(
+            f"The bundled checkpoint in {bundled.bundled_dir()} was built before Tokenlight saved "
+            "an early checkpoint beside it. Rebuild it with `python -m explain.io.build --force` "
+            "to get both (about 3.5 minutes on a 2-core CPU)."
+        )
+    return directory
+
+
 CHECKPOINTS: dict[str, RegisteredCheckpoint] = {
     bundled.BUNDLED_NAME: RegisteredCheckpoint(
         name=bundled.BUNDLED_NAME,
         description="all-MiniLM-L6-v2 fine-tuned offline on 16k human-labelled tweets about "
         "self-driving cars (negative / neutral / positive).",
         locate=_locate_bundled,
+    ),
+    bundled.EARLY_NAME: RegisteredCheckpoint(
+        name=bundled.EARLY_NAME,
+        description="The bundled model saved after about 10 % of its fine-tuning steps: "
+        "compare it with the final one to see explanations sharpen during training.",
+        locate=_locate_early,
     ),
 }
 DEFAULT_CHECKPOINT = bundled.BUNDLED_NAME
