@@ -165,13 +165,15 @@ def results_table(
             cell. Default: None, every text
     """
     gold = {row.index: row for row in report.rows} if report is not None else {}
-    shown = [item for item in outcome.items if item.result is not None]
+    shown: list[tuple[explain.BatchItem, explain.Attribution]] = [
+        (item, item.result) for item in outcome.items if item.result is not None
+    ]
     if report is not None:
         order = {row.index: rank for rank, row in enumerate(report.errors_first())}
-        shown.sort(key=lambda item: order.get(item.index, len(order) + item.index))
+        shown.sort(key=lambda pair: order.get(pair[0].index, len(order) + pair[0].index))
     if only is not None:
-        shown = [item for item in shown if item.index in only]
-    st.session_state[ORDER_KEY] = [item.index for item in shown]
+        shown = [pair for pair in shown if pair[0].index in only]
+    st.session_state[ORDER_KEY] = [item.index for item, _ in shown]
     rows = [
         {
             "#": item.index + 1,
@@ -184,15 +186,15 @@ def results_table(
                 else {}
             ),
             "text": item.text,
-            "predicted": item.result.predicted_label,
-            "probability": item.result.probabilities[item.result.predicted_index],
-            "explained": item.result.target_label,
+            "predicted": result.predicted_label,
+            "probability": result.probabilities[result.predicted_index],
+            "explained": result.target_label,
             "top tokens": ", ".join(
-                f"{token} ({score:+.3f})" for token, score in top_tokens(item.result)
+                f"{token} ({score:+.3f})" for token, score in top_tokens(result)
             ),
-            "delta": item.result.relative_delta,
+            "delta": result.relative_delta,
         }
-        for item in shown
+        for item, result in shown
     ]
     st.caption(
         "Click a column header to sort. Select a row to open that text in the one-text view, "
