@@ -680,9 +680,13 @@ class EmbeddingIntegratedGradients(Explainer):
             auto_steps=auto_steps,
             tolerance=tolerance if auto_steps or low_precision else None,
             options=(
-                (INTEGRATION.name, "fixed" if mean_errors is None else "adaptive"),
-                (ERROR_TOLERANCE.name, error_tolerance),
-                (PRECISION.name, precision),
+                ((PRECISION.name, precision),)
+                if mean_errors is None
+                else (
+                    (INTEGRATION.name, "adaptive"),
+                    (ERROR_TOLERANCE.name, error_tolerance),
+                    (PRECISION.name, precision),
+                )
             ),
         )
         results = []
