@@ -17,6 +17,9 @@ from tests.apphelpers import open_page
 from tests.architectures import ARCHITECTURES, save_architecture
 from tests.tiny import save_tiny_classifier
 
+# Every Ray a test starts is local: keep its node on 127.0.0.1 (read when ray is first imported).
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+
 # CI explores the same examples every run; local runs explore new ones.
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI", "").lower() in ("1", "true"):

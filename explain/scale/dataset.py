@@ -50,13 +50,25 @@ class RayMissing(TokenlightError):
     """``--ray`` was asked for but Ray is not installed."""
 
 
-def import_ray() -> ModuleType:
-    """Ray, with usage statistics off.
+LOOPBACK_ENV = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+"""Off, Ray gives a local node the loopback address (127.0.0.1) instead of the network one."""
+
+
+def import_ray(local: bool = True) -> ModuleType:
+    """Ray, with usage statistics off; for a local Ray, on loopback only.
+
+    Ray reads :data:`LOOPBACK_ENV` when it is first imported, so this is the
+    first import of Ray in the process.
+
+    Args:
+        local: the job starts its own Ray on this machine. Default: True
 
     Raises:
         RayMissing: Ray is not installed; the message says how to install it.
     """
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    if local:
+        os.environ.setdefault(LOOPBACK_ENV, "0")
     try:
         import ray
         import ray.data
@@ -376,7 +388,7 @@ def explain_dataset(
             written so far stay and ``resume`` goes on from them.
     """
     _check(job)
-    ray = import_ray()
+    ray = import_ray(local=job.address == "local")
     frame = read_texts(job.file, job.column)
     job.out.mkdir(parents=True, exist_ok=True)
     done = _already_written(job)

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Sequence
 
 from explain.core.errors import TokenlightError
+from explain.scale.dataset import LOOPBACK_ENV
 
 INSTALL_HINT = (
     "The attribution service runs on Ray Serve, which is not installed. "
@@ -33,6 +34,7 @@ def start_ray(num_cpus: int | None = None, object_store_bytes: int = OBJECT_STOR
     # Ray runs its workers at nice 15, below everything else on the machine; the
     # replicas are this service's work, so they run at the usual priority.
     os.environ.setdefault("RAY_worker_niceness", "0")
+    os.environ.setdefault(LOOPBACK_ENV, "0")  # a local node on 127.0.0.1, read at import
     try:
         import ray
     except ImportError:
