@@ -23,7 +23,7 @@ delta is small enough (auto steps); and the input can be a sentence pair.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Literal
@@ -300,14 +300,43 @@ class EmbeddingIntegratedGradients(Explainer):
         Returns:
             ``(k * n, seq_len)`` token scores; row ``i`` belongs to text ``i % n``.
         """
-        n, seq_len = batch.input_ids.shape
-        rows = endpoints.baseline_embedding.shape[0]  # k * n
-        k = rows // n
+        chunks = [
+            integrate_gradients(
+                outputs_at,
+                self.loaded.model,
+                start=start,
+                end=end,
+                n_steps=n_steps,
+                steps_per_pass=steps_per_pass,
+            )  # (chunk_rows, seq_len, hidden)
+            for outputs_at, start, end, steps_per_pass in self._path_chunks(
+                batch, endpoints, labels, contrasts, output, internal_batch_size, low_precision
+            )
+        ]
+        return torch.cat(chunks).sum(dim=-1)
 
-        # Expected gradients' k baselines go in chunks of whole samples that fit the
-        # token budget; each chunk walks its paths together.
+    def _path_chunks(
+        self,
+        batch: EncodedBatch,
+        endpoints: _Endpoints,
+        labels: torch.Tensor,
+        contrasts: torch.Tensor | None,
+        output: OutputKind,
+        internal_batch_size: int | None,
+        low_precision: bool,
+    ) -> Iterator[tuple[Callable[..., torch.Tensor], torch.Tensor, torch.Tensor, int]]:
+        """The ``k * n`` paths in chunks of whole baseline samples that fit the token budget.
+
+        Expected gradients' ``k`` baselines go in chunks; each chunk walks its
+        paths together.
+
+        Yields:
+            The output at points of the chunk's paths, their starts and ends
+            ``(chunk_rows, seq_len, hidden)``, and the steps per forward pass.
+        """
+        n, seq_len = batch.input_ids.shape
+        k = endpoints.baseline_embedding.shape[0] // n
         samples_per_call = k if internal_batch_size else max(1, TOKEN_BUDGET // (n * seq_len))
-        chunks = []
         for first in range(0, k, samples_per_call):
             count = min(samples_per_call, k - first)
             chunk_rows = count * n
@@ -321,17 +350,12 @@ class EmbeddingIntegratedGradients(Explainer):
                 low_precision,
             )
             per_pass = internal_batch_size or max(chunk_rows, TOKEN_BUDGET // seq_len)
-            chunks.append(
-                integrate_gradients(
-                    outputs_at,
-                    self.loaded.model,
-                    start=endpoints.baseline_embedding[first * n : first * n + chunk_rows],
-                    end=endpoints.input_embedding.repeat(count, 1, 1),
-                    n_steps=n_steps,
-                    steps_per_pass=per_pass // chunk_rows,
-                )  # (chunk_rows, seq_len, hidden)
+            yield (
+                outputs_at,
+                endpoints.baseline_embedding[first * n : first * n + chunk_rows],
+                endpoints.input_embedding.repeat(count, 1, 1),
+                per_pass // chunk_rows,
             )
-        return torch.cat(chunks).sum(dim=-1)
 
     def _integrate_adaptively(
         self,
@@ -348,35 +372,20 @@ class EmbeddingIntegratedGradients(Explainer):
         Returns:
             The integral of all ``k * n`` paths; row ``i`` belongs to text ``i % n``.
         """
-        n, seq_len = batch.input_ids.shape
-        rows = endpoints.baseline_embedding.shape[0]  # k * n
-        k = rows // n
-        samples_per_call = k if internal_batch_size else max(1, TOKEN_BUDGET // (n * seq_len))
-        parts = []
-        for first in range(0, k, samples_per_call):
-            count = min(samples_per_call, k - first)
-            chunk_rows = count * n
-            outputs_at = partial(
-                self._outputs_at,
-                batch,
-                batch.input_ids.repeat(count, 1),
-                labels.repeat(count),
-                None if contrasts is None else contrasts.repeat(count),
-                output,
-                False,
+        parts = [
+            integrate_adaptively(
+                outputs_at,
+                self.loaded.model,
+                start=start,
+                end=end,
+                tolerance=error_tolerance,
+                steps_per_pass=steps_per_pass,
+                max_evaluations=N_STEPS.maximum,
             )
-            per_pass = internal_batch_size or max(chunk_rows, TOKEN_BUDGET // seq_len)
-            parts.append(
-                integrate_adaptively(
-                    outputs_at,
-                    self.loaded.model,
-                    start=endpoints.baseline_embedding[first * n : first * n + chunk_rows],
-                    end=endpoints.input_embedding.repeat(count, 1, 1),
-                    tolerance=error_tolerance,
-                    steps_per_pass=per_pass // chunk_rows,
-                    max_evaluations=N_STEPS.maximum,
-                )
+            for outputs_at, start, end, steps_per_pass in self._path_chunks(
+                batch, endpoints, labels, contrasts, output, internal_batch_size, False
             )
+        ]
         return AdaptiveIntegral(
             token_scores=torch.cat([part.token_scores for part in parts]),
             token_errors=torch.cat([part.token_errors for part in parts]),
