@@ -1,0 +1,45 @@
+"""The dashboard in a real Chromium, explaining through the attribution service (Ray Serve)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import explain
+from explain.serve.client import BACKEND_URL_ENV
+from tests.browser import ROOT, browser_unavailable, dashboard
+from tests.test_browser import chromium, open_page, type_and_run, wait_for_result
+
+__all__ = ["chromium"]  # the module-scoped browser fixture, shared with test_browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+reason = browser_unavailable()
+if reason and os.environ.get("CI", "").lower() not in ("1", "true"):
+    pytestmark = [*pytestmark, pytest.mark.skip(reason=f"browser tests skipped: {reason}")]
+
+
+def test_the_page_explains_through_the_service_in_a_browser(
+    chromium, serve_url: str, tiny_dir: Path, tiny_model: explain.LoadedModel
+) -> None:
+    text = "The ride was smooth and quiet, but not very good!"
+    problems: list[str] = []
+    env = {"TOKENLIGHT_CHECKPOINT": str(tiny_dir), BACKEND_URL_ENV: serve_url}
+    with dashboard(env) as url:
+        page = open_page(chromium, url, problems)
+        sidebar = page.locator("[data-testid='stSidebar']").inner_text()
+        assert "attribution service at" in sidebar
+        assert serve_url in sidebar
+        type_and_run(page, text)
+        marks = wait_for_result(page)
+        assert marks[:3] == ["[CLS]", "the", "ride"]
+        values = page.locator("[data-testid='stMetric']").all_inner_texts()
+        local = explain.attribute(tiny_model, text)
+        assert any("F(input)" in value and f"{local.f_input:.4f}" in value for value in values), (
+            values
+        )
+        (ROOT / "artifacts").mkdir(exist_ok=True)
+        page.screenshot(path=str(ROOT / "artifacts" / "browser-serve.png"), full_page=True)
+    assert not problems, problems
