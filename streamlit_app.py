@@ -12,6 +12,7 @@ from components import (
     examples,
     exports,
     header,
+    labels_view,
     model_panel,
     permalink,
     results_view,
@@ -22,22 +23,24 @@ header.page_header()
 notices = permalink.restore_from_link()
 spec = controls.checkpoint_picker(backend.default_checkpoint())
 loaded = model_panel.load_or_stop(spec)
+threshold = controls.threshold_slider(loaded.head)
 permalink.show_notices(notices + permalink.restore_target(loaded.labels))
 one_text = controls.mode_switch() == controls.MODE_ONE
 if one_text:
     examples.example_picker()
 text = controls.text_input() if one_text else ""
 prediction = model_panel.prediction_or_none(spec, text) if one_text else None
-current = controls.attribution_controls(spec, text, loaded, prediction)
+current = controls.attribution_controls(spec, text, loaded, prediction, threshold)
 if one_text:
     current = controls.with_text_pair(current)
 if one_text:
     result = run_panel.requested_result(current, loaded.labels)
-    results_view.prediction_panel(result)
+    results_view.prediction_panel(result, threshold)
     results_view.truncation_notice(result)
     results_view.attribution_panels(result)
+    labels_view.label_panels(result, run_panel.shown_request(), threshold)
     results_view.completeness_panel(result)
     exports.export_buttons(result)
     compare.render(spec, loaded, run_panel.shown_request())
 else:
-    batch_view.batch_panel(current)
+    batch_view.batch_panel(current, threshold)

@@ -238,7 +238,7 @@ def _path(
         _loaded,
         request.text,
         request.target,
-        check_output(request.output),
+        check_output(request.output, _loaded.head),
         request.baseline,
         n_points,
     )
@@ -256,7 +256,7 @@ def _convergence(
         _loaded,
         request.text,
         request.target,
-        check_output(request.output),
+        check_output(request.output, _loaded.head),
         request.baseline,
         steps,
         rules,
@@ -297,7 +297,11 @@ def _conductance(
 ) -> LayerConductanceResult:
     explainer = explain.AllLayerConductance(_loaded)
     return explainer.attribute(
-        request.text, request.target, check_output(request.output), request.baseline, n_steps
+        request.text,
+        request.target,
+        check_output(request.output, _loaded.head),
+        request.baseline,
+        n_steps,
     )
 
 

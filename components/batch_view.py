@@ -17,6 +17,7 @@ from explain.methods.batch import MAX_TEXTS, top_tokens
 
 MAX_BYTES = readers.MAX_BYTES
 MAX_PASTE_CHARS = 200_000
+NO_LABEL = "(none)"  # a multi-label row with no label at or above the threshold
 ORDER_KEY = "batch_order"  # the batch indices of the table's rows, as shown
 EXAMPLE_LINES = (
     "I would never trust a self-driving car to take my kids to school.\n"
@@ -89,8 +90,13 @@ def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
     return table.texts(column, MAX_TEXTS), gold
 
 
-def batch_panel(current: explain.AttributionRequest) -> None:
-    """The whole batch view: input, Run, progress, table, summary chart and downloads."""
+def batch_panel(
+    current: explain.AttributionRequest, threshold: float = explain.MULTI_LABEL_THRESHOLD
+) -> None:
+    """The whole batch view: input, Run, progress, table, summary chart and downloads.
+
+    ``threshold`` decides a multi-label head's predicted label sets.
+    """
     st.subheader("Explain many texts")
     st.caption(
         "Every text is explained with the checkpoint and settings in the sidebar. Layer "
@@ -132,9 +138,9 @@ def batch_panel(current: explain.AttributionRequest) -> None:
     report, only = (
         (None, None) if asked.gold is None else gold_view.report_panel(outcome, asked.gold)
     )
-    results_table(outcome, request, report, only)
+    results_table(outcome, request, report, only, threshold)
     summary_chart(outcome, report if report is not None and report.scored else None)
-    batch_downloads(outcome)
+    batch_downloads(outcome, threshold)
 
 
 def batch_note(outcome: explain.BatchResult) -> None:
@@ -154,8 +160,12 @@ def results_table(
     request: explain.AttributionRequest,
     report: GoldReport | None = None,
     only: set[int] | None = None,
+    threshold: float = explain.MULTI_LABEL_THRESHOLD,
 ) -> None:
     """The sortable table of every explained text; with gold labels, wrong predictions first.
+
+    A multi-label head's row lists its predicted label set (every label at or
+    above ``threshold``); a regression head's its predicted score.
 
     Args:
         outcome: the batch.
@@ -163,6 +173,7 @@ def results_table(
         report: the gold-label scores, if the input had labels. Default: None
         only: show only these texts (by batch index), from a confusion-matrix
             cell. Default: None, every text
+        threshold: a multi-label head's threshold. Default: 0.5
     """
     gold = {row.index: row for row in report.rows} if report is not None else {}
     shown: list[tuple[explain.BatchItem, explain.Attribution]] = [
@@ -186,8 +197,7 @@ def results_table(
                 else {}
             ),
             "text": item.text,
-            "predicted": result.predicted_label,
-            "probability": result.probabilities[result.predicted_index],
+            **prediction_cells(result, threshold),
             "explained": result.target_label,
             "top tokens": ", ".join(
                 f"{token} ({score:+.3f})" for token, score in top_tokens(result)
@@ -210,6 +220,21 @@ def results_table(
             "probability": st.column_config.ProgressColumn(
                 "probability", min_value=0.0, max_value=1.0, format="percent"
             ),
+            "predicted labels": st.column_config.TextColumn(
+                "predicted labels",
+                help=f"Every label whose sigmoid probability is at or above the threshold "
+                f"{threshold:.2f}; '(none)' when no label reaches it.",
+            ),
+            "explained probability": st.column_config.ProgressColumn(
+                "explained probability",
+                min_value=0.0,
+                max_value=1.0,
+                format="percent",
+                help="The explained label's own sigmoid probability.",
+            ),
+            "score": st.column_config.NumberColumn(
+                "score", format="%.4g", help="The regression head's predicted score."
+            ),
             "top tokens": st.column_config.TextColumn(
                 "top tokens",
                 help="The three text tokens with the highest scores: for signed methods, those "
@@ -224,6 +249,21 @@ def results_table(
         },
         width="stretch",
     )
+
+
+def prediction_cells(result: explain.Attribution, threshold: float) -> dict[str, object]:
+    """A row's prediction columns: label and probability, label set, or score."""
+    if result.head == "regression":
+        return {"score": result.probabilities[0]}
+    if result.head == "multi_label":
+        return {
+            "predicted labels": ", ".join(result.predicted_labels_at(threshold)) or NO_LABEL,
+            "explained probability": result.target_probability,
+        }
+    return {
+        "predicted": result.predicted_label,
+        "probability": result.probabilities[result.predicted_index],
+    }
 
 
 def open_selected(outcome: explain.BatchResult, request: explain.AttributionRequest) -> None:
@@ -276,14 +316,16 @@ def summary_chart(outcome: explain.BatchResult, report: GoldReport | None = None
     )
 
 
-def batch_downloads(outcome: explain.BatchResult) -> None:
+def batch_downloads(
+    outcome: explain.BatchResult, threshold: float = explain.MULTI_LABEL_THRESHOLD
+) -> None:
     results = list(outcome.results)
     if not results:
         return
     left, right = st.columns(2)
     left.download_button(
         "All scores as JSON",
-        data=lambda: export.to_json(results),
+        data=lambda: export.to_json(results, threshold),
         file_name="tokenlight-batch.json",
         mime="application/json",
         key="batch_json",
@@ -291,9 +333,10 @@ def batch_downloads(outcome: explain.BatchResult) -> None:
     )
     right.download_button(
         "All scores as CSV",
-        data=lambda: export.to_csv(results),
+        data=lambda: export.to_csv(results, threshold),
         file_name="tokenlight-batch.csv",
         mime="text/csv",
         key="batch_csv",
-        help="One row per token of every text, with the settings and versions.",
+        help="One row per token of every text, with the settings, versions and each "
+        "text's predicted label set.",
     )

@@ -169,6 +169,7 @@ def attribution_controls(
     text: str,
     loaded: explain.LoadedModel,
     prediction: explain.Prediction | None,
+    threshold: float = explain.MULTI_LABEL_THRESHOLD,
 ) -> explain.AttributionRequest:
     """Sidebar controls for the attribution.
 
@@ -177,6 +178,8 @@ def attribution_controls(
         text: the text to explain ("" for a batch).
         loaded: the model whose labels the pickers offer.
         prediction: the text's prediction, named in the pickers; None if unknown.
+        threshold: a multi-label head's threshold, for the prediction's caption.
+            Default: 0.5
 
     Returns:
         The :class:`explain.AttributionRequest` for ``text``, without a second
@@ -185,9 +188,9 @@ def attribution_controls(
     with st.sidebar:
         st.header("Explanation")
         method = method_picker()
-        target = target_picker(loaded.labels, prediction)
+        target = target_picker(loaded.labels, prediction, threshold)
         contrast = contrast_picker(loaded.labels, prediction, method, target)
-        output = output_picker(loaded.labels, prediction, target, contrast)
+        output = output_picker(loaded.labels, prediction, target, contrast, loaded.head)
         baseline = baseline_picker(method)
         baseline_options = baseline_option_inputs(method, baseline)
         settings = tuple(
@@ -230,8 +233,12 @@ def method_picker() -> str:
     return name
 
 
-def target_picker(labels: tuple[str, ...], prediction: explain.Prediction | None) -> int | None:
-    """The label to explain; None means the predicted label.
+def target_picker(
+    labels: tuple[str, ...],
+    prediction: explain.Prediction | None,
+    threshold: float = explain.MULTI_LABEL_THRESHOLD,
+) -> int | None:
+    """The label to explain; None means the predicted label (a multi-label head's most probable).
 
     The prediction is named in a caption, not in the option's text: a keyed
     selectbox keeps showing its first rendering of an option's text in the
@@ -256,11 +263,25 @@ def target_picker(labels: tuple[str, ...], prediction: explain.Prediction | None
             if st.session_state.get("text_pair")
             else "this text"
         )
-        st.caption(
-            f"The model predicts **{literal(prediction.predicted_label)}** "
-            f"({prediction.probabilities[prediction.predicted_index]:.0%}) for {which}."
-        )
+        st.caption(f"The model predicts {prediction_words(prediction, threshold)} for {which}.")
     return None if target == PREDICTED else int(target)
+
+
+def prediction_words(prediction: explain.Prediction, threshold: float) -> str:
+    """The prediction in Markdown: the label, a multi-label head's label set, or the score."""
+    if prediction.head == "regression":
+        return f"the score **{prediction.probabilities[0]:.4g}**"
+    if prediction.head == "multi_label":
+        chosen = prediction.predicted_labels(threshold)
+        named = ", ".join(
+            f"**{literal(label)}** ({prediction.probabilities[prediction.labels.index(label)]:.0%})"
+            for label in chosen
+        )
+        return named or f"no label at or above the threshold {threshold:.2f}"
+    return (
+        f"**{literal(prediction.predicted_label)}** "
+        f"({prediction.probabilities[prediction.predicted_index]:.0%})"
+    )
 
 
 def target_name(
@@ -318,8 +339,18 @@ def output_picker(
     prediction: explain.Prediction | None,
     target: int | None,
     contrast: int | None,
+    head: explain.Head = "single_label",
 ) -> str:
-    """The output kind; disabled when a contrast makes the output a logit difference."""
+    """The output kind; disabled when a contrast makes the output a logit difference.
+
+    A regression head offers no choice: its predicted score is explained as it is.
+    """
+    if head == "regression":
+        st.caption(
+            "A regression head: the explained output is its predicted **score** itself, "
+            "with no softmax."
+        )
+        return "probability"  # the library explains a regressor's score for any output
     outputs = list(explain.OUTPUT_KINDS)
     output = st.selectbox(
         "Explained output",
@@ -333,7 +364,13 @@ def output_picker(
         "label to compare with, it is the difference of the two labels' logits instead.",
     )
     if contrast is None:
-        st.caption(explain.OUTPUT_DESCRIPTIONS[output].capitalize() + ".")
+        kind = explain.check_output(output, head)
+        same = (
+            " (for an independent sigmoid, log-odds are the logit)"
+            if output == "log_odds" and head == "multi_label"
+            else ""
+        )
+        st.caption(explain.OUTPUT_DESCRIPTIONS[kind].capitalize() + same + ".")
     else:
         first = literal(target_name(labels, prediction, target))
         second = literal(labels[contrast])
@@ -499,6 +536,27 @@ def setting_widget(
         disabled=disabled,
         help=spec.help,
     )
+
+
+def threshold_slider(head: explain.Head) -> float:
+    """A multi-label head's threshold, in the sidebar; the default for any other head."""
+    if head != "multi_label":
+        return explain.MULTI_LABEL_THRESHOLD
+    with st.sidebar:
+        return float(
+            st.slider(
+                "Threshold",
+                min_value=0.05,
+                max_value=0.95,
+                value=float(initial("threshold", explain.MULTI_LABEL_THRESHOLD)),
+                step=0.05,
+                key="threshold",
+                help="This checkpoint is multi-label: each label has its own sigmoid "
+                "probability, and the prediction is every label at or above this threshold "
+                "(none, one or several). It changes the predicted set, the per-label view and "
+                "the batch table, not the scores.",
+            )
+        )
 
 
 def run_button() -> bool:

@@ -11,21 +11,45 @@ from components.markdown import literal
 LARGE_DELTA = 0.05  # relative |delta| above which the page warns
 TOKEN_VIEW = "Token view"
 WORD_VIEW = "Word view"
+OUTPUT_NAMES = {"label_probability": "sigmoid probability"}  # as the page words an output kind
 
 
-def prediction_panel(result: explain.Attribution) -> None:
+def prediction_panel(
+    result: explain.Attribution, threshold: float = explain.MULTI_LABEL_THRESHOLD
+) -> None:
+    """The prediction as the head defines it: a label, a set of labels, or a score."""
     st.subheader("Prediction")
     left, right = st.columns([1, 2])
-    left.metric(
-        "Predicted label",
-        result.predicted_label,
-        f"{result.probabilities[result.predicted_index]:.1%} probability",
-        delta_color="off",
-        delta_arrow="off",
-        help="The label with the highest softmax probability.",
-    )
+    if result.head == "regression":
+        left.metric(
+            "Predicted score",
+            f"{result.probabilities[0]:.4g}",
+            help="A regression head predicts one score, explained below as it is: no softmax.",
+        )
+    elif result.head == "multi_label":
+        chosen = result.predicted_labels_at(threshold)
+        left.metric(
+            "Predicted labels",
+            ", ".join(chosen) if chosen else "none",
+            f"at or above {threshold:.2f}",
+            delta_color="off",
+            delta_arrow="off",
+            help="A multi-label head: every label has its own sigmoid probability, and the "
+            "prediction is every label at or above the threshold in the sidebar.",
+        )
+    else:
+        left.metric(
+            "Predicted label",
+            result.predicted_label,
+            f"{result.probabilities[result.predicted_index]:.1%} probability",
+            delta_color="off",
+            delta_arrow="off",
+            help="The label with the highest softmax probability.",
+        )
     right.plotly_chart(
-        explain.probability_chart(result), key="probability_chart", config={"displaylogo": False}
+        explain.probability_chart(result, threshold),
+        key="probability_chart",
+        config={"displaylogo": False},
     )
 
 
@@ -49,7 +73,7 @@ def output_label(result: explain.Attribution) -> str:
     """What the result explains, for Markdown: "logit" or "logit difference 'A' − 'B'"."""
     contrast = contrast_label(result)
     if contrast is None:
-        return result.settings.output.replace("_", "-")
+        return OUTPUT_NAMES.get(result.settings.output, result.settings.output.replace("_", "-"))
     return f"logit difference '{literal(result.target_label)}' − '{literal(contrast)}'"
 
 
@@ -70,7 +94,10 @@ def granularity_switch() -> str:
 def attribution_panels(result: explain.Attribution) -> None:
     label = literal(result.target_label)
     contrast = contrast_label(result)
-    if contrast is None:
+    if result.head == "regression":
+        st.subheader(f"Why a score of {result.probabilities[0]:.4g}?")
+        explained = "the score"
+    elif contrast is None:
         st.subheader(f"Why '{label}'?")
         explained = f"the {output_label(result)} of '{label}'"
     else:

@@ -16,7 +16,15 @@ from explain.core.errors import (
 )
 from explain.core.results import Attribution, AttributionSettings
 from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting, TextSetting
-from explain.core.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS, OutputKind
+from explain.core.targets import (
+    MULTI_LABEL_THRESHOLD,
+    OUTPUT_DESCRIPTIONS,
+    OUTPUT_KINDS,
+    Head,
+    OutputKind,
+    check_output,
+    check_threshold,
+)
 from explain.evaluation.agreement import AgreementMatrix, agreement_matrix, spearman, top_k_overlap
 from explain.evaluation.faithfulness import (
     Faithfulness,
@@ -65,6 +73,7 @@ __all__ = [
     "DEFAULT_CHECKPOINT",
     "DEFAULT_METHOD",
     "METHODS",
+    "MULTI_LABEL_THRESHOLD",
     "OUTPUT_DESCRIPTIONS",
     "OUTPUT_KINDS",
     "AgreementMatrix",
@@ -84,6 +93,7 @@ __all__ = [
     "Explainer",
     "Faithfulness",
     "FloatSetting",
+    "Head",
     "InputError",
     "IntSetting",
     "IntegrationPath",
@@ -107,6 +117,8 @@ __all__ = [
     "attribute",
     "attribute_batch",
     "build_bundled",
+    "check_output",
+    "check_threshold",
     "checkpoint_names",
     "conductance_heatmap",
     "convergence",

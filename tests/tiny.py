@@ -54,11 +54,14 @@ def save_tiny_classifier(
     seed: int = 0,
     layers: int = 2,
     hidden: int = 32,
+    problem_type: str | None = None,
 ) -> Path:
     """Write a random BERT classifier and its tokenizer to ``directory``.
 
     The weights are drawn wider than BERT's usual 0.02 so the outputs vary
-    visibly with the input, which makes attribution tests meaningful.
+    visibly with the input, which makes attribution tests meaningful. One label
+    makes a regressor; ``problem_type="multi_label_classification"`` makes
+    independent sigmoids.
     """
     directory.mkdir(parents=True, exist_ok=True)
     tokens = SPECIAL + WORDS + list(extra_tokens)
@@ -76,6 +79,7 @@ def save_tiny_classifier(
         hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
         initializer_range=0.3,
+        problem_type=problem_type,
     )
     torch.manual_seed(seed)
     model = BertForSequenceClassification(config)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-from explain.core.targets import Head, OutputKind, predicted_set
+from explain.core.targets import MULTI_LABEL_THRESHOLD, Head, OutputKind, predicted_set
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,17 @@ class Attribution:
     @property
     def predicted_labels(self) -> tuple[str, ...]:
         """The predicted labels: for a multi-label head, every one at or above 0.5."""
-        return tuple(self.labels[i] for i in predicted_set(self.probabilities, self.head))
+        return self.predicted_labels_at(MULTI_LABEL_THRESHOLD)
+
+    def predicted_labels_at(self, threshold: float) -> tuple[str, ...]:
+        """The predicted labels: for a multi-label head, every one at or above ``threshold``.
+
+        Raises:
+            InputError: ``threshold`` is not strictly between 0 and 1.
+        """
+        return tuple(
+            self.labels[i] for i in predicted_set(self.probabilities, self.head, threshold)
+        )
 
     @property
     def target_label(self) -> str:
@@ -218,10 +228,18 @@ class Attribution:
             return None
         return abs(self.delta) / abs(change) if abs(change) > 1e-12 else math.inf
 
-    def to_dict(self) -> dict[str, object]:
-        """A JSON-ready dict of every field plus the derived labels."""
+    def to_dict(self, threshold: float = MULTI_LABEL_THRESHOLD) -> dict[str, object]:
+        """A JSON-ready dict of every field plus the derived labels.
+
+        Args:
+            threshold: the multi-label threshold behind ``"predicted_labels"``
+                (recorded as ``"threshold"`` for a multi-label head). Default: 0.5
+        """
         data = asdict(self)
         data["predicted_label"] = self.predicted_label
+        data["predicted_labels"] = list(self.predicted_labels_at(threshold))
+        if self.head == "multi_label":
+            data["threshold"] = threshold
         data["target_label"] = self.target_label
         return data
 

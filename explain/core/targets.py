@@ -88,11 +88,39 @@ def predicted_set(
     """The predicted labels' indices: every label at or above ``threshold`` for a multi-label head.
 
     A single-label head predicts its most probable label, a regression head its
-    one output.
+    one output; neither reads ``threshold``.
+
+    Args:
+        probabilities: each label's probability, as :func:`label_probabilities` gives them.
+        head: the classifier's head.
+        threshold: the lowest probability a multi-label head predicts. Default: 0.5
+
+    Returns:
+        The indices, in label order; empty when no label of a multi-label head
+        reaches ``threshold``.
+
+    Raises:
+        InputError: ``threshold`` is not strictly between 0 and 1.
     """
+    check_threshold(threshold)
     if head == "multi_label":
         return tuple(i for i, p in enumerate(probabilities) if p >= threshold)
     return (max(range(len(probabilities)), key=probabilities.__getitem__),)
+
+
+def check_threshold(threshold: float) -> float:
+    """``threshold`` as a float, once it is strictly between 0 and 1.
+
+    Raises:
+        InputError: it is not; at 0 every label would be predicted, above 1 none.
+    """
+    if not 0.0 < float(threshold) < 1.0:
+        raise InputError(
+            f"The multi-label threshold must lie strictly between 0 and 1, not {threshold!r}: "
+            f"a label is predicted when its sigmoid probability is at or above it (default "
+            f"{MULTI_LABEL_THRESHOLD})."
+        )
+    return float(threshold)
 
 
 def target_output(

@@ -19,6 +19,7 @@ import plotly.io as pio
 
 from explain.core.errors import InputError
 from explain.core.results import Attribution, AttributionSettings
+from explain.core.targets import MULTI_LABEL_THRESHOLD, check_threshold
 from explain.render.charts import probability_chart, token_bar_chart
 from explain.render.highlight import escape, highlight_html
 
@@ -28,7 +29,7 @@ CSV_COLUMNS = (
     "sentence", "position", "token", "token_id", "special", "start", "end", "score",
     "normalized_score", "predicted_label", "target_label", "output", "f_input", "f_baseline",
     "delta", "checkpoint", "method", "baseline", "n_steps", "integration", "device", "versions",
-    "segment", "contrast_label", "options", "auto_steps", "tolerance",
+    "segment", "contrast_label", "options", "auto_steps", "tolerance", "predicted_labels",
 )  # fmt: skip
 
 
@@ -43,15 +44,28 @@ def library_versions() -> dict[str, str]:
     return found
 
 
-def to_json(results: Sequence[Attribution]) -> str:
-    """Serialise results, with the library versions, as JSON (read back with :func:`from_json`)."""
+def to_json(results: Sequence[Attribution], threshold: float = MULTI_LABEL_THRESHOLD) -> str:
+    """Serialise results, with the library versions, as JSON (read back with :func:`from_json`).
+
+    Args:
+        results: the attributions.
+        threshold: a multi-label head's threshold: each result's
+            ``"predicted_labels"`` are its labels at or above it. Default: 0.5
+
+    Raises:
+        InputError: ``threshold`` is not strictly between 0 and 1.
+    """
+    check_threshold(threshold)
     document = {
         "format": "tokenlight-attributions",
         "format_version": FORMAT_VERSION,
         "versions": library_versions(),
-        "results": [result.to_dict() for result in results],
+        "results": [result.to_dict(threshold) for result in results],
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+DERIVED = ("predicted_label", "predicted_labels", "target_label", "threshold")  # not fields
 
 
 def _tuples(value: object) -> object:
@@ -71,9 +85,7 @@ def from_json(text: str) -> list[Attribution]:
     try:
         for data in document["results"]:
             fields: dict[str, Any] = {
-                key: _tuples(value)
-                for key, value in data.items()
-                if key not in ("predicted_label", "target_label")
+                key: _tuples(value) for key, value in data.items() if key not in DERIVED
             }
             fields["settings"] = AttributionSettings(**data["settings"])
             results.append(Attribution(**fields))
@@ -87,11 +99,17 @@ def spreadsheet_safe(text: str) -> str:
     return "'" + text if len(text) > 1 and text[0] in "=+-@\t\r" else text
 
 
-def to_csv(results: Sequence[Attribution]) -> str:
+def to_csv(results: Sequence[Attribution], threshold: float = MULTI_LABEL_THRESHOLD) -> str:
     """One row per token of each result, with the settings and versions on every row.
 
     Tokens, labels and the checkpoint pass through :func:`spreadsheet_safe`.
+    ``predicted_labels`` holds the predicted label set, joined by ``"; "``:
+    for a multi-label head, every label at or above ``threshold``.
+
+    Raises:
+        InputError: ``threshold`` is not strictly between 0 and 1.
     """
+    check_threshold(threshold)
     versions = json.dumps(library_versions(), sort_keys=True)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -103,6 +121,7 @@ def to_csv(results: Sequence[Attribution]) -> str:
             dict(settings.options) | dict(settings.baseline_options), sort_keys=True
         )
         contrast = "" if settings.contrast is None else spreadsheet_safe(contrast_label(result))
+        predicted = spreadsheet_safe("; ".join(result.predicted_labels_at(threshold)))
         for position, token in enumerate(result.tokens):
             start, end = result.offsets[position]
             writer.writerow(
@@ -115,7 +134,7 @@ def to_csv(results: Sequence[Attribution]) -> str:
                     settings.method, settings.baseline,
                     settings.n_steps, settings.integration, settings.device, versions,
                     result.segments[position] if result.segments else 0, contrast, options,
-                    settings.auto_steps, settings.tolerance,
+                    settings.auto_steps, settings.tolerance, predicted,
                 )
             )  # fmt: skip
     return buffer.getvalue()
@@ -127,6 +146,16 @@ def contrast_label(result: Attribution) -> str:
     if isinstance(contrast, int) and not isinstance(contrast, bool):
         return result.labels[contrast]
     return str(contrast)
+
+
+def predicted_text(result: Attribution, threshold: float = MULTI_LABEL_THRESHOLD) -> str:
+    """The prediction in words: the label and its probability, the label set, or the score."""
+    if result.head == "regression":
+        return f"score {result.probabilities[0]:.6f}"
+    if result.head == "multi_label":
+        chosen = ", ".join(result.predicted_labels_at(threshold))
+        return f"{chosen or 'no label'} (sigmoid probability at or above {threshold})"
+    return f"{result.predicted_label} ({result.probabilities[result.predicted_index]:.3f})"
 
 
 def _table(rows: Sequence[tuple[str, object]]) -> str:
@@ -159,7 +188,6 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
             for position, figure in enumerate(figures)
         )
         settings = result.settings
-        confidence = result.probabilities[result.predicted_index]
         steps = f"{settings.n_steps} ({settings.integration})" if settings.n_steps else "n/a"
         extra_target = [
             *([("Compared with", contrast_label(result))] if settings.contrast is not None else []),
@@ -175,7 +203,7 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
         ]
         facts = _table(
             [
-                ("Predicted", f"{result.predicted_label} ({confidence:.3f})"),
+                ("Predicted", predicted_text(result)),
                 ("Explained label", result.target_label),
                 ("Output", settings.output),
                 *extra_target,

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from explain.core.results import Attribution
+from explain.core.targets import MULTI_LABEL_THRESHOLD, predicted_set
 from explain.render.highlight import MAGNITUDE_HUE, escape
 
 if TYPE_CHECKING:
@@ -98,11 +99,7 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
         )
     )
     figure.update_layout(
-        title=(
-            f"Token attributions towards '{_text(result.target_label)}' ({unit})"
-            if result.signed
-            else f"Token importance for '{_text(result.target_label)}' (unsigned, {unit})"
-        ),
+        title=_bar_title(result, unit),
         xaxis={
             "tickmode": "array",
             "tickvals": list(range(len(values))),
@@ -121,6 +118,14 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
     return figure
 
 
+def _bar_title(result: Attribution, unit: str) -> str:
+    """The token chart's title: towards a label, or, for a regression head, the score."""
+    towards = "the score" if result.head == "regression" else f"'{_text(result.target_label)}'"
+    if result.signed:
+        return f"Token attributions towards {towards} ({unit})"
+    return f"Token importance for {towards} (unsigned, {unit})"
+
+
 def _scaled_errors(result: Attribution, normalized: bool) -> tuple[float, ...]:
     """The result's error bars in the units of the plotted values; empty when it has none."""
     if not result.score_errors:
@@ -131,19 +136,33 @@ def _scaled_errors(result: Attribution, normalized: bool) -> tuple[float, ...]:
     return tuple(error / peak if peak > 0 else 0.0 for error in result.score_errors)
 
 
-def probability_chart(result: Attribution) -> go.Figure:
-    """Horizontal bars of every label's predicted probability, the predicted one highlighted.
+def probability_chart(result: Attribution, threshold: float = MULTI_LABEL_THRESHOLD) -> go.Figure:
+    """Every label's predicted probability, the prediction highlighted, as the head defines them.
+
+    A single-label head's bars are a softmax and sum to 1; the most probable
+    label is highlighted. A multi-label head's bars are independent sigmoids
+    (they need not sum to 1), with ``threshold`` drawn as a dashed line and
+    every label at or above it highlighted. A regression head has one bar, its
+    predicted "score", on an axis of its own (a score is no probability).
 
     Args:
         result: the attribution whose prediction to plot.
+        threshold: a multi-label head's threshold. Default: 0.5
 
     Returns:
         The figure, one bar per label in index order.
+
+    Raises:
+        InputError: ``threshold`` is not strictly between 0 and 1.
     """
+    if result.head == "regression":
+        return _score_chart(result)
+    chosen = set(predicted_set(result.probabilities, result.head, threshold))
     colors = [
-        PREDICTED if index == result.predicted_index else "rgba(150,150,150,0.7)"
+        PREDICTED if index in chosen else "rgba(150,150,150,0.7)"
         for index in range(len(result.labels))
     ]
+    multi = result.head == "multi_label"
     figure = go.Figure(
         go.Bar(
             x=list(result.probabilities),
@@ -152,14 +171,49 @@ def probability_chart(result: Attribution) -> go.Figure:
             marker={"color": colors},
             text=[f"{p:.1%}" for p in result.probabilities],
             textposition="auto",
-            hovertemplate="%{y}: %{x:.4f}<extra></extra>",
+            hovertemplate="%{y}: %{x:.4f}" + (" (sigmoid)" if multi else "") + "<extra></extra>",
         )
     )
+    if multi:
+        figure.add_vline(
+            x=threshold,
+            line={"color": "rgba(60,60,60,0.9)", "dash": "dash", "width": 2},
+            annotation={"text": f"threshold {threshold:.2f}", "font": {"size": 11}},
+            annotation_position="top",
+        )
     figure.update_layout(
-        xaxis={"range": [0, 1], "title": "probability", "tickformat": ".0%"},
+        xaxis={
+            "range": [0, 1],
+            "title": "sigmoid probability, each label on its own" if multi else "probability",
+            "tickformat": ".0%",
+        },
         yaxis={"autorange": "reversed"},
+        margin={"l": 10, "r": 10, "t": 30 if multi else 10, "b": 40},
+        height=(80 if multi else 60) + 40 * len(result.labels),
+        showlegend=False,
+    )
+    return figure
+
+
+def _score_chart(result: Attribution) -> go.Figure:
+    """A regression head's predicted score, one bar from zero, named "score"."""
+    score = result.probabilities[0]
+    figure = go.Figure(
+        go.Bar(
+            x=[score],
+            y=["score"],
+            orientation="h",
+            marker={"color": PREDICTED},
+            text=[f"{score:.4g}"],
+            textposition="auto",
+            hovertemplate="score: %{x:.6f}<extra></extra>",
+        )
+    )
+    reach = max(abs(score), 1e-9) * 1.15
+    figure.update_layout(
+        xaxis={"range": [min(0.0, -reach), max(0.0, reach)], "title": "predicted score"},
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
-        height=60 + 40 * len(result.labels),
+        height=120,
         showlegend=False,
     )
     return figure

@@ -30,7 +30,7 @@ import torch
 
 from explain.core.errors import CheckpointError, InputError
 from explain.core.results import Attribution
-from explain.core.targets import resolve_label
+from explain.core.targets import Head, label_probabilities, resolve_label
 from explain.model.checkpoints import LoadedModel
 from explain.model.encoding import encode
 from explain.text.words import Aggregation, Word, WordAttribution, group_words, merge_words
@@ -262,6 +262,15 @@ class Suggestions:
         )
 
 
+def _log_score(logits: torch.Tensor, head: Head) -> torch.Tensor:
+    """What substitutions are ranked by: log-probability, log-sigmoid, or a regressor's score."""
+    if head == "regression":
+        return logits
+    if head == "multi_label":
+        return torch.nn.functional.logsigmoid(logits)
+    return torch.log_softmax(logits, dim=-1)
+
+
 def probabilities(loaded: LoadedModel, texts: Sequence[str]) -> torch.Tensor:
     """Every label's probability for each text, in right-padded batched forwards.
 
@@ -298,7 +307,7 @@ def probabilities(loaded: LoadedModel, texts: Sequence[str]) -> torch.Tensor:
                 logits = loaded.model(
                     input_ids=ids.to(loaded.device), attention_mask=mask.to(loaded.device)
                 ).logits  # (rows, num_labels)
-                result[rows] = torch.softmax(logits.float(), dim=-1).cpu()
+                result[rows] = label_probabilities(logits.float(), loaded.head).cpu()
                 start += len(rows)
     return result
 
@@ -522,7 +531,7 @@ def _substitutions(
     with loaded.lock, torch.enable_grad():
         inputs = embedding(ids).detach().requires_grad_(True)  # (1, seq_len, hidden)
         logits = loaded.model(inputs_embeds=inputs, attention_mask=torch.ones_like(ids)).logits
-        score = torch.log_softmax(logits.float(), dim=-1)[0, label]
+        score = _log_score(logits.float(), loaded.head)[0, label]
         (gradient,) = torch.autograd.grad(score, inputs)  # no parameter gradients kept
     gradient = gradient[0].to(table.dtype)  # (seq_len, hidden)
     positions = torch.tensor([position for _, position in single], device=table.device)
