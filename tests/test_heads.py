@@ -8,12 +8,18 @@ explained as the predicted score itself, with no softmax.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import torch
 
 import explain
+from explain.io.cli import main as cli_main
+from explain.render.charts import PREDICTED
 from tests.architectures import SAMPLE, save_architecture
 
 LABELS = ("toxic", "insult", "threat")
@@ -58,8 +64,25 @@ def test_multi_label_probabilities_are_independent_sigmoids(
     assert prediction.probabilities == pytest.approx(sigmoids.tolist(), abs=1e-5)
     chosen = tuple(name for name, p in zip(LABELS, sigmoids.tolist(), strict=True) if p >= 0.5)
     assert prediction.predicted_labels() == chosen
-    assert prediction.predicted_labels(threshold=0.0) == LABELS
-    assert prediction.predicted_labels(threshold=1.01) == ()
+    for threshold in (0.05, 0.3, 0.7, 0.95):
+        expected = tuple(
+            name for name, p in zip(LABELS, sigmoids.tolist(), strict=True) if p >= threshold
+        )
+        assert prediction.predicted_labels(threshold) == expected
+
+
+@pytest.mark.parametrize("threshold", [0.0, 1.0, 1.01, -0.2, float("nan")])
+def test_a_threshold_outside_zero_to_one_is_refused(
+    load_head: Callable[[str, str], explain.LoadedModel], threshold: float
+) -> None:
+    loaded = load_head("bert", "multi_label")
+    with pytest.raises(explain.InputError, match="strictly between 0 and 1"):
+        explain.predict(loaded, SAMPLE).predicted_labels(threshold)
+    result = explain.attribute(loaded, SAMPLE, method="saliency")
+    with pytest.raises(explain.InputError, match="strictly between 0 and 1"):
+        result.predicted_labels_at(threshold)
+    with pytest.raises(explain.InputError, match="strictly between 0 and 1"):
+        explain.to_json([result], threshold)
 
 
 @pytest.mark.parametrize("label", LABELS)
@@ -134,3 +157,85 @@ def test_a_results_recorded_output_asks_for_the_same_again(
         again = explain.attribute(loaded, SAMPLE, method="saliency", output=first.settings.output)
         assert again.settings.output == first.settings.output
         assert again.f_input == first.f_input
+
+
+def test_exports_carry_the_predicted_set_at_the_threshold(
+    load_head: Callable[[str, str], explain.LoadedModel],
+) -> None:
+    result = explain.attribute(load_head("bert", "multi_label"), SAMPLE, method="saliency")
+    for threshold in (0.05, 0.5, 0.95):
+        expected = [
+            name for name, p in zip(LABELS, result.probabilities, strict=True) if p >= threshold
+        ]
+        (data,) = json.loads(explain.to_json([result], threshold))["results"]
+        assert data["predicted_labels"] == expected
+        assert data["threshold"] == threshold
+        rows = list(csv.DictReader(io.StringIO(explain.to_csv([result], threshold))))
+        assert {row["predicted_labels"] for row in rows} == {"; ".join(expected)}
+    (back,) = explain.from_json(explain.to_json([result], 0.05))
+    assert back == result
+
+
+def test_the_cli_json_of_a_multi_label_checkpoint_carries_the_predicted_set(
+    tmp_path: Path, load_head: Callable[[str, str], explain.LoadedModel]
+) -> None:
+    directory = save_architecture(
+        "bert", tmp_path / "checkpoint", LABELS, problem_type="multi_label_classification"
+    )
+    out = tmp_path / "out.json"
+    args = [SAMPLE, "--checkpoint", str(directory), "--method", "saliency", "--out", str(out)]
+    assert cli_main([*args, "--threshold", "0.3"]) == 0
+    (data,) = json.loads(out.read_text())["results"]
+    loaded = explain.load_checkpoint(str(directory), device="cpu")
+    assert data["predicted_labels"] == list(explain.predict(loaded, SAMPLE).predicted_labels(0.3))
+    assert data["head"] == "multi_label"
+    assert data["threshold"] == 0.3
+    assert cli_main([*args, "--threshold", "1.5"]) == 2
+
+
+def test_the_multi_label_chart_draws_independent_bars_and_the_threshold(
+    load_head: Callable[[str, str], explain.LoadedModel],
+) -> None:
+    result = explain.attribute(load_head("roberta", "multi_label"), SAMPLE, method="saliency")
+    assert abs(sum(result.probabilities) - 1) > 1e-3  # independent sigmoids, not a softmax
+    for threshold in (0.05, 0.5, 0.95):
+        figure = explain.probability_chart(result, threshold)
+        (bars,) = figure.data
+        assert tuple(bars.x) == result.probabilities
+        (line,) = figure.layout.shapes
+        assert (line.x0, line.x1) == (threshold, threshold)
+        highlighted = {
+            label
+            for label, color in zip(LABELS, bars.marker.color, strict=True)
+            if color == PREDICTED
+        }
+        assert highlighted == set(result.predicted_labels_at(threshold))
+        assert f"threshold {threshold:.2f}" in figure.layout.annotations[0].text
+    with pytest.raises(explain.InputError):
+        explain.probability_chart(result, 1.0)
+
+
+def test_the_single_label_chart_has_no_threshold(
+    load_architecture: Callable[[str], explain.LoadedModel],
+) -> None:
+    result = explain.attribute(load_architecture("bert"), SAMPLE, method="saliency")
+    figure = explain.probability_chart(result)
+    assert not figure.layout.shapes
+    colors = figure.data[0].marker.color
+    assert [c == PREDICTED for c in colors].count(True) == 1
+
+
+def test_the_regression_chart_shows_the_score(
+    load_head: Callable[[str, str], explain.LoadedModel],
+) -> None:
+    result = explain.attribute(load_head("bert", "regression"), SAMPLE, method="saliency")
+    figure = explain.probability_chart(result)
+    (bar,) = figure.data
+    assert tuple(bar.y) == ("score",)
+    assert tuple(bar.x) == result.probabilities
+    low, high = figure.layout.xaxis.range
+    assert low <= min(0.0, result.probabilities[0])
+    assert high >= max(0.0, result.probabilities[0])
+    assert figure.layout.xaxis.title.text == "predicted score"
+    assert "the score" in explain.token_bar_chart(result).layout.title.text
+    assert "score" in explain.html_report([result])

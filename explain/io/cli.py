@@ -11,7 +11,12 @@ from pathlib import Path
 from explain.core.errors import InputError, TokenlightError
 from explain.core.results import Attribution
 from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting, TextSetting
-from explain.core.targets import OUTPUT_DESCRIPTIONS, OUTPUT_KINDS
+from explain.core.targets import (
+    MULTI_LABEL_THRESHOLD,
+    OUTPUT_DESCRIPTIONS,
+    OUTPUT_KINDS,
+    check_threshold,
+)
 from explain.evaluation.gold import LABEL_COLUMN_NAMES, gold_report
 from explain.io.export import html_report, to_csv, to_json
 from explain.io.notebook import to_notebook
@@ -175,6 +180,14 @@ def parser(prog: str = PROG) -> argparse.ArgumentParser:
             choices=setting.choices if isinstance(setting, ChoiceSetting) else None,
             help=_setting_help(setting),
         )
+    build.add_argument(
+        "--threshold",
+        type=float,
+        default=MULTI_LABEL_THRESHOLD,
+        help="for a multi-label checkpoint: a label is predicted when its sigmoid probability "
+        "is at or above this (strictly between 0 and 1); the JSON's predicted_labels and the "
+        f"CSV's predicted_labels column follow it (default: {MULTI_LABEL_THRESHOLD})",
+    )
     build.add_argument("--format", choices=FORMATS, default="json", help="output format")
     build.add_argument("--out", type=Path, help="write here instead of standard output")
     return build
@@ -240,6 +253,7 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
             parser(prog).error("--label-column needs a CSV --file")
         if not sentences:
             parser(prog).error("give at least one sentence, or --file")
+        check_threshold(args.threshold)
         given = {name for name in declared_settings() if getattr(args, name) is not None}
         method_names = {setting.name for m in METHODS.values() for setting in m.settings}
         baseline_names = {setting.name for b in BASELINES.values() for setting in b.settings}
@@ -275,7 +289,11 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
                 file=sys.stderr,
             )
         ]
-        document = WRITERS[args.format](results)
+        document = (
+            WRITERS[args.format](results)
+            if args.format not in ("json", "csv")
+            else (to_json if args.format == "json" else to_csv)(results, args.threshold)
+        )
         if gold is not None:
             document = _with_gold(document, results, sentences, gold)
     except (TokenlightError, ValueError, OSError) as error:
