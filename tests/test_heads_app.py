@@ -22,6 +22,7 @@ from tests.apphelpers import open_page, rendered_html
 from tests.tiny import save_tiny_classifier
 
 LABELS = ("toxic", "insult", "threat", "obscene")
+COMPARE_PAGE = str(Path(__file__).resolve().parent / "compare_teach_page.py")
 BATCH = ("the movie was bad", "i love this film", "the car is loud")
 
 
@@ -196,3 +197,25 @@ def test_a_regression_batch_lists_scores(
         [explain.predict(loaded, text).probabilities[0] for text in BATCH], rel=1e-4
     )
     assert "probability" not in table.columns
+
+
+@pytest.mark.parametrize("head", ["multi_label", "regression"])
+@pytest.mark.parametrize("view", ["path", "methods", "faithfulness", "counterfactuals"])
+def test_compare_views_run_on_each_head(
+    multi_label_dir: Path,
+    regression_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    head: str,
+    view: str,
+) -> None:
+    directory = multi_label_dir if head == "multi_label" else regression_dir
+    at = open_page(directory, monkeypatch, page=COMPARE_PAGE)
+    at.segmented_control(key="teach_view").set_value(view).run()
+    assert not at.exception
+    assert not at.error, [error.value for error in at.error]
+    if view == "path":
+        axis = charts(at)["path_probabilities"]["layout"]["xaxis"]["title"]["text"]
+        assert axis == ("predicted score" if head == "regression" else "probability")
+    if view == "counterfactuals":
+        note = "A regression checkpoint" if head == "regression" else "A multi-label checkpoint"
+        assert any(note in caption.value for caption in at.caption)

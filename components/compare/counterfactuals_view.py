@@ -16,6 +16,13 @@ from explain.views.counterfactuals import Edit, compare_texts
 
 TEXT_KEY = "cf_text"
 SOURCE_KEY = "cf_source"
+HEAD_NOTES = {
+    "multi_label": "A multi-label checkpoint: a label's probability here is its own sigmoid, "
+    "and the prediction shown is the most probable label; an edit 'flips' when that changes.",
+    "regression": "A regression checkpoint: its 'probability' here is the predicted score "
+    "itself (no softmax), and one output cannot flip, so edits are ranked by how far they "
+    "lower the score.",
+}
 
 
 def _apply(text: str) -> None:
@@ -68,6 +75,8 @@ def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> 
     before = backend.attribute(request)
     after = backend.attribute(replace(request, text=edited, target=before.target_index))
     comparison = compare_texts(before, after)
+    if before.head in HEAD_NOTES:
+        st.caption(HEAD_NOTES[before.head])
     left, right = st.columns(2)
     left.metric(
         "Original prediction",

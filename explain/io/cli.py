@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from explain.core.errors import InputError, TokenlightError
@@ -45,7 +45,12 @@ def _notebook(results: Sequence[Attribution]) -> str:
     return to_notebook(results[0])
 
 
-WRITERS = {"json": to_json, "csv": to_csv, "html": html_report, "ipynb": _notebook}
+WRITERS: dict[str, Callable[[Sequence[Attribution]], str]] = {
+    "json": to_json,
+    "csv": to_csv,
+    "html": html_report,
+    "ipynb": _notebook,
+}
 
 
 def declared_settings() -> dict[str, Setting | TextSetting]:

@@ -192,6 +192,9 @@ def path_gradients(path: IntegrationPath, alpha_index: int) -> go.Figure:
 def path_probabilities(path: IntegrationPath, alpha_index: int) -> go.Figure:
     """Every label's probability at one point of the path, the target highlighted.
 
+    A regression head's one bar is its predicted score, on an axis that holds
+    the score's range along the whole path.
+
     Args:
         path: from :func:`explain.views.integration_path.integration_path`.
         alpha_index: which grid point.
@@ -204,6 +207,7 @@ def path_probabilities(path: IntegrationPath, alpha_index: int) -> go.Figure:
     """
     _check_index(path, alpha_index)
     probabilities = list(path.probabilities[alpha_index])
+    score = path.output == "score"  # a regression head's one output is no probability
     colors = [
         PREDICTED if index == path.target_index else "rgba(150,150,150,0.7)"
         for index in range(len(path.labels))
@@ -214,14 +218,19 @@ def path_probabilities(path: IntegrationPath, alpha_index: int) -> go.Figure:
             y=[_text(label) for label in path.labels],
             orientation="h",
             marker={"color": colors},
-            text=[f"{p:.1%}" for p in probabilities],
+            text=[f"{p:.4g}" if score else f"{p:.1%}" for p in probabilities],
             textposition="auto",
             hovertemplate="%{y}: %{x:.4f}<extra></extra>",
         )
     )
+    reach = max((abs(p) for row in path.probabilities for p in row), default=1.0) or 1.0
     figure.update_layout(
         title=f"Prediction at α = {path.alphas[alpha_index]:.2f}",
-        xaxis={"range": [0, 1], "title": "probability", "tickformat": ".0%"},
+        xaxis=(
+            {"range": [min(0.0, -reach), reach], "title": "predicted score"}
+            if score
+            else {"range": [0, 1], "title": "probability", "tickformat": ".0%"}
+        ),
         yaxis={"autorange": "reversed"},
         margin={"l": 10, "r": 10, "t": 40, "b": 40},
         height=100 + 40 * len(path.labels),
