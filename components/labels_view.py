@@ -67,14 +67,18 @@ def label_panels(
         st.error(str(error))
         return
     bar.empty()
+    st.plotly_chart(
+        explain.label_token_heatmap(results), key="label_heatmap", config={"displaylogo": False}
+    )
     for first in range(0, len(results), PER_ROW):
         row = results[first : first + PER_ROW]
         for column, shown in zip(st.columns(PER_ROW), row, strict=False):
             with column, st.container(border=True, key=f"label_panel_{shown.target_index}"):
                 st.markdown(f"**{literal(shown.target_label)}** · {shown.target_probability:.0%}")
-                st.html(explain.highlight_html(shown))
-                st.plotly_chart(
-                    explain.token_bar_chart(shown, normalized=True),
-                    key=f"label_chart_{shown.target_index}",
-                    config={"displaylogo": False},
+                words = explain.merge_words(shown)
+                st.html(explain.word_highlight_html(words, shown.text, legend=False))
+                change = shown.output_change
+                st.caption(
+                    f"Sum of scores {shown.attribution_sum:+.3f}"
+                    + (f"; F(input) − F(baseline) {change:+.3f}" if change is not None else "")
                 )

@@ -28,15 +28,21 @@ def prediction_panel(
         )
     elif result.head == "multi_label":
         chosen = result.predicted_labels_at(threshold)
-        left.metric(
-            "Predicted labels",
-            ", ".join(chosen) if chosen else "none",
-            f"at or above {threshold:.2f}",
-            delta_color="off",
-            delta_arrow="off",
-            help="A multi-label head: every label has its own sigmoid probability, and the "
-            "prediction is every label at or above the threshold in the sidebar.",
-        )
+        with left:
+            st.markdown(
+                f"**Predicted labels** (sigmoid at or above {threshold:.2f})",
+                help="A multi-label head: every label has its own sigmoid probability, and the "
+                "prediction is every label at or above the threshold in the sidebar.",
+            )
+            st.markdown(
+                " ".join(
+                    f":blue-badge[{literal(label)} · "
+                    f"{result.probabilities[result.labels.index(label)]:.0%}]"
+                    for label in chosen
+                )
+                if chosen
+                else "None: no label reaches the threshold."
+            )
     else:
         left.metric(
             "Predicted label",

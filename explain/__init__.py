@@ -56,7 +56,12 @@ from explain.model.checkpoints import (
 )
 from explain.model.devices import resolve_device
 from explain.model.prediction import Prediction, predict
-from explain.render.charts import mean_token_chart, probability_chart, token_bar_chart
+from explain.render.charts import (
+    label_token_heatmap,
+    mean_token_chart,
+    probability_chart,
+    token_bar_chart,
+)
 from explain.render.conductance_figures import conductance_heatmap
 from explain.render.highlight import escape, highlight_html, visualization_record
 from explain.render.word_figures import word_highlight_html
@@ -132,6 +137,7 @@ __all__ = [
     "highlight_html",
     "html_report",
     "integration_path",
+    "label_token_heatmap",
     "load_checkpoint",
     "mean_token_chart",
     "mean_token_scores",

@@ -239,3 +239,22 @@ def test_the_regression_chart_shows_the_score(
     assert figure.layout.xaxis.title.text == "predicted score"
     assert "the score" in explain.token_bar_chart(result).layout.title.text
     assert "score" in explain.html_report([result])
+
+
+def test_the_label_heatmap_has_one_row_per_label_on_one_scale(
+    load_head: Callable[[str, str], explain.LoadedModel],
+) -> None:
+    loaded = load_head("bert", "multi_label")
+    results = [explain.attribute(loaded, SAMPLE, target=label, n_steps=8) for label in LABELS]
+    figure = explain.label_token_heatmap(results)
+    (heatmap,) = figure.data
+    assert [name.split(" (")[0] for name in heatmap.y] == list(LABELS)
+    for row, result in zip(heatmap.z, results, strict=True):
+        assert tuple(row) == result.scores
+    peak = max(abs(score) for result in results for score in result.scores)
+    assert (heatmap.zmin, heatmap.zmax) == (-peak, peak)
+    other = explain.attribute(loaded, "a quiet ride", n_steps=8)
+    with pytest.raises(ValueError, match="same tokens"):
+        explain.label_token_heatmap([results[0], other])
+    with pytest.raises(ValueError, match="at least one"):
+        explain.label_token_heatmap([])

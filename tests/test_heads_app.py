@@ -10,6 +10,7 @@ output "score" and offers no softmax output.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,8 +52,11 @@ def expected_set(loaded: explain.LoadedModel, text: str, threshold: float) -> tu
     return tuple(label for label, p in zip(LABELS, probabilities, strict=True) if p >= threshold)
 
 
-def predicted_metric(at: AppTest) -> str:
-    return next(metric.value for metric in at.metric if metric.label == "Predicted labels")
+def predicted_shown(at: AppTest) -> tuple[str, ...]:
+    """The label set the prediction panel shows, one badge per label."""
+    texts = [markdown.value for markdown in at.markdown]
+    (heading,) = [i for i, text in enumerate(texts) if text.startswith("**Predicted labels**")]
+    return tuple(re.findall(r":blue-badge\[(.+?) · \d+%\]", texts[heading + 1]))
 
 
 def charts(at: AppTest) -> dict[str, dict]:
@@ -64,9 +68,12 @@ def charts(at: AppTest) -> dict[str, dict]:
 
 
 def label_panels(at: AppTest) -> list[str]:
-    """The labels with a panel of their own in the per-label view, by chart key."""
-    prefix = "label_chart_"
-    return [LABELS[int(key[len(prefix) :])] for key in charts(at) if key.startswith(prefix)]
+    """The labels of the per-label view: the heatmap's rows, each also a panel of its own."""
+    figure = charts(at).get("label_heatmap")
+    rows = [name.rsplit(" (", 1)[0] for name in figure["data"][0]["y"]] if figure else []
+    headings = [m.value.split("**")[1] for m in at.markdown if re.match(r"\*\*.+\*\* · ", m.value)]
+    assert headings == rows
+    return rows
 
 
 def test_the_threshold_shows_for_a_multi_label_checkpoint_only(
@@ -96,7 +103,7 @@ def test_the_predicted_set_follows_the_threshold(
         assert not at.exception
         chosen = expected_set(multi_label_model, EXAMPLE_TEXT, threshold)
         seen[threshold] = chosen
-        assert predicted_metric(at) == (", ".join(chosen) or "none")
+        assert predicted_shown(at) == chosen
         sidebar = " ".join(caption.value for caption in at.sidebar.caption)
         for label in chosen:
             assert f"**{label}**" in sidebar
@@ -124,19 +131,21 @@ def test_no_predicted_label_offers_the_top_labels(
 
 
 def test_each_label_panel_explains_its_own_label(
-    multi_label_dir: Path, monkeypatch: pytest.MonkeyPatch
+    multi_label_dir: Path,
+    multi_label_model: explain.LoadedModel,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     at = open_page(multi_label_dir, monkeypatch)
     at.slider(key="threshold").set_value(0.05).run()
     at.button(key="run").click().run()
     shown = label_panels(at)
     assert len(shown) > 1
-    figures = charts(at)
-    for label in shown:
-        title = figures[f"label_chart_{LABELS.index(label)}"]["layout"]["title"]["text"]
-        assert f"towards '{label}'" in title
-    html = rendered_html(at)
-    assert html.count("<mark") >= len(shown)
+    heatmap = charts(at)["label_heatmap"]["data"][0]["z"]
+    for row, label in zip(heatmap, shown, strict=True):
+        own = explain.attribute(multi_label_model, EXAMPLE_TEXT, target=label)
+        assert row == pytest.approx(own.scores, abs=1e-5)
+        assert own.target_label == label
+    assert rendered_html(at).count("tokenlight-words-text") == len(shown)
 
 
 def test_a_regression_page_explains_its_score_without_softmax(
@@ -156,7 +165,8 @@ def test_a_regression_page_explains_its_score_without_softmax(
     )
     assert any(header.value.startswith("Why a score of") for header in at.subheader)
     assert any("raised the score" in caption.value for caption in at.caption)
-    assert not [m for m in at.metric if m.label in ("Predicted label", "Predicted labels")]
+    assert not [m for m in at.metric if m.label == "Predicted label"]
+    assert not [t for t in at.markdown if t.value.startswith("**Predicted labels**")]
     assert "softmax probability" not in " ".join(caption.value for caption in at.caption)
     f_input = next(m for m in at.metric if m.label == "F(input)")
     assert float(f_input.value) == pytest.approx(float(metric.value), rel=1e-3)

@@ -56,7 +56,7 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
     values = result.normalized_scores if normalized else result.scores
     errors = _scaled_errors(result, normalized)
     peak = max((abs(v) for v in values), default=0.0) or 1.0
-    unit = "normalised" if normalized else result.settings.output.replace("_", "-")
+    unit = "normalised" if normalized else output_unit(result)
     figure = go.Figure(
         go.Bar(
             x=list(range(len(values))),
@@ -116,6 +116,12 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
         showlegend=False,
     )
     return figure
+
+
+def output_unit(result: Attribution) -> str:
+    """The explained output's name as a unit: "logit", "log-odds", "sigmoid probability"."""
+    output = result.settings.output
+    return "sigmoid probability" if output == "label_probability" else output.replace("_", "-")
 
 
 def _bar_title(result: Attribution, unit: str) -> str:
@@ -215,6 +221,70 @@ def _score_chart(result: Attribution) -> go.Figure:
         margin={"l": 10, "r": 10, "t": 10, "b": 40},
         height=120,
         showlegend=False,
+    )
+    return figure
+
+
+def label_token_heatmap(results: Sequence[Attribution]) -> go.Figure:
+    """Labels × tokens: one row per explained label of the same text, on one colour scale.
+
+    Each row is one attribution's raw scores; all rows must explain the same
+    tokens with the same output kind, so their colours compare. The scale is
+    diverging (red lowers, green raises) for signed scores and runs from 0
+    for unsigned ones.
+
+    Args:
+        results: attributions of one text, one per label, in the order to show.
+
+    Returns:
+        The figure; hovering a cell shows the label, the token and its score.
+
+    Raises:
+        ValueError: no results, or results of different tokens or output kinds.
+    """
+    if not results:
+        raise ValueError("label_token_heatmap needs at least one attribution.")
+    first = results[0]
+    if any(
+        (r.tokens, r.settings.output, r.signed)
+        != (first.tokens, first.settings.output, first.signed)
+        for r in results
+    ):
+        raise ValueError(
+            "label_token_heatmap compares labels of one text: every result needs the same "
+            "tokens, output kind and signedness."
+        )
+    rows = [list(result.scores) for result in results]  # (labels, seq_len)
+    peak = max((abs(value) for row in rows for value in row), default=0.0) or 1.0
+    names = [
+        f"{_text(result.target_label)} ({result.target_probability:.0%})" for result in results
+    ]
+    unit = output_unit(first)
+    figure = go.Figure(
+        go.Heatmap(
+            z=rows,
+            x=list(range(len(first.tokens))),
+            y=names,
+            colorscale=DIVERGING if first.signed else MAGNITUDE,
+            zmin=-peak if first.signed else 0.0,
+            zmax=peak,
+            customdata=[[_text(token) for token in first.tokens] for _ in results],
+            hovertemplate="%{y} · <b>%{customdata}</b>: %{z:.4f}<extra></extra>",
+            colorbar={"title": {"text": unit}},
+        )
+    )
+    figure.update_layout(
+        title=f"Token attributions per label ({unit})",
+        xaxis={
+            "tickmode": "array",
+            "tickvals": list(range(len(first.tokens))),
+            "ticktext": token_labels(first.tokens),
+            "tickangle": -45,
+            "title": "token",
+        },
+        yaxis={"autorange": "reversed"},
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+        height=160 + 40 * len(results),
     )
     return figure
 
