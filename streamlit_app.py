@@ -38,8 +38,8 @@ if one_text:
     results_view.prediction_panel(result, threshold)
     results_view.truncation_notice(result)
     results_view.attribution_panels(result)
-    labels_view.label_panels(result, run_panel.shown_request(), threshold)
     results_view.completeness_panel(result)
+    labels_view.label_panels(result, run_panel.shown_request(), threshold)
     exports.export_buttons(result)
     compare.render(spec, loaded, run_panel.shown_request())
 else:
