@@ -19,6 +19,7 @@ import torch
 
 import explain
 from explain.io.cli import main as cli_main
+from explain.io.notebook import to_notebook
 from explain.render.charts import PREDICTED
 from tests.architectures import SAMPLE, save_architecture
 
@@ -258,3 +259,19 @@ def test_the_label_heatmap_has_one_row_per_label_on_one_scale(
         explain.label_token_heatmap([results[0], other])
     with pytest.raises(ValueError, match="at least one"):
         explain.label_token_heatmap([])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("head", ["multi_label", "regression"])
+def test_the_notebook_cross_checks_each_head_with_plain_captum(
+    load_head: Callable[[str, str], explain.LoadedModel], head: str, tmp_path: Path
+) -> None:
+    from tests.test_notebook import _execute, _printed_json
+
+    result = explain.attribute(load_head("bert", head), SAMPLE, n_steps=16, baseline="pad")
+    executed = _execute(to_notebook(result), tmp_path)
+    assert _printed_json(executed)["scores"] == pytest.approx(result.scores, abs=1e-5)
+    outputs = "\n".join(
+        output.get("text", "") for cell in executed["cells"] for output in cell.get("outputs", [])
+    )
+    assert "Plain Captum agrees with Tokenlight." in outputs

@@ -122,8 +122,10 @@ def forward(ids):
     logits = hf_model(input_ids=ids, **rows).logits  # (batch, num_labels)
     if OUTPUT == "logit_difference":
         return logits[:, TARGET] - logits[:, CONTRAST]
-    if OUTPUT == "logit":
+    if OUTPUT in ("logit", "score"):  # a regression head's score is its one logit
         return logits[:, TARGET]
+    if OUTPUT == "label_probability":  # a multi-label head's independent sigmoid
+        return torch.sigmoid(logits[:, TARGET])
     if OUTPUT == "probability":
         return torch.softmax(logits, dim=-1)[:, TARGET]
     others = torch.cat([logits[:, :TARGET], logits[:, TARGET + 1 :]], dim=-1)
