@@ -34,6 +34,7 @@ def confusion_matrix_chart(report: GoldReport) -> go.Figure:
     ys: list[int] = []
     colors: list[str] = []
     counts: list[str] = []
+    ink: list[str] = []
     custom: list[list[str | int]] = []
     for g, row in enumerate(report.confusion):
         for p, count in enumerate(row):
@@ -43,6 +44,7 @@ def confusion_matrix_chart(report: GoldReport) -> go.Figure:
             lightness = 96 - int(50 * count / peak)
             colors.append(f"hsl({hue}, 70%, {lightness}%)")
             counts.append(str(count))
+            ink.append("white" if lightness < 65 else "#333")  # readable on dark cells
             custom.append([_text(report.labels[g]), _text(report.labels[p]), count])
     size = max(40, min(110, 420 // max(n, 1)))
     figure = go.Figure(
@@ -51,7 +53,7 @@ def confusion_matrix_chart(report: GoldReport) -> go.Figure:
             y=ys,
             mode="markers+text",
             text=counts,
-            textfont={"size": 16},
+            textfont={"size": 16, "color": ink},
             marker={
                 "symbol": "square",
                 "size": size,
