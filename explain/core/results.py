@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Literal
 
 from explain.core.targets import MULTI_LABEL_THRESHOLD, Head, OutputKind, predicted_set
+
+LongMode = Literal["truncate", "windows"]
+"""What happens to a text longer than the model's window: cut it, or explain it in windows."""
+LONG_MODES: tuple[LongMode, ...] = ("truncate", "windows")
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,11 @@ class AttributionSettings:
             ``tolerance``; ``n_steps`` is then the number used. Default: False
         tolerance: the largest ``|delta| / |F(input) - F(baseline)|`` auto
             steps or bfloat16 precision accepted; None with neither. Default: None
+        long: what was done with a text longer than the model's window:
+            ``"truncate"`` (cut to fit) or ``"windows"`` (explained in
+            overlapping windows). Default: ``"truncate"``
+        stride: with windows, the text tokens from one window's start to the
+            next's; None under truncation. Default: None
     """
 
     checkpoint: str
@@ -58,6 +68,8 @@ class AttributionSettings:
     contrast: int | str | None = None
     auto_steps: bool = False
     tolerance: float | None = None
+    long: LongMode = "truncate"
+    stride: int | None = None
 
     def __post_init__(self) -> None:
         pairs = tuple((str(name), value) for name, value in self.options)
@@ -97,7 +109,14 @@ class Attribution:
     scores' units) and ``error_estimate``, the estimated largest error of any
     token once the scores are scaled to unit length; both are empty or None
     otherwise.
-    words when it did not.
+
+    A text explained in ``windows`` (more than 1) was longer than the
+    model's window of ``max_length`` tokens: its output is the mean of the
+    windows' outputs (``f_input`` and ``f_baseline`` are those means), and
+    each token's score is the mean over all windows of its scores (zero in a
+    window that does not hold it), so the scores still add up to
+    ``f_input - f_baseline`` up to ``delta``. Every token is then scored and
+    ``tokens_dropped`` is 0.
 
     ``head`` is the classifier's: ``probabilities`` are a softmax for
     ``"single_label"``, independent sigmoids for ``"multi_label"``, and the
@@ -133,6 +152,7 @@ class Attribution:
     score_errors: tuple[float, ...] = ()
     error_estimate: float | None = None
     head: Head = "single_label"
+    windows: int = 1
 
     def __post_init__(self) -> None:
         n = len(self.tokens)
@@ -180,6 +200,8 @@ class Attribution:
             raise ValueError("Attribution probabilities do not sum to 1.")
         if self.head == "multi_label" and not all(0 <= p <= 1 for p in self.probabilities):
             raise ValueError("Attribution probabilities of a multi-label head lie in [0, 1].")
+        if self.windows < 1:
+            raise ValueError("Attribution.windows must be at least 1.")
         if self.tokens_dropped < 0 or self.seconds < 0 or self.max_length < 1:
             raise ValueError("Attribution.tokens_dropped and seconds must not be negative.")
 

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import torch
 
 from explain.core.errors import InputError
-from explain.core.results import Attribution
+from explain.core.results import LONG_MODES, Attribution, LongMode
 from explain.core.settings import FloatSetting, Setting, SettingValue, TextSetting
 from explain.core.targets import OutputKind
 from explain.methods.baselines import DEFAULT_BASELINE, OPTION_SETTINGS, get_baseline
@@ -38,6 +38,9 @@ Values = Mapping[str, Any]
 """A method's options after checking: every option it takes, defaults filled in."""
 
 COMMON_OPTIONS = ("target", "output", "baseline")
+LONG_OPTIONS = ("long", "stride")
+"""What to do with a text longer than the model's window; every method takes them, and only
+a method that declares the ``windows`` capability takes ``long="windows"``."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,12 @@ class Capabilities:
             show it). Default: False
         needs_word_embeddings: attributes to the word-embedding table, which
             the checkpoint's embeddings layer must have. Default: False
+        windows: explains a text longer than the model's window in
+            overlapping windows (``long="windows"``), run in batched passes:
+            the document's output is the mean of the windows' outputs, and
+            because its scores are linear in the output and add up to it
+            (completeness), its attribution is the mean of the windows'
+            attributions. Default: False
     """
 
     sentence_pairs: bool = False
@@ -72,6 +81,7 @@ class Capabilities:
     baseline_options: bool = False
     internal_batch_size: bool = False
     needs_word_embeddings: bool = False
+    windows: bool = False
 
 
 class Explainer(abc.ABC):
@@ -179,23 +189,79 @@ class Explainer(abc.ABC):
             values["auto_steps"] = auto
         return values
 
+    @classmethod
+    def check_long(
+        cls, long: object, stride: object, windowed: Sequence[str] = ()
+    ) -> LongMode:
+        """``long`` checked: a mode this method takes, with a stride only under windows.
+
+        Args:
+            long: ``"truncate"`` or ``"windows"``.
+            stride: a positive whole number of tokens, or None (half a window).
+            windowed: the names of the methods that take windows, for the
+                message when this one does not. Default: ``()``
+
+        Returns:
+            The mode.
+
+        Raises:
+            InputError: the mode is unknown, the stride is not a positive
+                integer or is given under truncation, or the method cannot
+                explain in windows (the message says why, and names
+                ``windowed``).
+        """
+        if long not in LONG_MODES:
+            raise InputError(f"Unknown long {long!r}. Choose one of: {', '.join(LONG_MODES)}.")
+        if stride is not None and (
+            isinstance(stride, bool) or not isinstance(stride, int) or stride < 1
+        ):
+            raise InputError(f"The stride must be a positive whole number of tokens, not {stride!r}.")
+        if stride is not None and long != "windows":
+            raise InputError("A stride applies only to windows; choose long='windows' or no stride.")
+        if long == "windows" and not cls.capabilities.windows:
+            why = (
+                "its scores are not shares of the output that add up to it, so the mean of the "
+                "windows' scores would not be the document's attribution"
+                if not cls.has_delta
+                else "it explains one text at a time and has no batched pass over windows"
+            )
+            can = f" Methods that can: {', '.join(windowed)}." if windowed else ""
+            raise InputError(
+                f"{cls.title} cannot explain a long text in windows: {why}.{can} "
+                "Or choose long='truncate'."
+            )
+        return long  # type: ignore[return-value]
+
     def attribute(
         self,
         text: str,
         target: int | str | None = None,
         output: OutputKind = "probability",
         baseline: str = DEFAULT_BASELINE,
+        long: LongMode = "truncate",
+        stride: int | None = None,
         **options: object,
     ) -> Attribution:
         """Explain why the model gives ``text`` its score for ``target``.
 
         Args:
-            text: the sentence to explain. Longer inputs are truncated to the
-                model's maximum length, and ``tokens_dropped`` says by how much.
+            text: the sentence to explain.
             target: label index or name. Default: None, the predicted label.
             output: ``"probability"``, ``"logit"`` or ``"log_odds"``. Default: ``"probability"``
             baseline: a name from :data:`explain.methods.baselines.BASELINES`;
                 ignored by a method that uses none. Default: ``"pad"``
+            long: what to do with a text longer than the model's window.
+                ``"truncate"`` cuts it to the model's maximum length, and
+                ``tokens_dropped`` says by how much. ``"windows"`` (methods
+                with the ``windows`` capability) explains it in overlapping
+                windows of the model's length, run in batched passes: the
+                document's output is the mean of the windows' outputs, each
+                token's score the mean of its windows' scores (zero where a
+                window does not hold it), so every token is scored and the
+                scores add up to ``f_input - f_baseline``; the result's
+                ``windows`` says how many there were. Default: ``"truncate"``
+            stride: with windows, text tokens from one window's start to the
+                next's. Default: None, half a window
             **options: the method's settings and what its capabilities add
                 (see :meth:`options`); each has its declared default.
 
@@ -206,13 +272,30 @@ class Explainer(abc.ABC):
         Raises:
             InputError: the text is empty; an option is unknown (the message
                 lists the valid ones) or out of range; the target, output or
-                baseline is unknown.
+                baseline is unknown; windows are asked of a method that
+                cannot use them, or of a sentence pair.
         """
         started = time.perf_counter()
+        mode = self.check_long(long, stride)
         values = self.check_options(options)
         with self.loaded.lock:
-            result = self._run(text, target, output, baseline, values)
+            if mode == "windows":
+                result = self._run_windows(text, target, output, baseline, values, stride)
+            else:
+                result = self._run(text, target, output, baseline, values)
         return replace(result, seconds=time.perf_counter() - started)
+
+    def _run_windows(
+        self,
+        text: str,
+        target: int | str | None,
+        output: OutputKind,
+        baseline: str,
+        values: Values,
+        stride: int | None,
+    ) -> Attribution:
+        """The method's work on a long text in windows; a method declaring ``windows`` has it."""
+        raise NotImplementedError(f"{self.name} declares windows but does not implement them.")
 
     @abc.abstractmethod
     def _run(

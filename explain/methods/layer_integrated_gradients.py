@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Literal
 
@@ -58,7 +58,8 @@ from explain.methods.baselines import (
     get_baseline,
 )
 from explain.methods.step_settings import N_STEPS, TOLERANCE
-from explain.model.encoding import EncodedBatch, Encoding, encode, pad_batch
+from explain.methods.windows import mean_of_windows
+from explain.model.encoding import EncodedBatch, Encoding, encode, encode_windows, pad_batch
 
 PRECISION = ChoiceSetting(
     name="precision",
@@ -170,6 +171,7 @@ class EmbeddingIntegratedGradients(Explainer):
         batching=True,
         baseline_options=True,
         internal_batch_size=True,
+        windows=True,
     )
 
     def _logits(
@@ -480,6 +482,57 @@ class EmbeddingIntegratedGradients(Explainer):
             [text], [encoding], target=target, output=output, baseline=baseline, **options
         )
         return result
+
+    def _run_windows(
+        self,
+        text: str,
+        target: int | str | None,
+        output: OutputKind,
+        baseline: str,
+        values: Values,
+        stride: int | None,
+    ) -> Attribution:
+        """A long text in overlapping windows, integrated in batches of windows.
+
+        The target is the label of the windows' mean prediction (or the one
+        asked for), the same for every window; the document's result is the
+        mean of the windows' (:func:`explain.methods.windows.mean_of_windows`).
+
+        Raises:
+            InputError: a sentence pair, or a stride out of range.
+        """
+        options = dict(values)
+        if options.pop("text_pair") is not None:
+            raise InputError(
+                "Windows cut one text; a sentence pair is not windowed. Explain the pair with "
+                "long='truncate' (the longer text loses tokens first)."
+            )
+        loaded = self.loaded
+        windows = encode_windows(loaded.tokenizer, text, loaded.max_length, loaded.device, stride)
+        per_pass = max(1, TOKEN_BUDGET // loaded.max_length)  # windows per batched integration
+        groups = [
+            list(windows.windows[start : start + per_pass])
+            for start in range(0, len(windows.windows), per_pass)
+        ]
+        pad_id = int(loaded.tokenizer.pad_token_id or 0)
+        with torch.no_grad():
+            logits = torch.cat(
+                [
+                    self._logits(batch, batch.input_ids)
+                    for batch in (pad_batch(group, pad_id) for group in groups)
+                ]
+            )  # (windows, num_labels)
+        mean_probabilities = label_probabilities(logits.float(), loaded.head).mean(dim=0)
+        label = resolve_label(target, loaded.labels, int(mean_probabilities.argmax()))
+        results = [
+            result
+            for group in groups
+            for result in self.attribute_encoded(
+                [text] * len(group), group, target=label, output=output, baseline=baseline,
+                **options,
+            )
+        ]  # fmt: skip
+        return mean_of_windows(windows, text, results, target)
 
     def attribute_encoded(
         self,

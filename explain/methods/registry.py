@@ -13,7 +13,7 @@ from dataclasses import fields
 from explain.core.errors import InputError
 from explain.core.results import Attribution
 from explain.methods.attention_rollout import AttentionRollout
-from explain.methods.base import COMMON_OPTIONS, Capabilities, Explainer
+from explain.methods.base import COMMON_OPTIONS, LONG_OPTIONS, Capabilities, Explainer
 from explain.methods.deeplift import EmbeddingDeepLift
 from explain.methods.gradient_shap import EmbeddingGradientShap
 from explain.methods.input_x_gradient import TokenInputXGradient
@@ -90,7 +90,8 @@ def attribute(
         loaded: from :func:`explain.load_checkpoint`.
         text: the sentence to explain.
         method: a name from :data:`METHODS`. Default: ``"layer_integrated_gradients"``
-        **options: ``target``, ``output``, ``baseline`` and the method's own
+        **options: ``target``, ``output``, ``baseline``, ``long`` and
+            ``stride`` (see :meth:`Explainer.attribute`) and the method's own
             settings (for Layer IG, ``n_steps``), which it checks against their
             ranges. Methods without a baseline ignore ``baseline``.
 
@@ -125,8 +126,25 @@ def check_options(method: str, options: Mapping[str, object]) -> None:
 
     Raises:
         InputError: an option is unknown (the message lists the method's
-            options), or a value is out of range.
+            options), a value is out of range, or windows are asked of a
+            method that cannot use them (the message names those that can).
     """
+    check_long(method, options.get("long", "truncate"), options.get("stride"))
     get_method(method).check_options(
-        {name: value for name, value in options.items() if name not in COMMON_OPTIONS}
+        {
+            name: value
+            for name, value in options.items()
+            if name not in COMMON_OPTIONS and name not in LONG_OPTIONS
+        }
     )
+
+
+def check_long(method: str, long: object, stride: object) -> None:
+    """Refuse a long-text mode ``method`` cannot use, naming the methods that can.
+
+    Raises:
+        InputError: the method or mode is unknown, the stride is not a positive
+            integer or comes without windows, or the method cannot use windows.
+    """
+    windowed = tuple(explainer.name for explainer in methods_with("windows"))
+    get_method(method).check_long(long, stride, windowed)

@@ -194,3 +194,167 @@ def pad_batch(encodings: Sequence[Encoding], pad_token_id: int) -> EncodedBatch:
         special_mask=padded([e.special_mask for e in encodings], True),
         lengths=lengths,
     )
+
+
+@dataclass(frozen=True, eq=False)
+class Windows:
+    """A text longer than the model's window, and the overlapping windows that cover it.
+
+    Each window holds the text's own special tokens ([CLS] ... [SEP]) around
+    ``width`` consecutive text tokens (fewer only when the whole text is
+    shorter); window ``i`` starts at text token ``starts[i]``, and the last
+    one ends at the text's last token, so every text token lies in at least
+    one window.
+
+    Args:
+        document: the whole text, untruncated: ``(1, doc_len)`` tensors that
+            may be longer than the model takes, for display and results.
+        windows: one :class:`Encoding` per window, each ``(1, seq_len)`` with
+            ``seq_len`` at most the model's maximum length.
+        starts: the text token (counted without the leading special tokens)
+            at which each window starts.
+        prefix: special tokens before the text ([CLS]).
+        suffix: special tokens after the text ([SEP]).
+        width: text tokens per window.
+        stride: text tokens from one window's start to the next's.
+    """
+
+    document: Encoding
+    windows: tuple[Encoding, ...]
+    starts: tuple[int, ...]
+    prefix: int
+    suffix: int
+    width: int
+    stride: int
+
+    def positions(self, index: int) -> torch.Tensor:
+        """``(seq_len,)`` the position in :attr:`document` of each token of window ``index``."""
+        window_len = int(self.windows[index].input_ids.shape[1])
+        doc_len = int(self.document.input_ids.shape[1])
+        text = window_len - self.prefix - self.suffix
+        start = self.prefix + self.starts[index]
+        return torch.cat(
+            [
+                torch.arange(self.prefix),
+                torch.arange(start, start + text),
+                torch.arange(doc_len - self.suffix, doc_len),
+            ]
+        )
+
+
+def default_stride(max_length: int, special_tokens: int) -> int:
+    """Half a window: half the text tokens a window of ``max_length`` holds (at least 1)."""
+    return max(1, (max_length - special_tokens) // 2)
+
+
+def encode_windows(
+    tokenizer: PreTrainedTokenizerBase,
+    text: str,
+    max_length: int,
+    device: torch.device,
+    stride: int | None = None,
+) -> Windows:
+    """Tokenise all of ``text`` and cut it into overlapping windows of ``max_length`` tokens.
+
+    A text that fits in one window gets exactly one, equal to :func:`encode`'s.
+
+    Args:
+        tokenizer: the checkpoint's tokenizer; a fast one also gives character offsets.
+        text: the text to tokenise (one text: sentence pairs are not windowed).
+        max_length: most tokens per window, special tokens included.
+        device: where the returned tensors go.
+        stride: text tokens from one window's start to the next's, from 1
+            to a window's text tokens. Default: None, half a window.
+
+    Returns:
+        The :class:`Windows`.
+
+    Raises:
+        InputError: the text is empty or has no token the model reads, the
+            stride is out of range, or ``max_length`` leaves no room for text.
+    """
+    if not text or not text.strip():
+        raise InputError("The text is empty. Type a sentence to explain.")
+    batch = tokenizer(
+        text,
+        return_tensors="pt",
+        return_special_tokens_mask=True,
+        return_offsets_mapping=tokenizer.is_fast,
+        truncation=False,
+        verbose=False,
+    )
+    special = batch["special_tokens_mask"].bool()  # (1, doc_len)
+    if bool(special.all()):
+        raise InputError(
+            "The text has no characters this model's tokenizer keeps (only control, "
+            "zero-width or similar characters). Type some words to explain."
+        )
+    flags = special[0].tolist()
+    doc_len = len(flags)
+    prefix = flags.index(False)
+    suffix = flags[::-1].index(False)
+    n_text = doc_len - prefix - suffix
+    width = max_length - prefix - suffix
+    if width < 1:
+        raise InputError(
+            f"A window of {max_length} tokens leaves no room for text after the "
+            f"{prefix + suffix} special tokens; choose truncation."
+        )
+    chosen = default_stride(max_length, prefix + suffix) if stride is None else stride
+    if isinstance(chosen, bool) or not isinstance(chosen, int) or not 1 <= chosen <= width:
+        raise InputError(
+            f"The stride must be a whole number of tokens from 1 to {width} (a window's text "
+            f"tokens), so that no token falls between two windows; got {stride!r}."
+        )
+    if n_text <= width:
+        starts = [0]
+    else:
+        starts = [*range(0, n_text - width, chosen), n_text - width]
+    ids = batch["input_ids"]  # (1, doc_len)
+    token_type_ids = batch.get("token_type_ids")
+    if "offset_mapping" in batch:
+        offsets = tuple((int(a), int(b)) for a, b in batch["offset_mapping"][0].tolist())
+    else:
+        offsets = tuple((0, 0) for _ in range(doc_len))
+    tokens = tuple(tokenizer.convert_ids_to_tokens(ids[0].tolist()))
+    document = Encoding(
+        input_ids=ids.to(device),
+        attention_mask=batch["attention_mask"].to(device),
+        token_type_ids=None if token_type_ids is None else token_type_ids.to(device),
+        special_mask=special.to(device),
+        tokens=tokens,
+        offsets=offsets,
+        tokens_dropped=0,
+        segments=(0,) * doc_len,
+    )
+    windows = []
+    for start in starts:
+        keep = [
+            *range(prefix),
+            *range(prefix + start, prefix + min(start + width, n_text)),
+            *range(doc_len - suffix, doc_len),
+        ]
+        index = torch.tensor(keep)
+        windows.append(
+            Encoding(
+                input_ids=ids[:, index].to(device),
+                attention_mask=batch["attention_mask"][:, index].to(device),
+                token_type_ids=(
+                    None if token_type_ids is None else token_type_ids[:, index].to(device)
+                ),
+                special_mask=special[:, index].to(device),
+                tokens=tuple(tokens[i] for i in keep),
+                offsets=tuple(offsets[i] for i in keep),
+                tokens_dropped=0,
+                segments=(0,) * len(keep),
+            )
+        )
+    return Windows(
+        document=document,
+        windows=tuple(windows),
+        starts=tuple(starts),
+        prefix=prefix,
+        suffix=suffix,
+        width=width,
+        stride=chosen,
+    )
