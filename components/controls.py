@@ -21,9 +21,10 @@ from components.markdown import literal
 from explain.methods.baselines import BaselineSetting
 from explain.methods.registry import method_options, methods_with
 from explain.methods.request import Pairs
+from explain.model.encoding import default_stride, window_width
 
 CUSTOM_CHECKPOINT = "Other: a Hub id or a local directory"
-MAX_CHARS = 2000
+MAX_CHARS = 20000
 EXAMPLE_TEXT = "I would never trust a self-driving car to take my kids to school."
 PREDICTED = -1  # sentinel option in the target picker: "whatever the model predicts"
 NO_CONTRAST = -1  # sentinel option in the contrast picker: explain one label alone
@@ -129,8 +130,9 @@ def text_input() -> str:
         max_chars=MAX_CHARS,
         height=100,
         key="text",
-        help=f"A sentence or short passage, up to {MAX_CHARS} characters. Text beyond the "
-        "model's token limit is cut off, and the page says how many tokens were dropped.",
+        help=f"A sentence, a passage or a document, up to {MAX_CHARS:,} characters. Text "
+        "beyond the model's token limit is cut off (the page says how many tokens were "
+        "dropped), or explained in overlapping windows: see 'Long texts' in the sidebar.",
     )
 
 
@@ -199,6 +201,7 @@ def attribution_controls(
         auto_steps, tolerance = auto_steps_inputs(
             method, dict(settings).get("precision") == LOW_PRECISION
         )
+        long, stride = long_text_inputs(method, loaded)
     return explain.AttributionRequest(
         checkpoint=spec,
         text=text,
@@ -211,7 +214,74 @@ def attribution_controls(
         baseline_options=baseline_options,
         auto_steps=auto_steps,
         tolerance=tolerance,
+        long=long,
+        stride=stride,
     )
+
+
+LONG_MODES = {
+    "truncate": "Truncate: cut to the model's length",
+    "windows": "Windows: explain all of it",
+}
+
+
+def long_text_inputs(
+    method: str, loaded: explain.LoadedModel
+) -> tuple[explain.LongMode, int | None]:
+    """What to do with a text longer than the model's window, and the windows' stride.
+
+    Windows are offered where the method declares them; the stride input
+    shows only under windows, its default half a window.
+
+    Returns:
+        (mode, stride); the stride is None under truncation.
+    """
+    spec = explain.get_method(method)
+    takes = spec.capabilities.windows
+    modes = list(LONG_MODES)
+    long = st.radio(
+        "Long texts",
+        modes,
+        index=modes.index(initial("long", "truncate")),
+        format_func=LONG_MODES.__getitem__,
+        key="long",
+        horizontal=True,
+        disabled=not takes,
+        help=f"For a text longer than the model's window of {loaded.max_length} tokens. "
+        "Truncate cuts it to fit, and the page says how many tokens were dropped. Windows "
+        "explains every token: overlapping windows of the model's length, run in batched "
+        "passes; the text's output is the mean of the windows' outputs and each token's "
+        "score the mean of its windows' scores, so the scores still add up to "
+        "F(input) - F(baseline)."
+        if takes
+        else f"{spec.title} truncates long texts. Methods that explain them in windows: "
+        f"{titles_with('windows')}.",
+    )
+    if not takes:
+        if long == "windows":
+            st.caption(
+                f"{spec.title} cannot explain in windows, so long texts are truncated. "
+                f"Methods that can: {titles_with('windows')}."
+            )
+        return "truncate", None
+    if long != "windows":
+        return "truncate", None
+    width = window_width(loaded.tokenizer, loaded.max_length)
+    if int(st.session_state.get("stride", 1)) > width:  # another model's, longer windows
+        st.session_state["stride"] = default_stride(width)
+    stride = st.number_input(
+        "Stride (tokens)",
+        min_value=1,
+        max_value=width,
+        value=min(int(initial("stride", default_stride(width))), width),
+        step=1,
+        key="stride",
+        help=f"Text tokens from one window's start to the next's. A window holds {width} text "
+        f"tokens; the default, {default_stride(width)}, is half a window, so each token is in "
+        "about two windows. A smaller stride means more windows (slower, smoother); a stride "
+        "of a whole window means windows that touch without overlapping.",
+    )
+    return "windows", int(stride)
 
 
 def method_picker() -> str:

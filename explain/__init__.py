@@ -14,7 +14,7 @@ from explain.core.errors import (
     InputError,
     TokenlightError,
 )
-from explain.core.results import Attribution, AttributionSettings
+from explain.core.results import LONG_MODES, Attribution, AttributionSettings, LongMode
 from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting, TextSetting
 from explain.core.targets import (
     MULTI_LABEL_THRESHOLD,
@@ -77,6 +77,7 @@ __all__ = [
     "DEFAULT_BASELINE",
     "DEFAULT_CHECKPOINT",
     "DEFAULT_METHOD",
+    "LONG_MODES",
     "METHODS",
     "MULTI_LABEL_THRESHOLD",
     "OUTPUT_DESCRIPTIONS",
@@ -104,6 +105,7 @@ __all__ = [
     "IntegrationPath",
     "LayerConductanceResult",
     "LoadedModel",
+    "LongMode",
     "Method",
     "ModelCard",
     "OutputKind",

@@ -75,6 +75,7 @@ def left_out(request: AttributionRequest) -> tuple[str, ...]:
             ("the contrast label", request.contrast is not None),
             ("the baseline's options", bool(request.baseline_options)),
             ("auto steps", request.auto_steps),
+            ("the windows (a long text is truncated)", request.long == "windows"),
         )
         if used
     )

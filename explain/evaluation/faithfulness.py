@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import torch
 
+from explain.core.errors import InputError
 from explain.core.results import Attribution
 from explain.core.targets import label_probabilities
 from explain.evaluation.agreement import (
@@ -259,7 +260,15 @@ def evaluate_faithfulness(
 
     Raises:
         ValueError: the attribution's labels are not the model's.
+        InputError: the attribution was made in windows, so its text is longer
+            than the model reads in one pass.
     """
+    if attribution.windows > 1:
+        raise InputError(
+            "Faithfulness runs the model on the whole text at once, but this explanation was "
+            f"made in {attribution.windows} windows of a text longer than the model reads. "
+            "Judge a truncated explanation instead (long='truncate')."
+        )
     if attribution.labels != loaded.labels:
         raise ValueError(
             "The attribution's labels differ from this model's; judge an attribution with "

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from explain.core.errors import InputError, TokenlightError
-from explain.core.results import Attribution
+from explain.core.results import LONG_MODES, Attribution
 from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting, TextSetting
 from explain.core.targets import (
     MULTI_LABEL_THRESHOLD,
@@ -174,6 +174,25 @@ def parser(prog: str = PROG) -> argparse.ArgumentParser:
         help="raise the integration steps until |delta| is within --tolerance of "
         "F(input) - F(baseline)" + _only("auto_steps"),
     )
+    build.add_argument(
+        "--long",
+        default="truncate",
+        choices=LONG_MODES,
+        help="a text longer than the model's window: truncate cuts it to fit (the JSON's "
+        "tokens_dropped says by how much); windows explains all of it in overlapping windows "
+        "of the model's length, run in batched passes: its output is the mean of the windows' "
+        "outputs, and every token's score the mean of its windows' scores, so the scores still "
+        "add up to f_input - f_baseline (the JSON's windows says how many there were)"
+        + _only("windows")
+        + " (default: truncate)",
+    )
+    build.add_argument(
+        "--stride",
+        type=int,
+        default=None,
+        help="with --long windows, text tokens from one window's start to the next's "
+        "(default: half a window)",
+    )
     for name, setting in declared_settings().items():
         flags = [f"--{name.replace('_', '-')}"] + (["--steps"] if name == "n_steps" else [])
         kind = {IntSetting: int, FloatSetting: float}.get(type(setting), str)
@@ -278,6 +297,8 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
                 ),
                 auto_steps=args.auto_steps,
                 tolerance=args.tolerance,
+                long=args.long,
+                stride=args.stride,
             )
             for sentence in sentences
         ]

@@ -29,7 +29,8 @@ CSV_COLUMNS = (
     "sentence", "position", "token", "token_id", "special", "start", "end", "score",
     "normalized_score", "predicted_label", "target_label", "output", "f_input", "f_baseline",
     "delta", "checkpoint", "method", "baseline", "n_steps", "integration", "device", "versions",
-    "segment", "contrast_label", "options", "auto_steps", "tolerance", "predicted_labels",
+    "segment", "contrast_label", "options", "auto_steps", "tolerance", "predicted_labels", "long",
+    "stride", "windows",
 )  # fmt: skip
 
 
@@ -134,7 +135,8 @@ def to_csv(results: Sequence[Attribution], threshold: float = MULTI_LABEL_THRESH
                     settings.method, settings.baseline,
                     settings.n_steps, settings.integration, settings.device, versions,
                     result.segments[position] if result.segments else 0, contrast, options,
-                    settings.auto_steps, settings.tolerance, predicted,
+                    settings.auto_steps, settings.tolerance, predicted, settings.long,
+                    settings.stride, result.windows,
                 )
             )  # fmt: skip
     return buffer.getvalue()
@@ -201,6 +203,16 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
                 else []
             ),
         ]
+        windows = (
+            [
+                (
+                    "Windows",
+                    f"{result.windows} of {result.max_length} tokens, stride {settings.stride}",
+                )
+            ]
+            if settings.long == "windows"
+            else []
+        )
         facts = _table(
             [
                 ("Predicted", predicted_text(result)),
@@ -212,6 +224,7 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
                 ("Sum of attributions", f"{result.attribution_sum:.6f}"),
                 ("Convergence delta", _number(result.delta, "+.3e")),
                 ("Tokens dropped by truncation", result.tokens_dropped),
+                *windows,
                 ("Checkpoint", settings.checkpoint),
                 ("Method", settings.method),
                 ("Baseline", settings.baseline or "none"),

@@ -190,9 +190,7 @@ class Explainer(abc.ABC):
         return values
 
     @classmethod
-    def check_long(
-        cls, long: object, stride: object, windowed: Sequence[str] = ()
-    ) -> LongMode:
+    def check_long(cls, long: object, stride: object, windowed: Sequence[str] = ()) -> LongMode:
         """``long`` checked: a mode this method takes, with a stride only under windows.
 
         Args:
@@ -215,9 +213,13 @@ class Explainer(abc.ABC):
         if stride is not None and (
             isinstance(stride, bool) or not isinstance(stride, int) or stride < 1
         ):
-            raise InputError(f"The stride must be a positive whole number of tokens, not {stride!r}.")
+            raise InputError(
+                f"The stride must be a positive whole number of tokens, not {stride!r}."
+            )
         if stride is not None and long != "windows":
-            raise InputError("A stride applies only to windows; choose long='windows' or no stride.")
+            raise InputError(
+                "A stride applies only to windows; choose long='windows' or leave out the stride."
+            )
         if long == "windows" and not cls.capabilities.windows:
             why = (
                 "its scores are not shares of the output that add up to it, so the mean of the "

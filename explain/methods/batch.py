@@ -117,7 +117,8 @@ def attribute_batch(
             Default: None
         batched: integrate several texts per pass where the method allows it;
             False explains one text at a time with the same code (to compare).
-            Default: True
+            With ``long="windows"``, each text goes alone and its windows are
+            batched among themselves. Default: True
         bucket_tokens: see :func:`buckets`. Default: 640
         max_texts: the most texts one call accepts. Default: 1000
         **options: ``target``, ``output``, ``baseline`` and the method's settings,
@@ -155,7 +156,8 @@ def attribute_batch(
     if progress is not None:
         progress(done, total)
     order = list(encodings)
-    together = batched and explainer_type.capabilities.batching
+    windowed = options.get("long", "truncate") == "windows"
+    together = batched and explainer_type.capabilities.batching and not windowed
     groups = (
         buckets([encodings[i].input_ids.shape[1] for i in order], bucket_tokens)
         if together

@@ -11,9 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from explain.core.errors import InputError
+from explain.core.results import LongMode
 from explain.core.targets import OUTPUT_KINDS
+from explain.methods.base import LONG_OPTIONS
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
-from explain.methods.registry import DEFAULT_METHOD, METHODS, method_options
+from explain.methods.registry import DEFAULT_METHOD, METHODS, check_long, method_options
 
 Value = int | float | str
 Pairs = tuple[tuple[str, Value], ...]
@@ -60,11 +62,18 @@ class AttributionRequest:
             Default: False
         tolerance: the relative delta auto steps aims for and bfloat16 scores
             must meet; None leaves it to the method. Default: None
+        long: a text longer than the model's window is cut to fit
+            (``"truncate"``) or explained in overlapping windows
+            (``"windows"``). Default: ``"truncate"``
+        stride: with windows, text tokens from one window's start to the
+            next's; None is half a window. Default: None
 
     Raises:
         InputError: the method, output or baseline is unknown (the message
-            lists the valid ones), a name is given twice, or the method does
-            not take one of the chosen options (the message lists those it does).
+            lists the valid ones), a name is given twice, the method does
+            not take one of the chosen options (the message lists those it
+            does), or it cannot explain in windows (the message names those
+            that can).
     """
 
     checkpoint: str
@@ -79,6 +88,8 @@ class AttributionRequest:
     baseline_options: Pairs = ()
     auto_steps: bool = False
     tolerance: float | None = None
+    long: LongMode = "truncate"
+    stride: int | None = None
 
     def __post_init__(self) -> None:
         for field, name, valid in (
@@ -92,8 +103,9 @@ class AttributionRequest:
         object.__setattr__(
             self, "baseline_options", _sorted_pairs(self.baseline_options, "baseline option")
         )
+        check_long(self.method, self.long, self.stride)
         taken = method_options(self.method)
-        refused = sorted(set(self.options()) - set(taken))
+        refused = sorted(set(self.options()) - set(taken) - set(LONG_OPTIONS))
         if refused:
             raise InputError(
                 f"Method {self.method!r} takes no option {', '.join(map(repr, refused))}. "
@@ -104,15 +116,17 @@ class AttributionRequest:
         """The keyword options for ``explain.attribute(loaded, text, method=..., **options)``.
 
         The target, output, baseline, settings and baseline options always; the
-        second text, contrast, auto steps and tolerance only when set, so a
-        method that does not take them keeps its defaults. Every name is one
-        the method takes (checked when the request is made).
+        second text, contrast, auto steps, tolerance, windows and stride only
+        when set, so a method that does not take them keeps its defaults.
+        Every name is one the method takes (checked when the request is made).
         """
         optional = {
             "text_pair": self.text_pair,
             "contrast": self.contrast,
             "auto_steps": True if self.auto_steps else None,
             "tolerance": self.tolerance,
+            "long": "windows" if self.long == "windows" else None,
+            "stride": self.stride,
         }
         return {
             "target": self.target,

@@ -242,9 +242,14 @@ class Windows:
         )
 
 
-def default_stride(max_length: int, special_tokens: int) -> int:
-    """Half a window: half the text tokens a window of ``max_length`` holds (at least 1)."""
-    return max(1, (max_length - special_tokens) // 2)
+def window_width(tokenizer: PreTrainedTokenizerBase, max_length: int) -> int:
+    """Text tokens one window of ``max_length`` holds: all but the special tokens (at least 1)."""
+    return max(1, max_length - tokenizer.num_special_tokens_to_add(pair=False))
+
+
+def default_stride(width: int) -> int:
+    """Half a window: half of ``width`` text tokens (at least 1)."""
+    return max(1, width // 2)
 
 
 def encode_windows(
@@ -300,16 +305,13 @@ def encode_windows(
             f"A window of {max_length} tokens leaves no room for text after the "
             f"{prefix + suffix} special tokens; choose truncation."
         )
-    chosen = default_stride(max_length, prefix + suffix) if stride is None else stride
+    chosen = default_stride(width) if stride is None else stride
     if isinstance(chosen, bool) or not isinstance(chosen, int) or not 1 <= chosen <= width:
         raise InputError(
             f"The stride must be a whole number of tokens from 1 to {width} (a window's text "
             f"tokens), so that no token falls between two windows; got {stride!r}."
         )
-    if n_text <= width:
-        starts = [0]
-    else:
-        starts = [*range(0, n_text - width, chosen), n_text - width]
+    starts = [0] if n_text <= width else [*range(0, n_text - width, chosen), n_text - width]
     ids = batch["input_ids"]  # (1, doc_len)
     token_type_ids = batch.get("token_type_ids")
     if "offset_mapping" in batch:

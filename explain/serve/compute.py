@@ -85,13 +85,15 @@ def batchable(request: ExplainRequest) -> bool:
 
     Only methods that declare the ``batching`` capability (Layer IG) share a
     pass. Auto steps go on until every text of a batch converges, and bfloat16
-    falls back to float32 for the whole batch, so those run alone.
+    falls back to float32 for the whole batch, so those run alone; so does a
+    long text explained in windows (its windows are batched among themselves).
     """
     options = dict(request.options)
     return (
         get_method(request.method).capabilities.batching
         and not options.get("auto_steps", False)
         and options.get("precision", "float32") == "float32"
+        and options.get("long", "truncate") == "truncate"
     )
 
 
