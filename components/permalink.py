@@ -3,7 +3,8 @@
 Pressing Run writes the sentence, checkpoint, method, target, output, baseline
 and steps into ``st.query_params``, and, when they are set, the second text of
 a sentence pair (``pair``), the contrast label (``contrast``, by name), auto
-steps and their tolerance (``auto=1``, ``tol``) and the baseline's options (by
+steps and their tolerance (``auto=1``, ``tol``), long texts in windows and
+their stride (``long=windows``, ``stride``) and the baseline's options (by
 their names, such as ``baseline_seed``). Opening such a link fills the
 controls and runs. A bad or missing value falls back to its default with a
 notice.
@@ -125,7 +126,34 @@ def restore_method_options(method: str, state: dict[str, object]) -> list[str]:
     raw = params.get("tol")
     if raw is not None and tolerance is not None:
         restore_setting(tolerance, raw, setting_key(method, tolerance.name), state, notices)
+    notices += restore_long(method, state)
     return notices
+
+
+def restore_long(method: str, state: dict[str, object]) -> list[str]:
+    """Copy the link's long-text mode and stride into ``state``, where ``method`` takes windows.
+
+    Returns:
+        Notices for the values that were unusable or that the method ignores.
+    """
+    params = st.query_params
+    long, raw = params.get("long"), params.get("stride")
+    if long is None:
+        return []
+    if long not in explain.LONG_MODES:
+        return [f"Unknown long {long[:50]!r} in the link; long texts are truncated."]
+    spec = explain.get_method(method)
+    if long == "windows" and not spec.capabilities.windows:
+        return [f"{spec.title} cannot explain in windows, so the link's long text is truncated."]
+    state["long"] = long
+    if raw is None or long != "windows":
+        return []
+    if not raw.isdigit() or int(raw) < 1:
+        return [
+            f"The link's stride {raw[:50]!r} is not a positive whole number; using half a window."
+        ]
+    state["stride"] = int(raw)
+    return []
 
 
 def restore_setting(
@@ -208,6 +236,8 @@ def write_link(request: explain.AttributionRequest, labels: tuple[str, ...]) -> 
         ),
         **({"auto": "1"} if request.auto_steps else {}),
         **({"tol": str(request.tolerance)} if request.tolerance is not None else {}),
+        **({"long": request.long} if request.long != "truncate" else {}),
+        **({"stride": str(request.stride)} if request.stride is not None else {}),
         **{name: str(value) for name, value in request.baseline_options},
     }
     st.query_params.from_dict(

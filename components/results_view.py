@@ -59,11 +59,56 @@ def prediction_panel(
     )
 
 
+WINDOWS_HELP = """
+The model reads at most a window of tokens at once, so a longer text is cut into
+**overlapping windows** of the model's length, each with its own [CLS] and [SEP], and the
+stride (in text tokens) from one window's start to the next. The windows run through the
+model in batched passes.
+
+- **The text's output** is defined as the **mean of the windows' outputs**: F(input) above is
+  the mean of the windows' F(input), and F(baseline) the mean of their F(baseline).
+- **Each token's score** is the **mean of its scores over all the windows**, counting zero in
+  the windows that do not hold it. A token in two windows gets the sum of its two scores,
+  divided by the number of windows. [CLS] and [SEP] collect their windows' scores the same way.
+- **Why completeness still holds:** integrated gradients is linear in the explained function.
+  The attribution of a mean of functions is the mean of their attributions, and each window's
+  scores add up to its own F(input) - F(baseline). So the text's scores add up to the mean of
+  those changes, which is the text's F(input) - F(baseline); the convergence delta below is
+  the mean of the windows' deltas.
+- **Every token is scored**; none is dropped. A token near a window's edge sees less context
+  in that window than in the next, which is one reason windows overlap.
+"""
+
+
 def truncation_notice(result: explain.Attribution) -> None:
+    """What became of a text longer than the model's window: cut off, or explained in windows."""
+    if result.settings.long == "windows":
+        stride = result.settings.stride
+        if result.windows == 1:
+            st.caption(
+                f"The text fits in one window of {result.max_length} tokens, so it was "
+                "explained whole, as without windows."
+            )
+            return
+        st.info(
+            f"The text is longer than this model's window, so it was explained in "
+            f"**{result.windows} windows of {result.max_length} tokens, stride {stride}**: "
+            f"all {len(result.tokens)} tokens are scored, and the output is the mean of the "
+            "windows' outputs."
+        )
+        with st.expander("What am I looking at?", key="windows_help"):
+            st.markdown(WINDOWS_HELP)
+        return
     if result.tokens_dropped:
+        windowed = explain.get_method(result.settings.method).capabilities.windows
         st.warning(
             f"The text is longer than this model's limit of {result.max_length} tokens: the last "
             f"{result.tokens_dropped} tokens were cut off and are not explained."
+            + (
+                " Choose **Windows** under **Long texts** in the sidebar to explain all of it."
+                if windowed
+                else ""
+            )
         )
 
 
