@@ -232,7 +232,7 @@ class Explainer(abc.ABC):
                 f"{cls.title} cannot explain a long text in windows: {why}.{can} "
                 "Or choose long='truncate'."
             )
-        return long  # type: ignore[return-value]
+        return long
 
     def attribute(
         self,
