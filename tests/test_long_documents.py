@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 import explain
 from explain.core.results import Attribution
 from explain.io.cli import main
+from explain.io.notebook import reproduction_options
 from explain.methods.windows import mean_of_windows
 from explain.model.encoding import encode, encode_windows, window_width
 from explain.serve.compute import batchable
@@ -294,3 +295,12 @@ def test_link_with_windows_opens_them(tiny_dir: Path, monkeypatch: pytest.Monkey
     assert at.radio(key="long").value == "windows"
     assert at.number_input(key="stride").value == 20
     assert any("windows of 64 tokens, stride 20" in info.value for info in at.info)
+
+
+def test_notebook_options_reproduce_a_windowed_result(tiny_model: explain.LoadedModel) -> None:
+    result = explain.attribute(tiny_model, DOCUMENT, long="windows", stride=40, n_steps=8)
+    options = reproduction_options(result)
+    assert options["long"] == "windows"
+    assert options["stride"] == 40
+    again = explain.attribute(tiny_model, DOCUMENT, **options)
+    assert again.scores == result.scores

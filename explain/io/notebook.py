@@ -65,6 +65,8 @@ def reproduction_options(result: Attribution) -> dict[str, object]:
     for name, value in candidates.items():
         if value is not None and name in accepted:
             options[name] = value
+    if settings.long == "windows":
+        options |= {"long": "windows", "stride": settings.stride}
     return options
 
 
@@ -87,13 +89,19 @@ def _captum_cells(result: Attribution) -> list[dict[str, object]]:
     float32 = dict(settings.options).get("precision", "float32") == "float32"
     if settings.method != "layer_integrated_gradients":
         return []
-    if baseline is None or baseline.kind != "token" or result.text_pair is not None or not float32:
+    if (
+        baseline is None
+        or baseline.kind != "token"
+        or result.text_pair is not None
+        or not float32
+        or settings.long == "windows"
+    ):
         return [
             _cell(
                 "markdown",
                 "The plain-Captum check covers Layer IG on one text with a token baseline "
-                "(pad, mask, unk, random or custom) in float32; this result uses another "
-                "setting, so it is left out.",
+                "(pad, mask, unk, random or custom) in float32, without windows; this result "
+                "uses another setting, so it is left out.",
             )
         ]
     output = "logit_difference" if settings.contrast is not None else settings.output
