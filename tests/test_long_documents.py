@@ -304,3 +304,9 @@ def test_notebook_options_reproduce_a_windowed_result(tiny_model: explain.Loaded
     assert options["stride"] == 40
     again = explain.attribute(tiny_model, DOCUMENT, **options)
     assert again.scores == result.scores
+
+
+def test_batch_takes_truncate_said_outright(tiny_model: explain.LoadedModel) -> None:
+    batch = explain.attribute_batch(tiny_model, [DOCUMENT, SHORT], long="truncate", n_steps=4)
+    assert [result.windows for result in batch.results] == [1, 1]
+    assert batch.results[0].tokens_dropped > 0

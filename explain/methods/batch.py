@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from explain.core.errors import InputError
 from explain.core.results import Attribution
+from explain.methods.base import LONG_OPTIONS
 from explain.methods.registry import DEFAULT_METHOD, attribute, check_options, get_method
 from explain.model.checkpoints import LoadedModel
 from explain.model.encoding import Encoding, encode
@@ -172,7 +173,7 @@ def attribute_batch(
                     explainer_type(loaded).attribute_encoded(  # type: ignore[attr-defined]
                         [texts[i] for i in indices],
                         [encodings[i] for i in indices],
-                        **options,
+                        **{k: v for k, v in options.items() if k not in LONG_OPTIONS},
                     )
                 )
             except InputError:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from explain.core.errors import CheckpointError, TokenlightError
 from explain.core.results import Attribution
+from explain.methods.base import LONG_OPTIONS
 from explain.methods.batch import BUCKET_TOKENS, buckets
 from explain.methods.registry import attribute, get_method
 from explain.model.checkpoints import (
@@ -111,6 +112,8 @@ def _together(
 ) -> list[Outcome]:
     keywords = requests[0].keywords()
     keywords.pop("text_pair", None)  # each pair is in its encoding
+    for name in LONG_OPTIONS:  # batchable: truncated, as the encodings are
+        keywords.pop(name, None)
     try:
         explainer = get_method(requests[0].method)(loaded)
         results = explainer.attribute_encoded(  # type: ignore[attr-defined]
