@@ -195,9 +195,7 @@ def attribution_controls(
         output = output_picker(loaded.labels, prediction, target, contrast, loaded.head)
         baseline = baseline_picker(method)
         baseline_options = baseline_option_inputs(method, baseline)
-        settings = tuple(
-            (spec.name, setting_input(method, spec)) for spec in explain.get_method(method).settings
-        )
+        settings = method_setting_inputs(method)
         auto_steps, tolerance = auto_steps_inputs(
             method, dict(settings).get("precision") == LOW_PRECISION
         )
@@ -535,6 +533,23 @@ def auto_steps_inputs(method: str, low_precision: bool = False) -> tuple[bool, f
 def tolerance_setting(method: str) -> explain.FloatSetting | None:
     """The tolerance auto steps aim for, for a method that has auto steps."""
     return next((spec for spec in auto_settings(method) if spec.name == "tolerance"), None)
+
+
+def method_setting_inputs(method: str) -> Pairs:
+    """Inputs for the settings ``method`` declares, each only while it applies.
+
+    A setting declared with ``applies_when=(other, value)`` is shown only
+    while the input for ``other``, declared before it, reads ``value``.
+
+    Returns:
+        ``(name, value)`` pairs, the keyword arguments of ``attribute``.
+    """
+    values: dict[str, int | float | str] = {}
+    for spec in explain.get_method(method).settings:
+        condition = getattr(spec, "applies_when", None)
+        if condition is None or values.get(condition[0]) == condition[1]:
+            values[spec.name] = setting_input(method, spec)
+    return tuple(values.items())
 
 
 def setting_key(method: str, name: str) -> str:

@@ -327,8 +327,7 @@ def test_run_writes_the_new_options_into_the_link(app: AppTest, tiny_dir: Path) 
         "baseline": "random",
         "baseline_seed": "7",
         "steps": "5",
-        "integration": "fixed",
-        "error_tolerance": "0.001",
+        "integration": "fixed",  # the error tolerance applies to adaptive integration only
         "precision": "float32",
         "auto": "1",
         "tol": "0.02",

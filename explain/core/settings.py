@@ -20,6 +20,9 @@ class IntSetting:
         maximum: the largest allowed value.
         step: the UI's increment.
         help: one or two sentences for the UI's help text.
+        applies_when: ``(setting, value)``: the setting matters, and the UI
+            shows it, only while the method's other setting ``setting`` has
+            ``value``. Default: None, always
     """
 
     name: str
@@ -29,6 +32,7 @@ class IntSetting:
     maximum: int
     step: int
     help: str
+    applies_when: tuple[str, str] | None = None
 
     def check(self, value: object) -> int:
         """Return ``value`` if it is in range.
@@ -57,6 +61,7 @@ class FloatSetting:
         maximum: the largest allowed value.
         step: the UI's increment.
         help: one or two sentences for the UI's help text.
+        applies_when: as for :class:`IntSetting`. Default: None, always
     """
 
     name: str
@@ -66,6 +71,7 @@ class FloatSetting:
     maximum: float
     step: float
     help: str
+    applies_when: tuple[str, str] | None = None
 
     def check(self, value: object) -> float:
         """Return ``value`` as a float if it is a finite number in range.

@@ -22,6 +22,7 @@ delta is small enough (auto steps); and the input can be a sentence pair.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -92,7 +93,10 @@ ERROR_TOLERANCE = FloatSetting(
     step=1e-4,
     help="Adaptive integration stops when the estimated error of every token's score, with "
     "the scores scaled to unit length, is at most this. 0.001 is finer than a chart shows.",
+    applies_when=("integration", "adaptive"),
 )
+FIXED_STEPS = dataclasses.replace(N_STEPS, applies_when=("integration", "fixed"))
+"""The steps setting as Layer IG declares it: it applies to fixed integration only."""
 INTEGRATION_NAMES = {"adaptive": "gauss-kronrod adaptive", "fixed": "gausslegendre"}
 
 
@@ -162,7 +166,7 @@ class EmbeddingIntegratedGradients(Explainer):
         "input's; scores add up to F(input) - F(baseline)."
     )
     paper = "https://arxiv.org/abs/1703.01365"
-    settings = (N_STEPS, INTEGRATION, ERROR_TOLERANCE, PRECISION)
+    settings = (INTEGRATION, FIXED_STEPS, ERROR_TOLERANCE, PRECISION)
     auto_settings = (TOLERANCE,)
     capabilities = Capabilities(
         sentence_pairs=True,
