@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -119,7 +121,7 @@ def test_patterson_rules_nest_and_are_exact_to_their_degree() -> None:
     assert [rule.name for rule in rules] == ["G3/K7", "K7/P15", "P15/P31"]
     nodes = 2 * np.asarray(rules[1].nodes) - 1
     np.testing.assert_allclose(nodes[7:], PATTERSON_15_NODES, rtol=0, atol=1e-13)
-    for before, rule in zip(rules, rules[1:], strict=False):
+    for before, rule in itertools.pairwise(rules):
         distances = [min(abs(np.asarray(rule.nodes) - node)) for node in before.nodes]
         assert max(distances) < 1e-14  # every node of the rule before is a node again
         np.testing.assert_allclose(rule.embedded_weights, _on_nodes(before, rule), atol=1e-14)

@@ -113,6 +113,8 @@ def patterson_sequence() -> tuple[NestedRule, ...]:
         The rules ``"G3/K7"``, ``"K7/P15"`` and ``"P15/P31"``,
         each with the one before as its embedded rule.
     """
+    old_nodes: np.ndarray
+    old_weights: np.ndarray
     old_nodes, old_weights = legendre.leggauss(3)  # on [-1, 1]
     names = ("G3", "K7", "P15", "P31")
     rules = []
