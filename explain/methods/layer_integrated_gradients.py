@@ -78,10 +78,10 @@ INTEGRATION = ChoiceSetting(
     label="Integration",
     default="fixed",
     choices=("adaptive", "fixed"),
-    help="adaptive: Gauss-Kronrod rules on intervals of the path, cut in two where the "
-    "estimated error is large, until the scores are within the error tolerance; each score "
-    "gets an error bar. fixed (the default): the given number of Gauss-Legendre steps, "
-    "no error bars.",
+    help="adaptive: nested Gauss-Kronrod-Patterson rules of 7, 15 and 31 points on the whole "
+    "path, then Gauss-Kronrod rules on intervals cut in two where the estimated error is "
+    "large, until the scores are within the error tolerance; each score gets an error bar. "
+    "fixed (the default): the given number of Gauss-Legendre steps, no error bars.",
 )
 Integration = Literal["adaptive", "fixed"]
 ERROR_TOLERANCE = FloatSetting(
