@@ -1,4 +1,8 @@
-"""The dashboard in a real Chromium, explaining through the attribution service (Ray Serve)."""
+"""The dashboard in a real Chromium, explaining through the attribution service (Ray Serve).
+
+The file's name sorts it after the Ray Data tests, which start and stop their
+own local Ray: the session's Serve instance (``serve_url``) must start after them.
+"""
 
 from __future__ import annotations
 
