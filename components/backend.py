@@ -20,6 +20,7 @@ from typing import Any
 
 import streamlit as st
 import torch
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import explain
 from explain.core.targets import check_output
@@ -120,8 +121,14 @@ def attribute(request: explain.AttributionRequest) -> explain.Attribution:
     the attribution service computes it."""
     url = backend_url()
     if url is not None:
-        return _attribute_remote(url, request)
+        return _attribute_remote(url, request, _viewer())
     return _attribute(*_model(request), request)
+
+
+def _viewer() -> str | None:
+    """This page session's id: the service takes turns between sessions."""
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else None
 
 
 def attribute_batch(
@@ -216,13 +223,17 @@ def _attribute(
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _attribute_remote(url: str, request: explain.AttributionRequest) -> explain.Attribution:
+def _attribute_remote(
+    url: str, request: explain.AttributionRequest, _viewer: str | None
+) -> explain.Attribution:
+    # _viewer is left out of the cache key: every session shares the answers.
     return attribute_remote(
         url,
         request.text,
         request.checkpoint,
         request.method,
         DEFAULT_TIMEOUT_S,
+        _viewer,
         **request.options(),
     )
 

@@ -387,10 +387,11 @@ def main() -> int:
             )
             report["serve_start_s"] = time.perf_counter() - started
 
-            def ask_served(text: str) -> tuple[explain.Attribution, int]:
+            def ask_served(text: str, viewer: str | None = None) -> tuple[explain.Attribution, int]:
                 answer = client.explain_remote(
-                    url, text, spec, explain.DEFAULT_METHOD, REQUEST_TIMEOUT_S, n_steps=steps
-                )
+                    url, text, spec, explain.DEFAULT_METHOD, REQUEST_TIMEOUT_S, viewer,
+                    n_steps=steps,
+                )  # fmt: skip
                 return answer.result, answer.batch_size
 
             ask_served(texts[0])  # the replica loads the model
@@ -414,7 +415,7 @@ def main() -> int:
                             if text is None:
                                 return
                             with contextlib.suppress(explain.TokenlightError):
-                                ask_served(text)
+                                ask_served(text, "big-batch viewer")
 
                     workers = [threading.Thread(target=worker)
                                for _ in range(args.batch_concurrency)]  # fmt: skip
@@ -425,7 +426,7 @@ def main() -> int:
 
                 print("starvation ...", file=sys.stderr)
                 report["starvation_serve"] = starvation(
-                    ask_served, big_batch, texts, args.duration
+                    lambda text: ask_served(text, "single viewer"), big_batch, texts, args.duration
                 ) | {"batch_client_concurrency": args.batch_concurrency}
                 print(report["starvation_serve"], file=sys.stderr)
             if "kill" not in args.skip:

@@ -72,6 +72,24 @@ def test_concurrent_requests_share_a_batch(
         assert_same_result(answer.result, alone)
 
 
+def test_one_viewer_takes_turns_and_different_viewers_share_a_batch(
+    serve_url: str, tiny_dir: Path
+) -> None:
+    def ask(viewer: str, text: str) -> client.Answer:
+        return client.explain_remote(
+            serve_url, text, str(tiny_dir), "layer_integrated_gradients", 60, viewer, n_steps=10
+        )
+
+    with ThreadPoolExecutor(len(SENTENCES)) as pool:
+        one_viewer = list(pool.map(lambda text: ask("flood", text), SENTENCES))
+        viewers = [f"viewer {number}" for number in range(len(SENTENCES))]
+        many_viewers = list(pool.map(ask, viewers, SENTENCES))
+    # One viewer's concurrent requests reach the replica one at a time, so none can
+    # queue ahead of another viewer; different viewers' requests still meet in a batch.
+    assert [answer.batch_size for answer in one_viewer] == [1] * len(SENTENCES)
+    assert max(answer.batch_size for answer in many_viewers) > 1
+
+
 def test_several_checkpoints_at_once(
     serve_url: str, tiny_dir: Path, three_label_model: explain.LoadedModel
 ) -> None:

@@ -15,6 +15,7 @@ from explain.core.results import Attribution
 from explain.io.export import from_json
 
 BACKEND_URL_ENV = "TOKENLIGHT_BACKEND_URL"
+VIEWER_HEADER = "X-Tokenlight-Viewer"  # who asks: the service takes turns between viewers
 DEFAULT_TIMEOUT_S = 120.0
 
 
@@ -39,8 +40,13 @@ class Answer:
     batch_size: int
 
 
-def post_json(url: str, path: str, body: bytes | None, timeout: float) -> tuple[int, bytes]:
+def post_json(
+    url: str, path: str, body: bytes | None, timeout: float, viewer: str | None = None
+) -> tuple[int, bytes]:
     """Send one request (POST when ``body`` is given, else GET) and return status and body.
+
+    ``viewer`` names who asks (the ``X-Tokenlight-Viewer`` header), so the service
+    can take turns between viewers.
 
     Raises:
         BackendError: the service cannot be reached or did not answer in ``timeout`` seconds.
@@ -50,7 +56,7 @@ def post_json(url: str, path: str, body: bytes | None, timeout: float) -> tuple[
         address,
         data=body,
         method="POST" if body is not None else "GET",
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", **({VIEWER_HEADER: viewer} if viewer else {})},
     )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -71,6 +77,7 @@ def explain_remote(
     checkpoint: str,
     method: str,
     timeout: float = DEFAULT_TIMEOUT_S,
+    viewer: str | None = None,
     **options: object,
 ) -> Answer:
     """Ask the service at ``url`` to explain ``text``.
@@ -81,6 +88,10 @@ def explain_remote(
         checkpoint: a registered checkpoint or a directory the service may load.
         method: a name from :data:`explain.METHODS`.
         timeout: seconds to wait for the answer. Default: 120.0
+        viewer: who asks, such as a dashboard session's id. The service
+            computes one request of a viewer at a time (per replica), so a
+            viewer who sends many at once cannot starve the others. Default:
+            None, a viewer of its own
         **options: ``text_pair``, ``target``, ``output``, ``baseline`` and the
             method's and baseline's settings, by their keyword names; None
             values are left out.
@@ -94,7 +105,7 @@ def explain_remote(
     """
     fields: dict[str, object] = {"text": text, "checkpoint": checkpoint, "method": method}
     fields |= {name: value for name, value in options.items() if value is not None}
-    status, body = post_json(url, "/explain", json.dumps(fields).encode("utf-8"), timeout)
+    status, body = post_json(url, "/explain", json.dumps(fields).encode("utf-8"), timeout, viewer)
     try:
         document = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -118,6 +129,7 @@ def attribute_remote(
     checkpoint: str,
     method: str,
     timeout: float = DEFAULT_TIMEOUT_S,
+    viewer: str | None = None,
     **options: object,
 ) -> Attribution:
     """Like :func:`explain.attribute`, computed by the service at ``url``.
@@ -126,7 +138,7 @@ def attribute_remote(
         BackendRefused: the service refused the request; the message is its reason.
         BackendError: the service is unreachable, timed out or failed.
     """
-    return explain_remote(url, text, checkpoint, method, timeout, **options).result
+    return explain_remote(url, text, checkpoint, method, timeout, viewer, **options).result
 
 
 def health(url: str, timeout: float = 10.0) -> dict[str, object]:

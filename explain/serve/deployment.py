@@ -21,9 +21,11 @@ the service starts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import cast
@@ -38,6 +40,7 @@ from starlette.responses import JSONResponse, Response
 
 from explain.io.export import to_json
 from explain.model.checkpoints import LoadedModel, allowed_roots
+from explain.serve.client import VIEWER_HEADER
 from explain.serve.compute import Outcome, explain_requests, load_served, refusal
 from explain.serve.requests import MAX_BODY_BYTES, ExplainRequest, RequestTooLarge, parse_request
 
@@ -140,6 +143,28 @@ class Gateway:
     def __init__(self, attributor: DeploymentHandle, described: dict[str, object]) -> None:
         self.attributor = attributor
         self.described = described
+        # Each named viewer has as many requests at the replicas as there are replicas;
+        # the rest wait here, so one viewer's flood cannot queue ahead of everyone else.
+        self.turns_per_viewer = max(1, int(cast(int, described.get("replicas", 1))))
+        self.viewers: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, viewer: str) -> AsyncIterator[None]:
+        """Wait for one of ``viewer``'s turns; an unnamed viewer (``""``) never waits."""
+        if not viewer:
+            yield
+            return
+        turns, users = self.viewers.setdefault(
+            viewer, (asyncio.Semaphore(self.turns_per_viewer), [0])
+        )
+        users[0] += 1
+        try:
+            async with turns:
+                yield
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self.viewers[viewer]
 
     async def __call__(self, request: Request) -> Response:
         path = request.url.path.rstrip("/")
@@ -176,7 +201,8 @@ class Gateway:
         except Exception as error:
             refused = refusal(error)
             return _error(refused.status, str(refused.error))
-        outcome = await self._compute(asked)
+        async with self._turn(request.headers.get(VIEWER_HEADER, "")[:200]):
+            outcome = await self._compute(asked)
         if outcome.result is None:
             return _error(outcome.status, str(outcome.error))
         try:
