@@ -19,6 +19,9 @@ from transformers.models.bert.modeling_bert import BertLayer
 from explain.model.encoding import Encoding
 
 TOKEN_BUDGET = 4096  # tokens per forward pass, to bound memory on long inputs
+# Attention holds rows x heads x seq_len^2 scores per layer, so long rows also get a
+# budget on rows x seq_len^2; it equals TOKEN_BUDGET's at 128 tokens and binds above.
+ATTENTION_BUDGET = TOKEN_BUDGET * 128
 GLOBAL_RANDOM_LOCK = threading.RLock()  # torch's and numpy's global generators are shared
 
 
@@ -127,5 +130,10 @@ def batch_inputs(encoding: Encoding, batch: int) -> dict[str, torch.Tensor]:
 
 
 def rows_per_pass(seq_len: int, budget: int = TOKEN_BUDGET) -> int:
-    """How many ``seq_len``-token rows fit in one forward pass of ``budget`` tokens (at least 1)."""
-    return max(1, budget // seq_len)
+    """How many ``seq_len``-token rows fit in one forward pass of ``budget`` tokens (at least 1).
+
+    Above 128 tokens the attention scores bind first: a 512-token row takes a
+    quarter of the rows ``budget`` alone would allow.
+    """
+    attention_rows = ATTENTION_BUDGET * budget // TOKEN_BUDGET // (seq_len * seq_len)
+    return max(1, min(budget // seq_len, attention_rows))

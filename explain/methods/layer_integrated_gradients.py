@@ -44,7 +44,13 @@ from explain.core.targets import (
     target_output,
 )
 from explain.engine.adaptive import AdaptiveIntegral, integrate_adaptively, unit_scaled_error
-from explain.engine.hooks import TOKEN_BUDGET, output_captured, output_replaced, weights_frozen
+from explain.engine.hooks import (
+    TOKEN_BUDGET,
+    output_captured,
+    output_replaced,
+    rows_per_pass,
+    weights_frozen,
+)
 from explain.engine.pooled import last_layer_pooled
 from explain.engine.straight_path import integrate_gradients
 from explain.methods.base import Capabilities, Explainer, Values
@@ -355,7 +361,7 @@ class EmbeddingIntegratedGradients(Explainer):
                 output,
                 low_precision,
             )
-            per_pass = internal_batch_size or max(chunk_rows, TOKEN_BUDGET // seq_len)
+            per_pass = internal_batch_size or max(chunk_rows, rows_per_pass(seq_len))
             yield (
                 outputs_at,
                 endpoints.baseline_embedding[first * n : first * n + chunk_rows],
