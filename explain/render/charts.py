@@ -39,6 +39,17 @@ def token_labels(tokens: tuple[str, ...]) -> list[str]:
     return labels
 
 
+def labelled_axis(labels: Sequence[str], title: str) -> dict[str, object]:
+    """An x axis with one slanted label per bar or column, for token and word charts."""
+    return {
+        "tickmode": "array",
+        "tickvals": list(range(len(labels))),
+        "ticktext": list(labels),
+        "tickangle": -45,
+        "title": title,
+    }
+
+
 def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
     """Bar chart of token scores in token order, coloured by sign on a diverging scale.
 
@@ -100,13 +111,7 @@ def token_bar_chart(result: Attribution, normalized: bool = False) -> go.Figure:
     )
     figure.update_layout(
         title=_bar_title(result, unit),
-        xaxis={
-            "tickmode": "array",
-            "tickvals": list(range(len(values))),
-            "ticktext": token_labels(result.tokens),
-            "tickangle": -45,
-            "title": "token",
-        },
+        xaxis=labelled_axis(token_labels(result.tokens), "token"),
         yaxis={
             "title": f"attribution ({unit})" if result.signed else f"importance ({unit})",
             "zeroline": True,
@@ -275,13 +280,7 @@ def label_token_heatmap(results: Sequence[Attribution]) -> go.Figure:
     )
     figure.update_layout(
         title=f"Token attributions per label ({unit})",
-        xaxis={
-            "tickmode": "array",
-            "tickvals": list(range(len(first.tokens))),
-            "ticktext": token_labels(first.tokens),
-            "tickangle": -45,
-            "title": "token",
-        },
+        xaxis=labelled_axis(token_labels(first.tokens), "token"),
         yaxis={"autorange": "reversed"},
         margin={"l": 10, "r": 10, "t": 50, "b": 40},
         height=160 + 40 * len(results),

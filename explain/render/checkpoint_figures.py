@@ -7,7 +7,7 @@ import math
 import plotly.graph_objects as go
 
 from explain.evaluation.two_checkpoints import CheckpointComparison
-from explain.render.charts import PREDICTED
+from explain.render.charts import PREDICTED, labelled_axis, token_labels
 from explain.render.highlight import escape
 
 SECOND = "#d6604d"
@@ -34,12 +34,7 @@ def checkpoint_word_bars(
         The figure, with one trace per checkpoint.
     """
     slots = comparison.slots
-    labels = []
-    seen: dict[str, int] = {}
-    for slot in slots:
-        label = _text(slot.text)
-        seen[label] = seen.get(label, 0) + 1
-        labels.append(label if seen[label] == 1 else f"{label}·{seen[label]}")
+    labels = token_labels(tuple(slot.text for slot in slots))
     figure = go.Figure()
     for name, scores, color in (
         (first_name, [s.first_score for s in slots], PREDICTED),
@@ -62,13 +57,7 @@ def checkpoint_word_bars(
         barmode="group",
         title=f"Word attributions, each scaled to its largest: Spearman {spearman}, "
         f"top-{comparison.k} overlap {comparison.top_k:.0%}",
-        xaxis={
-            "tickmode": "array",
-            "tickvals": list(range(len(slots))),
-            "ticktext": labels,
-            "tickangle": -45,
-            "title": "word",
-        },
+        xaxis=labelled_axis(labels, "word"),
         yaxis={"title": "normalised attribution", "zeroline": True},
         legend={"orientation": "h", "y": -0.35},
         margin={"l": 40, "r": 10, "t": 50, "b": 40},

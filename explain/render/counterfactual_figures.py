@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from explain.render.charts import DIVERGING
+from explain.render.charts import DIVERGING, labelled_axis, token_labels
 from explain.render.highlight import escape, score_color
 from explain.views.counterfactuals import AlignedWord, TextComparison
 
@@ -35,12 +35,7 @@ def word_change_chart(comparison: TextComparison) -> go.Figure:
     slots = comparison.alignment
     changes = [slot.change for slot in slots]
     peak = max((abs(change) for change in changes), default=0.0) or 1.0
-    labels = []
-    seen: dict[str, int] = {}
-    for slot in slots:
-        label = _text(slot_label(slot))
-        seen[label] = seen.get(label, 0) + 1
-        labels.append(label if seen[label] == 1 else f"{label}·{seen[label]}")
+    labels = token_labels(tuple(slot_label(slot) for slot in slots))
 
     def shown(value: float | None) -> str:
         return "absent" if value is None else f"{value:+.5f}"
@@ -69,13 +64,7 @@ def word_change_chart(comparison: TextComparison) -> go.Figure:
     figure.update_layout(
         title=f"Change in each word's attribution towards "
         f"'{_text(comparison.before.target_label)}' ({unit}), edited minus original",
-        xaxis={
-            "tickmode": "array",
-            "tickvals": list(range(len(slots))),
-            "ticktext": labels,
-            "tickangle": -45,
-            "title": "word (+ inserted, − deleted)",
-        },
+        xaxis=labelled_axis(labels, "word (+ inserted, − deleted)"),
         yaxis={"title": f"change ({unit})", "zeroline": True},
         margin={"l": 40, "r": 10, "t": 50, "b": 40},
         height=380,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explain.render.charts import DIVERGING, PREDICTED, token_labels
+from explain.render.charts import DIVERGING, PREDICTED, labelled_axis, token_labels
 from explain.render.highlight import escape
 from explain.views.integration_path import Convergence, IntegrationPath
 
@@ -174,13 +174,7 @@ def path_gradients(path: IntegrationPath, alpha_index: int) -> go.Figure:
     )
     figure.update_layout(
         title=f"Each token's gradient · (input − baseline) at α = {path.alphas[alpha_index]:.2f}",
-        xaxis={
-            "tickmode": "array",
-            "tickvals": list(range(len(values))),
-            "ticktext": token_labels(path.tokens),
-            "tickangle": -45,
-            "title": "token",
-        },
+        xaxis=labelled_axis(token_labels(path.tokens), "token"),
         yaxis={"title": "integrand", "zeroline": True},
         margin={"l": 40, "r": 10, "t": 50, "b": 40},
         height=380,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from explain.render.charts import DIVERGING, token_labels
+from explain.render.charts import DIVERGING, labelled_axis, token_labels
 from explain.render.highlight import MAGNITUDE_HUE, escape, legend_html, score_color
 from explain.text.words import WordAttribution
 
@@ -169,13 +169,7 @@ def word_bar_chart(word_attribution: WordAttribution, normalized: bool = False) 
     figure.update_layout(
         title=f"Word attributions towards '{escape(result.target_label, quote=False)}'<br>"
         f"<sup>{result.aggregation} of token scores, {unit}</sup>",
-        xaxis={
-            "tickmode": "array",
-            "tickvals": list(range(len(values))),
-            "ticktext": token_labels(texts),
-            "tickangle": -45,
-            "title": "word",
-        },
+        xaxis=labelled_axis(token_labels(texts), "word"),
         yaxis={"title": f"attribution ({unit})", "zeroline": True},
         margin={"l": 40, "r": 10, "t": 50, "b": 40},
         height=380,
