@@ -4,9 +4,9 @@ Run it with ``python -m benchmarks.accuracy`` (``make bench`` runs it too). It
 measures, in one run:
 
 - **Time to accuracy**, per sentence length: Tokenlight's adaptive integration
-  (Gauss-Kronrod to an error of 1e-3; the issue's proposed default, opt-in while
-  it misses its speed bar) and Tokenlight at a fixed 50 steps (the default),
-  against transformers-interpret's default (50 steps), the three taking turns.
+  (Gauss-Kronrod to an error of 1e-3, the default) and Tokenlight at a fixed 50
+  steps, against transformers-interpret's default (50 steps), the three taking
+  turns.
   Errors are the largest absolute difference over tokens once both score
   vectors are scaled to unit length: Tokenlight's against its own 1,000-step
   run, transformers-interpret's against its own 400-step run.

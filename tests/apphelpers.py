@@ -42,3 +42,11 @@ def open_page(
 def rendered_html(at: AppTest) -> str:
     """All ``st.html`` bodies on the page, joined."""
     return "".join(element.proto.body for element in at.get("html"))
+
+
+def fixed_steps(at: AppTest, steps: int) -> AppTest:
+    """Choose Layer IG's fixed integration (adaptive is the default) with ``steps`` steps."""
+    method = "layer_integrated_gradients"
+    at.selectbox(key=f"setting_{method}_integration").set_value("fixed").run()
+    at.number_input(key=f"setting_{method}_n_steps").set_value(steps).run()
+    return at

@@ -46,13 +46,21 @@ def _unit_error(scores: torch.Tensor, exact: torch.Tensor) -> torch.Tensor:
 
 @pytest.mark.parametrize("tolerance", [1e-2, 1e-3, 1e-4])
 @pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("raise_order_first", [False, True])
 def test_meets_the_tolerance_and_its_error_bars_cover_the_error(
-    tolerance: float, seed: int
+    tolerance: float, seed: int, raise_order_first: bool
 ) -> None:
     outputs_at, exact = _softplus_model(sharpness=8.0)
     start, end = _ends(seed=seed)
     integral = integrate_adaptively(
-        outputs_at, torch.nn.Identity(), start, end, tolerance, steps_per_pass=64
+        outputs_at,
+        torch.nn.Identity(),
+        start,
+        end,
+        tolerance,
+        steps_per_pass=64,
+        initial_intervals=1 if raise_order_first else 2,
+        raise_order_first=raise_order_first,
     )
     truth = exact(start, end)
     assert integral.converged

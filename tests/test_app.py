@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apphelpers import rendered_html
+from tests.apphelpers import fixed_steps, rendered_html
 
 
 def test_first_load_asks_for_a_run(app: AppTest) -> None:
@@ -49,7 +49,7 @@ def test_each_baseline_runs(app: AppTest, baseline: str) -> None:
 def test_target_output_and_steps_controls_reach_the_result(app: AppTest) -> None:
     app.selectbox(key="target").select(0).run()
     app.selectbox(key="output").select("logit").run()
-    app.number_input(key="setting_layer_integrated_gradients_n_steps").set_value(20).run()
+    fixed_steps(app, 20)
     app.button(key="run").click().run()
     assert not app.exception
     assert "negative" in rendered_html(app)

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from explain.methods.batch import buckets, mean_token_scores, top_tokens
+from tests.apphelpers import fixed_steps
 
 TEXTS = (
     "the movie was not very good",
@@ -157,7 +158,7 @@ def test_batch_flow_from_pasted_lines(batch_page: AppTest) -> None:
     at.text_area(key="batch_text").input(
         "the movie was good\n\n  \nthe car is bad !\ni hate it"
     ).run()
-    at.number_input(key="setting_layer_integrated_gradients_n_steps").set_value(10).run()
+    fixed_steps(at, 10)
     at.button(key="batch_run").click().run()
     assert not at.exception
     assert any("Explained 3 of 3 texts" in s.value for s in at.success)

@@ -7,6 +7,7 @@ Outside CI these tests skip when Chromium or Playwright is missing; in CI
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,10 +129,13 @@ def test_quick_typing_and_running_keeps_every_setting(chromium, tmp_path: Path) 
                 arg=text,
                 timeout=60_000,
             )
-            steps = page.get_by_role("spinbutton", name="Integration steps").input_value()
-            assert steps == "50", f"round {round_number}: steps reset to {steps}"
+            tolerance = page.get_by_role("spinbutton", name="Error tolerance").input_value()
+            assert float(tolerance) == 0.001, (
+                f"round {round_number}: tolerance reset to {tolerance}"
+            )
             # the completeness caption renders after the highlighting: wait for it too
-            page.get_by_text("50 steps, precision float32, cpu").wait_for(timeout=60_000)
+            footer = r"\d+ gradients, integration adaptive, error tolerance 0.001, precision"
+            page.get_by_text(re.compile(footer)).wait_for(timeout=60_000)
             assert page.get_by_role("textbox", name="Text to explain").input_value() == text
     assert not problems, problems
 

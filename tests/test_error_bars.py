@@ -117,12 +117,6 @@ def test_error_bars_cover_the_true_error_on_tiny_models(
 @pytest.mark.skipif(
     not bundled.is_built(), reason="the bundled checkpoint is not built (make model)"
 )
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue #16 is open: on the bundled model the estimate covered the true error in "
-    "88 % of the cases (2026-12-02), short of 95 %; adaptive integration is opt-in until then",
-)
 def test_error_bars_cover_the_true_error_on_the_bundled_model(thousand_steps: None) -> None:
     model = explain.load_checkpoint(explain.DEFAULT_CHECKPOINT, device="cpu")
     _check(coverage(model, BUNDLED_TEXTS))
@@ -144,3 +138,17 @@ def test_bar_chart_draws_the_error_bars_and_fixed_steps_have_none(
     assert fixed.settings.integration == "gausslegendre"
     (plain,) = explain.token_bar_chart(fixed).data
     assert plain.error_y.array is None
+
+
+def test_adaptive_is_the_default_and_naming_the_steps_alone_fixes_them(
+    tiny_model: explain.LoadedModel,
+) -> None:
+    default = explain.attribute(tiny_model, TINY_TEXTS[1])
+    assert default.settings.integration == "gauss-kronrod adaptive"
+    assert default.error_estimate is not None
+    assert default.error_estimate <= 1e-3
+    fixed = explain.attribute(tiny_model, TINY_TEXTS[1], n_steps=20)
+    assert (fixed.settings.integration, fixed.settings.n_steps) == ("gausslegendre", 20)
+    assert fixed.error_estimate is None
+    both = explain.attribute(tiny_model, TINY_TEXTS[1], n_steps=20, integration="adaptive")
+    assert both.settings.integration == "gauss-kronrod adaptive"

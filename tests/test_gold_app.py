@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from explain.evaluation.gold import gold_report
+from tests.apphelpers import fixed_steps
 
 CSV = (
     "id,review,sentiment\n"
@@ -45,7 +46,7 @@ def test_label_column_is_guessed_and_scored(
     at = gold_page
     assert at.selectbox(key="batch_column").value == "review"
     assert at.selectbox(key="batch_label_column").value == "sentiment"
-    at.number_input(key="setting_layer_integrated_gradients_n_steps").set_value(4).run()
+    fixed_steps(at, 4)
     at.button(key="batch_run").click().run()
     assert not at.exception
     batch = explain.attribute_batch(tiny_model, TEXTS, n_steps=4)
@@ -80,7 +81,7 @@ def test_a_rerun_after_a_batch_shows_it_again(app: AppTest) -> None:
     """Regression: a rerun after a batch (a chart click, a changed "Seen at least") crashed
     with CacheReplayClosureError, the cached batch replaying its progress bar."""
     app.radio(key="mode").set_value("Many texts").run()
-    app.number_input(key="setting_layer_integrated_gradients_n_steps").set_value(4).run()
+    fixed_steps(app, 4)
     app.button(key="batch_run").click().run()
     assert not app.exception
     app.number_input(key="batch_min_count").set_value(2).run()

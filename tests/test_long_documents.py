@@ -22,7 +22,7 @@ from explain.methods.windows import mean_of_windows
 from explain.model.encoding import encode, encode_windows, window_width
 from explain.serve.compute import batchable
 from explain.serve.requests import parse_request
-from tests.apphelpers import open_page, rendered_html
+from tests.apphelpers import fixed_steps, open_page, rendered_html
 
 SENTENCE = "the movie was good but the acting was bad and the cars were fast ."
 DOCUMENT = " ".join([SENTENCE] * 13)  # 197 tokens with [CLS] and [SEP]
@@ -268,7 +268,7 @@ def test_sidebar_long_texts_in_windows(app: AppTest) -> None:
     assert stride.value == 31
     assert stride.max == 62
     stride.set_value(40).run()
-    app.number_input(key="setting_layer_integrated_gradients_n_steps").set_value(6).run()
+    fixed_steps(app, 6)
     app.button(key="run").click().run()
     assert not app.exception
     notice = " ".join(info.value for info in app.info)

@@ -44,7 +44,9 @@ def test_the_integration_picks_which_of_steps_and_error_tolerance_shows(app: App
     def shown() -> set[str]:
         return {w.key for w in app.number_input} & {steps, tolerance}
 
-    assert shown() == {steps}  # fixed integration is the default
+    assert shown() == {tolerance}  # adaptive integration is the default
+    app.selectbox(key=setting_key(method, "integration")).set_value("fixed").run()
+    assert shown() == {steps}
     app.selectbox(key=setting_key(method, "integration")).set_value("adaptive").run()
     assert shown() == {tolerance}
     app.button(key="run").click().run()

@@ -23,8 +23,8 @@ def test_run_writes_the_view_into_the_url(app: AppTest, tiny_dir: Path) -> None:
         "target": "positive",
         "output": "probability",
         "baseline": "mask",
-        "steps": "50",
-        "integration": "fixed",  # the error tolerance applies to adaptive integration only
+        "integration": "adaptive",  # the steps apply to fixed integration only
+        "error_tolerance": "0.001",
         "precision": "float32",
     }
 
@@ -51,7 +51,7 @@ def test_bad_link_values_fall_back_with_notices(
 ) -> None:
     at = open_page(
         tiny_dir, monkeypatch, text="the car", method="shapley", output="odds", baseline="nonsense",
-        steps="many", target="happy",
+        steps="many", target="happy", integration="fixed",
     )  # fmt: skip
     assert not at.exception
     warnings = " ".join(warning.value for warning in at.warning)

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from explain.model.checkpoints import allowed_roots, check_allowed
-from tests.apphelpers import open_page, rendered_html
+from tests.apphelpers import fixed_steps, open_page, rendered_html
 from tests.hostile import HOSTILE_LABELS, HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
 
 
@@ -141,7 +141,7 @@ def test_hostile_checkpoint_in_every_view_stays_text(
 ) -> None:
     at = open_page(hostile_dir, monkeypatch, timeout=120)
     at.text_area(key="text").input(HOSTILE_TEXT).run()
-    at.number_input(key="setting_layer_integrated_gradients_n_steps").set_value(4).run()
+    fixed_steps(at, 4)
     at.button(key="run").click().run()
     at.segmented_control(key="granularity").set_value("Word view").run()
     assert not at.exception

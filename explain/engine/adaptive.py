@@ -1,19 +1,22 @@
-"""Integrated gradients to a tolerance: nested quadrature with adaptive subdivision of alpha.
+"""Integrated gradients to a tolerance: Gauss-Kronrod rules with adaptive subdivision of alpha.
 
 The integrand of integrated gradients is rarely even along the path: F
 usually rises over a short stretch of alpha and barely moves elsewhere, so a
 rule with evenly spread points spends most of them where nothing happens.
-First the whole of ``[0, 1]`` gets the nested Gauss-Kronrod-Patterson rules
-of 7, 15 and 31 points in turn (:func:`explain.engine.quadrature.patterson_sequence`):
-each adds points between the last one's, so every gradient counts in the
-next rule too, and the difference between two rules in a row, which costs no
-extra gradient, estimates each token's error. Smooth paths stop there, at
-15 or 31 gradients. When the rules do not meet the tolerance, each interval
-of ``[0, 1]`` gets a Gauss-Kronrod pair (:mod:`explain.engine.quadrature`) and
-the intervals whose estimate is large are cut in two until the estimate
-meets the tolerance. The points of every interval that is being evaluated,
-for every path of a batch, go through the same batched passes
+``[0, 1]`` starts cut in two halves, each with a Gauss-Kronrod pair
+(:mod:`explain.engine.quadrature`): the difference between the two rules,
+which costs no extra gradient, estimates each token's error. The intervals
+whose estimate is large are cut in two until the estimate meets the
+tolerance. The points of every interval that is being evaluated, for every
+path of a batch, go through the same batched passes
 (:func:`explain.engine.straight_path.weighted_gradient_sums`).
+
+Raising the order on the whole of ``[0, 1]`` first, through the nested
+Gauss-Kronrod-Patterson rules of 7, 15 and 31 points
+(:func:`explain.engine.quadrature.patterson_sequence`, :func:`raise_order`),
+is an option: it stops at 15 or 31 gradients on smooth paths, but on a
+trained classifier the path's sharp rise mid-way defeats it and the gradients
+it spent are lost (see :data:`START`).
 
 The tolerance is on the error that a reader of the scores can see: the
 largest absolute difference over tokens after the score vector is scaled to
@@ -41,8 +44,25 @@ Kronrod rule's own: for an integrand analytic near the interval, the Gauss
 rule's error falls like ``rho^(-2n)`` and the Kronrod rule's like
 ``rho^(-3n)``, so the Kronrod error is about the Gauss error to the power 1.5
 (QUADPACK's rule of thumb, Piessens et al., 1983, measures it relative to the
-integrand's spread; here ``L``, each path's score length, is the scale). The
-tests check on real classifiers that this still covers the true error.
+integrand's spread; here ``L``, each path's score length, is the scale).
+"""
+
+KRONROD_SCALE = 2.0
+"""The estimate is ``KRONROD_SCALE`` times ``L (d / L)^1.5`` (never more than ``d``).
+
+On 78 integrands of the bundled classifier (7 sentences x 4 baselines x 3
+outputs, against 257-point Chebyshev interpolants), the factor 1 covered the
+true error in 90 % of the cases, 1.5 in 95 % and 2 in all of them, for 8 %
+more gradients than 1 (README, "Accuracy to a tolerance").
+"""
+
+START = 2
+"""Equal intervals of ``[0, 1]`` the integration starts from.
+
+On the same 78 integrands: 2 halves took 71 gradients a path on average, 3
+thirds 72, 4 quarters 82, and raising the order on ``[0, 1]`` first 87: the
+15-point rule on ``[0, 1]`` meets 1e-3 in 2 % of them, so its gradients are
+mostly spent before the cutting starts.
 """
 
 RAISE_LIMIT = 50.0
@@ -116,16 +136,17 @@ def integrate_adaptively(
     steps_per_pass: int,
     max_evaluations: int = 495,
     rule: NestedRule = DEFAULT_RULE,
-    initial_intervals: int = 1,
-    raise_order_first: bool = True,
+    initial_intervals: int = START,
+    raise_order_first: bool = False,
 ) -> AdaptiveIntegral:
     """Integrated gradients from ``start`` to ``end``, cutting alpha until within ``tolerance``.
 
     Each round evaluates the nested rule on every new interval, for every
     path, in shared passes. A token's error estimate is the sum over
     intervals of ``|K - G|``, the two rules' difference, plus a float32
-    rounding floor; each interval's ``|K - G|`` counts as ``L (|K - G| /
-    L)^1.5`` (see :data:`KRONROD_POWER`), ``L`` the path's score length.
+    rounding floor; each interval's ``|K - G|`` counts as ``2 L (|K - G| /
+    L)^1.5`` (see :data:`KRONROD_POWER` and :data:`KRONROD_SCALE`), ``L`` the
+    path's score length.
     When some path's :func:`unit_scaled_error` is above
     ``tolerance``, the intervals with the largest estimates are cut in two,
     as many as it takes for the others' estimates to fit in half the
@@ -141,9 +162,10 @@ def integrate_adaptively(
         max_evaluations: the most gradients per path; the integration stops
             unconverged before a round would pass it. Default: 495
         rule: the nested rule on each interval. Default: G7/K15
-        initial_intervals: equal intervals to start from. Default: 1
+        initial_intervals: equal intervals to start from. Default: 2
+            (:data:`START`)
         raise_order_first: run the nested rules on ``[0, 1]`` before cutting
-            it. Default: True
+            it in two, when ``initial_intervals`` is 1. Default: False
 
     Returns:
         The :class:`AdaptiveIntegral`.
@@ -283,12 +305,12 @@ def _error_estimates(
         differences: ``(intervals, rows, seq_len)``, ``|K - G|`` on each interval.
 
     Returns:
-        ``(intervals, rows, seq_len)`` estimates (see :data:`KRONROD_POWER`)
+        ``(intervals, rows, seq_len)`` estimates (see :data:`KRONROD_SCALE`)
         and the ``(rows, seq_len)`` errors: their sum plus the rounding floor.
     """
     length = scores.norm(dim=-1, keepdim=True).clamp_min(torch.finfo(scores.dtype).tiny)
     relative = differences / length
-    estimates = length * torch.minimum(relative, relative**KRONROD_POWER)
+    estimates = length * torch.minimum(relative, KRONROD_SCALE * relative**KRONROD_POWER)
     return estimates, estimates.sum(dim=0) + ROUNDING * length
 
 

@@ -8,10 +8,13 @@ is what Captum's ``LayerIntegratedGradients(forward, model.bert.embeddings)``
 does. Doing it by hand, with the layer's output injected by a forward hook, lets
 a baseline be any embedding (such as all zeros), reuses one forward pass for
 the prediction, ``F(input)`` and ``F(baseline)``, and computes the convergence
-delta without Captum's two extra forward passes. The integration itself
-(:func:`explain.engine.straight_path.integrate_gradients`) sums the steps' gradients
-inside autograd and lets the first encoder layer project only the two ends of
-the path; while it runs, the last layer computes only the [CLS] row
+delta without Captum's two extra forward passes. By default the integral is
+taken to an error tolerance, with an error bar on every score
+(:mod:`explain.engine.adaptive`); a fixed number of Gauss-Legendre steps is the
+other choice. Either way the integration
+(:func:`explain.engine.straight_path.weighted_gradient_sums`) sums the steps'
+gradients inside autograd and lets the first encoder layer project only the two
+ends of the path; while it runs, the last layer computes only the [CLS] row
 (:mod:`explain.engine.pooled`).
 
 Beyond one label's output, the target can be contrastive (``logit[A] -
@@ -24,10 +27,10 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 
@@ -82,12 +85,12 @@ Precision = Literal["float32", "bfloat16"]
 INTEGRATION = ChoiceSetting(
     name="integration",
     label="Integration",
-    default="fixed",
+    default="adaptive",
     choices=("adaptive", "fixed"),
-    help="adaptive: nested Gauss-Kronrod-Patterson rules of 7, 15 and 31 points on the whole "
-    "path, then Gauss-Kronrod rules on intervals cut in two where the estimated error is "
-    "large, until the scores are within the error tolerance; each score gets an error bar. "
-    "fixed (the default): the given number of Gauss-Legendre steps, no error bars.",
+    help="adaptive (the default): Gauss-Kronrod rules on the two halves of the path, each "
+    "interval cut in two where its estimated error is large, until the scores are within "
+    "the error tolerance; each score gets an error bar. fixed: the given number of "
+    "Gauss-Legendre steps, no error bars (giving n_steps alone chooses it).",
 )
 Integration = Literal["adaptive", "fixed"]
 ERROR_TOLERANCE = FloatSetting(
@@ -183,6 +186,18 @@ class EmbeddingIntegratedGradients(Explainer):
         internal_batch_size=True,
         windows=True,
     )
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, object]) -> dict[str, Any]:
+        """As :meth:`Explainer.check_options`; ``n_steps`` given alone chooses fixed integration.
+
+        Adaptive integration is the default and does not read ``n_steps``,
+        so a caller who names the steps but not the integration gets them.
+        """
+        values = super().check_options(options)
+        if N_STEPS.name in options and INTEGRATION.name not in options:
+            values[INTEGRATION.name] = "fixed"
+        return values
 
     def _logits(
         self,
@@ -626,8 +641,8 @@ class EmbeddingIntegratedGradients(Explainer):
                 Gauss-Legendre points. With auto steps, adaptive integration
                 shrinks ``error_tolerance`` tenfold until the delta is within
                 ``tolerance``. Default: None, ``"fixed"`` when ``n_steps`` is
-                given and ``"adaptive"`` otherwise (through :meth:`attribute`,
-                the declared default ``"adaptive"`` unless ``n_steps`` is given)
+                given and ``"adaptive"`` otherwise (:meth:`attribute` and
+                :meth:`check_options` follow the same rule)
             error_tolerance: see ``integration``. Default: 0.001
 
         Returns:
@@ -650,7 +665,9 @@ class EmbeddingIntegratedGradients(Explainer):
             baseline_token=baseline_token,
             baseline_samples=baseline_samples,
         ).checked()
-        chosen = INTEGRATION.check(integration or INTEGRATION.default)
+        chosen = INTEGRATION.check(
+            integration or ("fixed" if n_steps is not None else INTEGRATION.default)
+        )
         n_steps = N_STEPS.check(N_STEPS.default if n_steps is None else n_steps)
         error_tolerance = ERROR_TOLERANCE.check(error_tolerance)
         adaptive_tolerance = error_tolerance if chosen == "adaptive" else None
