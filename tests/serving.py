@@ -20,8 +20,10 @@ def assert_same_result(got: explain.Attribution, alone: explain.Attribution) -> 
         if isinstance(theirs, float):
             assert mine == pytest.approx(theirs, rel=1e-4, abs=1e-6), field.name
         elif isinstance(theirs, tuple) and theirs and isinstance(theirs[0], float):
-            # float32 sums in another order: rounding is relative to the largest value.
-            scale = max(abs(value) for value in theirs)
+            # float32 sums in another order: rounding is relative to the largest value;
+            # error bars are differences of score sums, so relative to the largest score.
+            reference = alone.scores if field.name == "score_errors" else theirs
+            scale = max(abs(value) for value in reference)
             assert mine == pytest.approx(theirs, rel=1e-4, abs=2e-5 * scale), field.name
         else:
             assert mine == theirs, field.name

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 
-from explain.engine.quadrature import gauss_kronrod, patterson_sequence
+from explain.engine.quadrature import gauss_kronrod
 
 # QUADPACK's dqk15 (Piessens et al., 1983) on [-1, 1]: the non-negative nodes, the
 # Kronrod weights at them and the Gauss weights at the Gauss nodes (every other one).
@@ -101,42 +99,3 @@ def test_rule_on_an_interval_scales_nodes_and_weights() -> None:
 def test_out_of_range_rule_is_refused() -> None:
     with pytest.raises(ValueError, match="1 to 20"):
         gauss_kronrod(0)
-
-
-# Patterson's 15-point rule (Patterson, 1968) on [-1, 1]: its non-negative nodes.
-PATTERSON_15_NODES = (
-    0.0,
-    0.2233866864289668,
-    0.4342437493468026,
-    0.6211029467372264,
-    0.7745966692414834,
-    0.8884592328722570,
-    0.9604912687080203,
-    0.9938319632127550,
-)
-
-
-def test_patterson_rules_nest_and_are_exact_to_their_degree() -> None:
-    rules = patterson_sequence()
-    assert [rule.name for rule in rules] == ["G3/K7", "K7/P15", "P15/P31"]
-    nodes = 2 * np.asarray(rules[1].nodes) - 1
-    np.testing.assert_allclose(nodes[7:], PATTERSON_15_NODES, rtol=0, atol=1e-13)
-    for before, rule in itertools.pairwise(rules):
-        distances = [min(abs(np.asarray(rule.nodes) - node)) for node in before.nodes]
-        assert max(distances) < 1e-14  # every node of the rule before is a node again
-        np.testing.assert_allclose(rule.embedded_weights, _on_nodes(before, rule), atol=1e-14)
-    for rule, degree in zip(rules, (11, 23, 47), strict=True):
-        x = np.asarray(rule.nodes)
-        assert min(rule.weights) > 0
-        for power in range(degree + 1):
-            assert np.dot(rule.weights, (2 * x - 1) ** power) == pytest.approx(
-                _moment(power), abs=1e-13
-            )
-
-
-def _on_nodes(coarse, fine) -> np.ndarray:
-    """The coarse rule's weights placed at the fine rule's nodes, 0 elsewhere."""
-    placed = np.zeros(fine.size)
-    for node, weight in zip(coarse.nodes, coarse.weights, strict=True):
-        placed[np.argmin(np.abs(np.asarray(fine.nodes) - node))] = weight
-    return placed

@@ -100,12 +100,15 @@ def _request(checkpoint: str, text: str, **fields: object) -> ExplainRequest:
     return parse_request(body(text=text, checkpoint=checkpoint, **fields))
 
 
-def test_a_batch_gives_each_request_its_result_alone(tiny_model: explain.LoadedModel) -> None:
+@pytest.mark.parametrize("integration", [{"n_steps": 16}, {}], ids=["fixed", "adaptive"])
+def test_a_batch_gives_each_request_its_result_alone(
+    tiny_model: explain.LoadedModel, integration: dict[str, object]
+) -> None:
     spec = tiny_model.name
-    requests = [_request(spec, text, n_steps=16) for text in TEXTS]
-    requests.append(_request(spec, "the car", n_steps=16, text_pair="it is loud"))
+    requests = [_request(spec, text, **integration) for text in TEXTS]
+    requests.append(_request(spec, "the car", text_pair="it is loud", **integration))
     requests.append(_request(spec, "the movie was bad", method="saliency"))
-    requests.append(_request(spec, "the film", n_steps=16, target="positive"))
+    requests.append(_request(spec, "the film", target="positive", **integration))
     outcomes = explain_requests(tiny_model, requests)
     assert [outcome.status for outcome in outcomes] == [200] * len(requests)
     # The first five share settings and similar lengths; saliency and the other target run apart.

@@ -5,18 +5,14 @@ https://doi.org/10.1090/S0025-5718-97-00861-2) adds ``n + 1`` nodes to the
 ``n``-point Gauss-Legendre rule so that the ``2n + 1``-point Kronrod rule is
 exact for polynomials of degree ``3n + 1``. Both rules use the same function
 values, so their difference estimates the error of the lower-order rule for
-free; it is a generous estimate of the Kronrod rule's own error. Patterson
-(1968, https://doi.org/10.1090/S0025-5718-68-99866-9) extends a Kronrod rule
-the same way, again and again: 3, 7, 15 and 31 points (and on), each rule holding
-every node of the one before, so raising the order reuses every gradient. The
-nodes and weights are computed here in float64 from the Stieltjes polynomial,
-not copied from a table (the tests compare them with QUADPACK's table).
+free; it is a generous estimate of the Kronrod rule's own error. The nodes
+and weights are computed here in float64 from the Stieltjes polynomial, not
+copied from a table (the tests compare them with QUADPACK's table).
 """
 
 from __future__ import annotations
 
 import functools
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,48 +93,6 @@ def gauss_kronrod(n_gauss: int) -> NestedRule:
     right[0] = 2.0
     kronrod_weights = np.linalg.solve(system, right)
     return _nested(f"G{n}/K{2 * n + 1}", nodes, kronrod_weights, gauss_nodes, gauss_weights)
-
-
-@functools.cache
-def patterson_sequence() -> tuple[NestedRule, ...]:
-    """Gauss-Kronrod-Patterson rules on ``[0, 1]``: 7, 15 and 31 points, each nesting the last.
-
-    Each rule adds ``m + 1`` nodes to the ``m`` of the one before, the roots of
-    the polynomial orthogonal to every lower degree under the weight
-    ``prod_i (x - x_i)`` over the old nodes; its weights make it exact on the
-    polynomials through degree ``2m`` (in fact through ``3m + 2``, the
-    Kronrod-Patterson degree, 11, 23 and 47).
-
-    Returns:
-        The rules ``"G3/K7"``, ``"K7/P15"`` and ``"P15/P31"``,
-        each with the one before as its embedded rule.
-    """
-    old_nodes: np.ndarray
-    old_weights: np.ndarray
-    old_nodes, old_weights = legendre.leggauss(3)  # on [-1, 1]
-    names = ("G3", "K7", "P15", "P31")
-    rules = []
-    for low_name, high_name in itertools.pairwise(names):
-        nodes = _extension(old_nodes)
-        system = legendre.legvander(nodes, len(nodes) - 1).T  # square, exact on P_0 .. P_{n-1}
-        right = np.zeros(len(nodes))
-        right[0] = 2.0
-        weights = np.linalg.solve(system, right)
-        rules.append(_nested(f"{low_name}/{high_name}", nodes, weights, old_nodes, old_weights))
-        old_nodes, old_weights = nodes, weights
-    return tuple(rules)
-
-
-def _extension(nodes: np.ndarray) -> np.ndarray:
-    """``nodes`` on ``[-1, 1]`` and the ``m + 1`` Patterson nodes they get, in ascending order."""
-    m = len(nodes)
-    x, w = legendre.leggauss(2 * m + 4)  # exact up to degree 4m + 7
-    weight = np.prod(x[:, None] - nodes[None, :], axis=1)  # the old nodes' polynomial
-    basis = legendre.legvander(x, m + 1)  # (points, m + 2): P_0 .. P_{m+1}
-    moments = (basis[:, : m + 1].T * (w * weight)) @ basis  # (m + 1, m + 2)
-    coefficients = np.linalg.solve(moments[:, : m + 1], -moments[:, m + 1])
-    new_nodes = legendre.legroots(np.append(coefficients, 1.0)).real
-    return np.sort(np.concatenate([nodes, new_nodes]))
 
 
 def _nested(

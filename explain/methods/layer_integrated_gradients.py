@@ -136,8 +136,8 @@ class _Outcome:
         token_scores: ``(k, n, seq_len)``, float64.
         sample_deltas: ``(k, n)``, each baseline's sum of scores minus its change.
         relative: ``(k, n)``, ``|sample_deltas| / |F(input) - F(baseline)|``.
-        steps: the steps used; for adaptive integration, the gradients
-            evaluated per path.
+        steps: ``(n,)``, each text's steps; for adaptive integration, the most
+            gradients any of the text's paths used.
         token_errors: ``(k, n, seq_len)`` estimated absolute errors of the
             scores; None for a fixed rule.
     """
@@ -145,7 +145,7 @@ class _Outcome:
     token_scores: torch.Tensor
     sample_deltas: torch.Tensor
     relative: torch.Tensor
-    steps: int
+    steps: tuple[int, ...]
     token_errors: torch.Tensor | None = None
 
     def within(self, tolerance: float) -> bool:
@@ -417,9 +417,9 @@ class EmbeddingIntegratedGradients(Explainer):
             token_scores=torch.cat([part.token_scores for part in parts]),
             token_errors=torch.cat([part.token_errors for part in parts]),
             unit_errors=torch.cat([part.unit_errors for part in parts]),
-            evaluations=max(part.evaluations for part in parts),
-            intervals=max((part.intervals for part in parts), key=len),
-            converged=all(part.converged for part in parts),
+            evaluations=sum((part.evaluations for part in parts), ()),
+            intervals=sum((part.intervals for part in parts), ()),
+            converged=sum((part.converged for part in parts), ()),
         )
 
     def _converge(
@@ -456,13 +456,14 @@ class EmbeddingIntegratedGradients(Explainer):
             sample_deltas = token_scores.sum(dim=-1) - change  # (k, n)
             relative = (sample_deltas.abs() / change.abs()).nan_to_num(torch.inf)  # (k, n)
             converged = bool((relative <= tolerance).all())
-            finest = error_tolerance <= ERROR_TOLERANCE.minimum or not integral.converged
+            finest = error_tolerance <= ERROR_TOLERANCE.minimum or not all(integral.converged)
             if not auto_steps or converged or finest:
+                per_path = torch.tensor(integral.evaluations).view(change.shape)  # (k, n)
                 return _Outcome(
                     token_scores,
                     sample_deltas,
                     relative,
-                    integral.evaluations,
+                    tuple(per_path.amax(dim=0).tolist()),
                     integral.token_errors.view(*change.shape, -1),
                 )
             error_tolerance = max(error_tolerance / 10, ERROR_TOLERANCE.minimum)
@@ -483,7 +484,7 @@ class EmbeddingIntegratedGradients(Explainer):
             relative = (sample_deltas.abs() / change.abs()).nan_to_num(torch.inf)  # (k, n)
             converged = bool((relative <= tolerance).all())
             if not auto_steps or converged or steps >= N_STEPS.maximum:
-                return _Outcome(token_scores, sample_deltas, relative, steps)
+                return _Outcome(token_scores, sample_deltas, relative, (steps,) * change.shape[1])
             steps = min(2 * steps, N_STEPS.maximum)
 
     def _run(
@@ -634,10 +635,11 @@ class EmbeddingIntegratedGradients(Explainer):
                 does not shrink with more points). Default: ``"float32"``
             integration: ``"adaptive"`` integrates with Gauss-Kronrod rules
                 on intervals of alpha cut in two until the estimated error of
-                the unit-scaled scores is at most ``error_tolerance`` (alike
-                for every text of the batch), and gives each score an error
-                bar (``score_errors``); ``n_steps`` then records the gradients
-                evaluated per path. ``"fixed"`` uses ``n_steps``
+                the unit-scaled scores is at most ``error_tolerance`` (each
+                path cut on its own, so a text gets the result it gets
+                alone), and gives each score an error bar
+                (``score_errors``); ``n_steps`` then records the most
+                gradients any of the text's paths used. ``"fixed"`` uses ``n_steps``
                 Gauss-Legendre points. With auto steps, adaptive integration
                 shrinks ``error_tolerance`` tenfold until the delta is within
                 ``tolerance``. Default: None, ``"fixed"`` when ``n_steps`` is
@@ -759,7 +761,7 @@ class EmbeddingIntegratedGradients(Explainer):
             method=self.name,
             baseline=strategy.name,
             output=kind,
-            n_steps=steps,
+            n_steps=steps[0],
             requested_label=target,
             integration=INTEGRATION_NAMES["fixed" if mean_errors is None else "adaptive"],
             internal_batch_size=internal_batch_size,
@@ -803,7 +805,7 @@ class EmbeddingIntegratedGradients(Explainer):
                     attribution_sum=attribution_sum,
                     delta=attribution_sum - (float(f_input[i]) - f_baseline),
                     baseline_tokens=ends.baseline_tokens[i][:length],
-                    settings=settings,
+                    settings=dataclasses.replace(settings, n_steps=steps[i]),
                     seconds=share,
                     tokens_dropped=encoding.tokens_dropped,
                     signed=self.signed,
@@ -823,7 +825,7 @@ class EmbeddingIntegratedGradients(Explainer):
                     error_estimate=None if unit_errors is None else float(unit_errors[i]),
                     completeness_warning=_joined(
                         precision_notes[i],
-                        _completeness_warning(worst, tolerance, steps)
+                        _completeness_warning(worst, tolerance, steps[i])
                         if auto_steps and not converged[i]
                         else None,
                     ),
