@@ -177,13 +177,9 @@ def integrate_adaptively(
             converged[row], waiting[row] = _next_cuts(
                 done[row], tolerance, max_evaluations - evaluations[row], rule.size
             )
-    scores = torch.stack([_total(row) for row in done])  # (rows, seq_len)
-    errors = torch.stack(
-        [
-            _error_estimates(scores[row : row + 1], _differences(done[row]))[1][0]
-            for row in range(rows)
-        ]
-    )  # (rows, seq_len)
+    paths = [_estimated(row) for row in done]
+    scores = torch.cat([path_scores for path_scores, _, _ in paths])  # (rows, seq_len)
+    errors = torch.cat([path_errors for _, _, path_errors in paths])  # (rows, seq_len)
     return AdaptiveIntegral(
         token_scores=scores,
         token_errors=errors,
@@ -194,14 +190,18 @@ def integrate_adaptively(
     )
 
 
-def _total(done: dict[Interval, tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
-    """``(seq_len,)``: one path's scores, summed over its intervals."""
-    return torch.stack([high for high, _ in done.values()]).sum(dim=0)
+def _estimated(
+    done: dict[Interval, tuple[torch.Tensor, torch.Tensor]],
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One path's scores ``(1, seq_len)``, its intervals' estimates and its errors ``(1, seq_len)``.
 
-
-def _differences(done: dict[Interval, tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
-    """``(intervals, 1, seq_len)``: one path's ``|K - G|`` on each of its intervals."""
-    return torch.stack([difference for _, difference in done.values()]).unsqueeze(1)
+    The estimates are ``(intervals, 1, seq_len)``, in the order of ``done``
+    (see :func:`_error_estimates`).
+    """
+    scores = torch.stack([high for high, _ in done.values()]).sum(dim=0, keepdim=True)
+    differences = torch.stack([difference for _, difference in done.values()]).unsqueeze(1)
+    estimates, errors = _error_estimates(scores, differences)
+    return scores, estimates, errors
 
 
 def _next_cuts(
@@ -216,8 +216,7 @@ def _next_cuts(
     to at most half the tolerance; the cut ones leave ``done``. No cut when
     the halves' gradients would pass ``budget``, the gradients the path has left.
     """
-    scores = _total(done).unsqueeze(0)  # (1, seq_len)
-    estimates, errors = _error_estimates(scores, _differences(done))
+    scores, estimates, errors = _estimated(done)
     if float(unit_scaled_error(scores, errors)[0]) <= tolerance:
         return True, []
     length = scores.norm(dim=-1, keepdim=True).clamp_min(torch.finfo(scores.dtype).tiny)
