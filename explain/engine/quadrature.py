@@ -86,6 +86,12 @@ def gauss_kronrod(n_gauss: int) -> NestedRule:
     coefficients, *_ = np.linalg.lstsq(moments[:, : n + 1], -moments[:, n + 1], rcond=None)
     stieltjes = np.append(coefficients, 1.0)
     new_nodes = np.sort(legendre.legroots(stieltjes).real)
+    # The companion matrix's eigenvalues are good to a few ulps, depending on the
+    # LAPACK build; one Newton step, as numpy's leggauss takes, makes them as good
+    # as the polynomial's evaluation on every machine.
+    new_nodes -= legendre.legval(new_nodes, stieltjes) / legendre.legval(
+        new_nodes, legendre.legder(stieltjes)
+    )
     nodes = np.sort(np.concatenate([gauss_nodes, new_nodes]))
     # Weights: exact for P_0 .. P_{2n}, a square system in the well-conditioned Legendre basis.
     system = legendre.legvander(nodes, 2 * n).T  # (2n + 1, 2n + 1)
