@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 import explain  # noqa: E402
 from benchmarks.bench import text_of_length, timed_in_turn  # noqa: E402
 from explain.methods import layer_integrated_gradients as layer_ig  # noqa: E402
+from explain.methods.layer_integrated_gradients import checks  # noqa: E402
 from explain.model.encoding import encode  # noqa: E402
 
 LENGTHS = (8, 32, 128)
@@ -56,12 +57,12 @@ def unit_error(scores: Sequence[float], reference: Sequence[float]) -> float:
 @contextmanager
 def steps_allowed(most: int) -> Iterator[None]:
     """Let the fixed rule take ``most`` steps for a reference (the dashboard allows 500)."""
-    declared = layer_ig.N_STEPS
-    layer_ig.N_STEPS = dataclasses.replace(declared, maximum=most)
+    declared = checks.N_STEPS
+    checks.N_STEPS = dataclasses.replace(declared, maximum=most)
     try:
         yield
     finally:
-        layer_ig.N_STEPS = declared
+        checks.N_STEPS = declared
 
 
 def _peer(model: explain.LoadedModel):
@@ -85,7 +86,7 @@ def _one_length(model: explain.LoadedModel, peer, text: str, repeats: int) -> di
     label = explain.predict(model, text).predicted_index
     encoding = encode(model.tokenizer, text, model.max_length, model.device)
     with steps_allowed(REFERENCE_STEPS):
-        # attribute_encoded reads the module's step limit; explain.attribute checks the
+        # attribute_encoded reads the step limit of its checks module; explain.attribute checks the
         # class's declared one, which stays at 500.
         (reference,) = layer_ig.EmbeddingIntegratedGradients(model).attribute_encoded(
             [text], [encoding], target=label, n_steps=REFERENCE_STEPS

@@ -10,6 +10,7 @@ import torch
 
 import explain
 from explain.methods.baselines import BaselineOptions, random_text_tokens
+from explain.methods.layer_integrated_gradients import endpoints, paths
 from explain.model.encoding import encode, pad_batch
 from tests.tiny import WORDS, save_tiny_classifier
 
@@ -376,7 +377,8 @@ def test_expected_gradients_in_budget_sized_chunks_equals_one_call(
     options = {"baseline": "expected_gradients", "baseline_samples": 5, "n_steps": 6}
     whole = explain.attribute(tiny_model, "the movie was not good", **options)
     # 2 samples a call
-    monkeypatch.setattr("explain.methods.layer_integrated_gradients.TOKEN_BUDGET", 16)
+    monkeypatch.setattr(endpoints, "TOKEN_BUDGET", 16)
+    monkeypatch.setattr(paths, "TOKEN_BUDGET", 16)
     chunked = explain.attribute(tiny_model, "the movie was not good", **options)
     assert chunked.scores == pytest.approx(whole.scores, abs=1e-6)
     # float32 sums in another order: the deltas (small differences of sums) move by ~1e-6

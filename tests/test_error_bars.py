@@ -19,6 +19,7 @@ import pytest
 
 import explain
 from explain.methods import layer_integrated_gradients as layer_ig
+from explain.methods.layer_integrated_gradients import checks
 from explain.model import bundled
 from explain.model.encoding import encode
 
@@ -50,7 +51,7 @@ def unit_error(scores: Sequence[float], reference: Sequence[float]) -> float:
 @pytest.fixture
 def thousand_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let the fixed rule take the reference's 1,000 steps (the dashboard allows 500)."""
-    monkeypatch.setattr(layer_ig, "N_STEPS", dataclasses.replace(layer_ig.N_STEPS, maximum=1000))
+    monkeypatch.setattr(checks, "N_STEPS", dataclasses.replace(checks.N_STEPS, maximum=1000))
 
 
 def coverage(

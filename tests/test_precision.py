@@ -9,7 +9,7 @@ import torch
 
 import explain
 from components.controls import setting_key
-from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients
+from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients, convergence
 from explain.model.encoding import encode
 from tests.apphelpers import open_page
 
@@ -100,14 +100,13 @@ def test_bfloat16_gets_one_try_then_auto_steps_go_on_in_float32(
     tiny_model: explain.LoadedModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[int, bool]] = []
-    integrate = EmbeddingIntegratedGradients._integrate
+    integrate = convergence.integrate_fixed
 
-    def recording(self, *args, **kwargs):
-        steps, low_precision = args[5], args[7]
+    def recording(paths, steps, low_precision=False):
         calls.append((steps, low_precision))
-        return integrate(self, *args, **kwargs)
+        return integrate(paths, steps, low_precision)
 
-    monkeypatch.setattr(EmbeddingIntegratedGradients, "_integrate", recording)
+    monkeypatch.setattr(convergence, "integrate_fixed", recording)
     result = explain.attribute(
         tiny_model, TEXT, precision="bfloat16", auto_steps=True, tolerance=1e-9, n_steps=10
     )
