@@ -20,6 +20,7 @@ from explain.io.export import FORMAT_VERSION, from_json
 from explain.methods.batch import attribute_batch
 from explain.methods.registry import attribute
 from explain.model.checkpoints import LoadedModel
+from explain.text.words import merge_words
 
 Status = Literal["ok", "input_error", "error"]
 STATUSES: tuple[Status, ...] = ("ok", "input_error", "error")
@@ -41,6 +42,12 @@ ROW_SCHEMA = pa.schema(
         ("scores", pa.list_(pa.float64())),
         ("result_json", pa.string()),  # the full result as one entry of today's JSON
         ("worker", pa.string()),  # "<host>:<pid>" of the process that explained it
+        ("gold_label", pa.string()),  # the --label-column value; null without one
+        # The page's word grouping, so a report never re-tokenises: each word's text, its
+        # score (the sum of its tokens' scores), and each token's word (-1: a special token).
+        ("words", pa.list_(pa.string())),
+        ("word_scores", pa.list_(pa.float64())),
+        ("word_ids", pa.list_(pa.int64())),
     ]
 )
 
@@ -64,6 +71,21 @@ def ok_row(result: Attribution) -> dict[str, object]:
         "tokens": list(result.tokens),
         "scores": list(result.scores),
         "result_json": json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False),
+        **word_columns(result),
+    }
+
+
+def word_columns(result: Attribution) -> dict[str, list[str] | list[float] | list[int]]:
+    """The row's ``words``, ``word_scores`` and ``word_ids``, from the page's word grouping."""
+    merged = merge_words(result, "sum")
+    word_ids = [-1] * len(result.tokens)
+    for position, word in enumerate(merged.words):
+        for index in word.token_indices:
+            word_ids[index] = position
+    return {
+        "words": [word.text for word in merged.words],
+        "word_scores": list(merged.scores),
+        "word_ids": word_ids,
     }
 
 
@@ -81,6 +103,9 @@ def failed_row(text: str | None, status: Status, message: str) -> dict[str, obje
         "tokens": None,
         "scores": None,
         "result_json": None,
+        "words": None,
+        "word_scores": None,
+        "word_ids": None,
     }
 
 
