@@ -1,20 +1,21 @@
 # Two entry points, as documented in the README:
 #   make run   - set everything up, build the bundled model if needed, start the dashboard
-#   make test  - set everything up, lint, and run every test
+#   make test  - set everything up, lint, build the docs (strict), and run every test
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test setup model lint typecheck format bench bench-gpu
+.PHONY: run test setup model lint typecheck format docs bench bench-gpu
 
-$(STAMP): pyproject.toml requirements.txt requirements-dev.txt requirements-tools.txt requirements-assets.txt requirements-scale.txt
+$(STAMP): pyproject.toml requirements.txt requirements-dev.txt requirements-tools.txt requirements-assets.txt requirements-scale.txt requirements-docs.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements-assets.txt
 	$(BIN)/pip install --quiet -r requirements-scale.txt
+	$(BIN)/pip install --quiet -r requirements-docs.txt
 	$(BIN)/pip install --quiet --no-deps --editable .
 	touch $(STAMP)
 
@@ -38,7 +39,12 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+# The documentation site (mkdocs.yml, docs/) into site/: --strict fails on a broken link or
+# a missing API reference. NO_MKDOCS_2_WARNING silences Material's end-of-life notice.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+test: lint docs
 	$(BIN)/python -m pytest
 
 bench: model

@@ -7,8 +7,8 @@ Run it with ``make bench-gpu`` on a machine with a CUDA GPU. It
 2. times, on a random 12-layer, 768-wide BERT: Layer IG at 128 tokens at the
    default error tolerance (bar: at most 30 ms), and 64 texts batched against
    one at a time (bar: at least 5x);
-3. with ``--write-readme``, writes the table into a dated "GPU benchmark"
-   section of README.md.
+3. with ``--write-docs``, writes the dated table into the "GPU benchmark"
+   section of docs/benchmarks.md, between its markers.
 
 Without a CUDA GPU it prints why and exits with status 0, doing nothing
 (:data:`NO_GPU_STATUS`), so ``make bench-gpu`` is safe to run anywhere.
@@ -40,8 +40,9 @@ NO_GPU_MESSAGE = (
     "Run `make bench-gpu` on a machine with an NVIDIA GPU and a CUDA build of torch."
 )
 BARS = {"layer_ig_128_ms": 30.0, "batch_speedup_64": 5.0}
-README_START = "<!-- gpu-benchmark:start -->"
-README_END = "<!-- gpu-benchmark:end -->"
+DOCS_PAGE = ROOT / "docs" / "benchmarks.md"
+DOCS_START = "<!-- gpu-benchmark:start -->"
+DOCS_END = "<!-- gpu-benchmark:end -->"
 
 
 def _text(words: int, offset: int = 0) -> str:
@@ -87,7 +88,7 @@ def measure(repeats: int = 10) -> dict[str, float]:
 
 
 def table(numbers: dict[str, float]) -> str:
-    """The measured numbers as the README's Markdown table."""
+    """The measured numbers as the benchmarks page's Markdown table."""
     ig_ok = numbers["layer_ig_128_ms"] <= BARS["layer_ig_128_ms"]
     batch_ok = numbers["batch_speedup_64"] >= BARS["batch_speedup_64"]
     return "\n".join(
@@ -107,12 +108,21 @@ def table(numbers: dict[str, float]) -> str:
     )
 
 
-def write_readme(markdown: str, readme: Path = ROOT / "README.md") -> None:
-    """Put ``markdown`` between the README's GPU-benchmark markers."""
-    text = readme.read_text()
-    block = f"{README_START}\n{markdown}\n{README_END}"
-    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.DOTALL)
-    readme.write_text(pattern.sub(lambda _: block, text) if pattern.search(text) else text)
+def write_docs(markdown: str, page: Path = DOCS_PAGE) -> None:
+    """Put ``markdown`` between the GPU-benchmark markers of the benchmarks page.
+
+    Raises:
+        ValueError: the page has no pair of markers; put them back where the table goes.
+    """
+    text = page.read_text()
+    block = f"{DOCS_START}\n{markdown}\n{DOCS_END}"
+    pattern = re.compile(re.escape(DOCS_START) + ".*?" + re.escape(DOCS_END), re.DOTALL)
+    if not pattern.search(text):
+        raise ValueError(
+            f"{page} has no {DOCS_START} ... {DOCS_END} markers; put them back where the "
+            "GPU table goes."
+        )
+    page.write_text(pattern.sub(lambda _: block, text))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--skip-tests", action="store_true", help="leave out tests/test_cuda.py")
     parser.add_argument(
-        "--write-readme", action="store_true", help="write the table into README.md"
+        "--write-docs",
+        action="store_true",
+        help="write the table into docs/benchmarks.md, between its GPU-benchmark markers",
     )
     args = parser.parse_args(argv)
     if not torch.cuda.is_available():
@@ -136,8 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     numbers = measure(args.repeats)
     markdown = table(numbers)
     print(markdown)
-    if args.write_readme:
-        write_readme(markdown)
+    if args.write_docs:
+        write_docs(markdown)
     return status
 
 

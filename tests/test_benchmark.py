@@ -45,9 +45,9 @@ def test_gpu_benchmark_without_cuda_says_so_and_exits_cleanly() -> None:
     assert "bench-gpu" in done.stdout
 
 
-def test_gpu_table_goes_between_the_readme_markers(tmp_path: Path) -> None:
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# T\n\n{gpu.README_START}\nold\n{gpu.README_END}\n\n## Next\n")
+def test_gpu_table_goes_between_the_docs_markers(tmp_path: Path) -> None:
+    page = tmp_path / "benchmarks.md"
+    page.write_text(f"# T\n\n{gpu.DOCS_START}\nold\n{gpu.DOCS_END}\n\n## Next\n")
     numbers = {
         "device": "Some GPU",
         "layer_ig_128_ms": 20.0,
@@ -56,12 +56,26 @@ def test_gpu_table_goes_between_the_readme_markers(tmp_path: Path) -> None:
         "batched_s": 1.0,
         "batch_speedup_64": 6.0,
     }
-    gpu.write_readme(gpu.table(numbers), readme)
-    text = readme.read_text()
+    gpu.write_docs(gpu.table(numbers), page)
+    text = page.read_text()
     assert "old" not in text
     assert "20.0 ms" in text
     assert "6.0× yes" in text
     assert text.endswith("## Next\n")
+
+
+def test_gpu_table_goes_to_the_benchmarks_page_which_has_the_markers() -> None:
+    text = gpu.DOCS_PAGE.read_text()
+    assert gpu.DOCS_PAGE.name == "benchmarks.md"
+    assert text.count(gpu.DOCS_START) == text.count(gpu.DOCS_END) == 1
+
+
+def test_gpu_table_without_markers_is_refused(tmp_path: Path) -> None:
+    page = tmp_path / "benchmarks.md"
+    page.write_text("# T\n")
+    with pytest.raises(ValueError, match="gpu-benchmark:start"):
+        gpu.write_docs("| a |", page)
+    assert page.read_text() == "# T\n"
 
 
 @pytest.mark.slow

@@ -50,7 +50,7 @@ KRONROD_SCALE = 2.0
 On 78 integrands of the bundled classifier (7 sentences x 4 baselines x 3
 outputs, against 257-point Chebyshev interpolants), the factor 1 covered the
 true error in 92 % of the cases, 1.5 in 95 % and 2 in all of them, for 13 %
-more gradients than 1 (README, "Accuracy to a tolerance").
+more gradients than 1 (docs/benchmarks.md, "Calibration").
 """
 
 START = 2
