@@ -18,8 +18,12 @@ import streamlit as st
 
 import explain
 from components.markdown import literal
-from explain.methods.baselines import BaselineSetting
-from explain.methods.registry import method_options, methods_with
+from explain.methods.registry import (
+    baseline_settings,
+    method_options,
+    methods_with,
+    tolerance_setting,
+)
 from explain.methods.request import Pairs
 from explain.model.encoding import default_stride, window_width
 
@@ -57,23 +61,9 @@ def accepts(method: str, option: str) -> bool:
     return option in method_options(method)
 
 
-def auto_settings(method: str) -> tuple[explain.FloatSetting, ...]:
-    """The settings that apply with auto steps (the tolerance), for a method that has them."""
-    spec = explain.get_method(method)
-    return spec.auto_settings if spec.capabilities.auto_steps else ()
-
-
 def titles_with(capability: str) -> str:
     """The titles of the methods that declare ``capability``, for a help text."""
     return ", ".join(method.title for method in methods_with(capability))
-
-
-def baseline_settings(method: str, baseline: str) -> tuple[BaselineSetting, ...]:
-    """The options of ``baseline`` that ``method`` reads; () if it reads none of them."""
-    declared = explain.BASELINES[baseline].settings
-    if not explain.get_method(method).uses_baseline:
-        return ()
-    return tuple(spec for spec in declared if accepts(method, spec.name))
 
 
 def checkpoint_picker(default: str) -> str:
@@ -528,11 +518,6 @@ def auto_steps_inputs(method: str, low_precision: bool = False) -> tuple[bool, f
     used = auto or low_precision
     value = setting_widget(tolerance, setting_key(method, tolerance.name), disabled=not used)
     return auto, float(value) if used else None
-
-
-def tolerance_setting(method: str) -> explain.FloatSetting | None:
-    """The tolerance auto steps aim for, for a method that has auto steps."""
-    return next((spec for spec in auto_settings(method) if spec.name == "tolerance"), None)
 
 
 def method_setting_inputs(method: str) -> Pairs:

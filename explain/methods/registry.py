@@ -12,8 +12,10 @@ from dataclasses import fields
 
 from explain.core.errors import InputError
 from explain.core.results import Attribution
+from explain.core.settings import FloatSetting
 from explain.methods.attention_rollout import AttentionRollout
 from explain.methods.base import COMMON_OPTIONS, LONG_OPTIONS, Capabilities, Explainer
+from explain.methods.baselines import BaselineSetting, get_baseline
 from explain.methods.deeplift import EmbeddingDeepLift
 from explain.methods.gradient_shap import EmbeddingGradientShap
 from explain.methods.input_x_gradient import TokenInputXGradient
@@ -148,3 +150,31 @@ def check_long(method: str, long: object, stride: object) -> None:
     """
     windowed = tuple(explainer.name for explainer in methods_with("windows"))
     get_method(method).check_long(long, stride, windowed)
+
+
+def baseline_settings(method: str, baseline: str) -> tuple[BaselineSetting, ...]:
+    """The options ``baseline`` declares that ``method`` reads; () if it reads none of them.
+
+    A method without a baseline reads none; one without the ``baseline_options``
+    capability builds every baseline with its default options.
+
+    Raises:
+        InputError: the method or baseline is unknown.
+    """
+    declared = get_baseline(baseline).settings
+    if not get_method(method).uses_baseline:
+        return ()
+    taken = method_options(method)
+    return tuple(setting for setting in declared if setting.name in taken)
+
+
+def tolerance_setting(method: str) -> FloatSetting | None:
+    """The delta tolerance auto steps aim for; None for a method without auto steps.
+
+    Raises:
+        InputError: the method is unknown.
+    """
+    spec = get_method(method)
+    if not spec.capabilities.auto_steps:
+        return None
+    return next((setting for setting in spec.auto_settings if setting.name == "tolerance"), None)

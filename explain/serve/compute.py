@@ -14,19 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from explain.core.errors import CheckpointError, TokenlightError
+from explain.core.errors import TokenlightError
 from explain.core.results import Attribution
+from explain.io.request_checks import check_checkpoint
 from explain.methods.base import LONG_OPTIONS
 from explain.methods.batch import BUCKET_TOKENS, buckets
 from explain.methods.registry import attribute, get_method
-from explain.model.checkpoints import (
-    ALLOWED_ROOTS_ENV,
-    CHECKPOINTS,
-    HUB_ID,
-    LoadedModel,
-    load_checkpoint,
-    looks_like_path,
-)
+from explain.model.checkpoints import CHECKPOINTS, LoadedModel, load_checkpoint
 from explain.model.encoding import Encoding, encode
 from explain.serve.requests import ExplainRequest, RequestTooLarge
 
@@ -60,14 +54,7 @@ def load_served(spec: str, roots: tuple[Path, ...]) -> LoadedModel:
     Raises:
         CheckpointError: the checkpoint is a Hub id, outside ``roots``, missing or unusable.
     """
-    spec = spec.strip()
-    if spec not in CHECKPOINTS and not looks_like_path(spec) and HUB_ID.match(spec):
-        raise CheckpointError(
-            f"This server serves the registered checkpoints ({', '.join(CHECKPOINTS)}) and "
-            f"directories, given as absolute paths, under the roots its operator allows "
-            f"({ALLOWED_ROOTS_ENV}); {spec[:100]!r} is neither, and it downloads nothing "
-            "from the Hugging Face Hub."
-        )
+    spec = check_checkpoint(spec, tuple(CHECKPOINTS), directories=True)
     return load_checkpoint(spec, roots=roots)
 
 
