@@ -9,6 +9,7 @@ similar length; the rest run one by one with :func:`explain.attribute`.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from explain.core.errors import TokenlightError
 from explain.core.results import Attribution
+from explain.io.export import to_json
 from explain.io.request_checks import check_checkpoint
 from explain.methods.base import LONG_OPTIONS
 from explain.methods.batch import BUCKET_TOKENS, buckets
@@ -56,6 +58,25 @@ def load_served(spec: str, roots: tuple[Path, ...]) -> LoadedModel:
     """
     spec = check_checkpoint(spec, tuple(CHECKPOINTS), directories=True)
     return load_checkpoint(spec, roots=roots)
+
+
+def answer(outcome: Outcome) -> dict[str, object]:
+    """The JSON answer to an explained request: its batch size and its result as exported.
+
+    The result is :func:`explain.to_json`'s, completeness verdict included
+    (``results[0]["completeness"]``), so a client reads it back with
+    :func:`explain.from_json`.
+
+    Args:
+        outcome: a request's outcome with a result.
+
+    Raises:
+        ValueError: the outcome has no result, or its result holds a number
+            JSON cannot write.
+    """
+    if outcome.result is None:
+        raise ValueError("Only an outcome with a result has an answer; send its error instead.")
+    return {"batch_size": outcome.batch_size, **json.loads(to_json([outcome.result]))}
 
 
 def refusal(error: Exception) -> Outcome:
