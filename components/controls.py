@@ -18,6 +18,7 @@ import streamlit as st
 
 import explain
 from components.markdown import literal
+from explain.core.targets import DEFAULT_OUTPUT, output_choices
 from explain.methods.registry import (
     baseline_settings,
     method_options,
@@ -33,7 +34,6 @@ EXAMPLE_TEXT = "I would never trust a self-driving car to take my kids to school
 PREDICTED = -1  # sentinel option in the target picker: "whatever the model predicts"
 NO_CONTRAST = -1  # sentinel option in the contrast picker: explain one label alone
 LINK_VALUES = "link_values"  # session-state entry holding a link's values, by widget key
-LOW_PRECISION = "bfloat16"  # Layer IG's precision whose scores are checked against the tolerance
 MODE_ONE = "One text"
 MODE_MANY = "Many texts"
 
@@ -186,9 +186,7 @@ def attribution_controls(
         baseline = baseline_picker(method)
         baseline_options = baseline_option_inputs(method, baseline)
         settings = method_setting_inputs(method)
-        auto_steps, tolerance = auto_steps_inputs(
-            method, dict(settings).get("precision") == LOW_PRECISION
-        )
+        auto_steps, tolerance = auto_steps_inputs(method, settings)
         long, stride = long_text_inputs(method, loaded)
     return explain.AttributionRequest(
         checkpoint=spec,
@@ -401,19 +399,20 @@ def output_picker(
 ) -> str:
     """The output kind; disabled when a contrast makes the output a logit difference.
 
-    A regression head offers no choice: its predicted score is explained as it is.
+    A head that offers no choice (a regression head, whose predicted score is
+    explained as it is) gets a caption instead, and the default output.
     """
-    if head == "regression":
+    outputs = list(output_choices(head))
+    if not outputs:
         st.caption(
             "A regression head: the explained output is its predicted **score** itself, "
             "with no softmax."
         )
-        return "probability"  # the library explains a regressor's score for any output
-    outputs = list(explain.OUTPUT_KINDS)
+        return DEFAULT_OUTPUT
     output = st.selectbox(
         "Explained output",
         outputs,
-        index=outputs.index(initial("output", "probability")),
+        index=outputs.index(initial("output", DEFAULT_OUTPUT)),
         format_func=lambda kind: kind.replace("_", "-"),
         key="output",
         disabled=contrast is not None,
@@ -488,14 +487,16 @@ def baseline_option_inputs(method: str, baseline: str) -> Pairs:
     )
 
 
-def auto_steps_inputs(method: str, low_precision: bool = False) -> tuple[bool, float | None]:
+def auto_steps_inputs(method: str, settings: Pairs = ()) -> tuple[bool, float | None]:
     """The auto-steps switch and its tolerance, for a method that can raise its own steps.
+
+    The tolerance input is enabled while the method holds its scores to it:
+    under auto steps, and under the settings the method declares (Layer IG's
+    bfloat16, see :meth:`explain.Explainer.uses_tolerance`).
 
     Args:
         method: the method's registry name.
-        low_precision: bfloat16 is chosen; its scores are checked against the
-            tolerance too, so the tolerance applies without auto steps.
-            Default: False
+        settings: the method's chosen settings, ``(name, value)``. Default: ``()``
 
     Returns:
         (auto steps, tolerance); the tolerance is None when nothing uses it.
@@ -515,7 +516,7 @@ def auto_steps_inputs(method: str, low_precision: bool = False) -> tuple[bool, f
     )
     if tolerance is None:
         return False, None
-    used = auto or low_precision
+    used = explain.get_method(method).uses_tolerance({**dict(settings), "auto_steps": auto})
     value = setting_widget(tolerance, setting_key(method, tolerance.name), disabled=not used)
     return auto, float(value) if used else None
 

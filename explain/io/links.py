@@ -24,7 +24,7 @@ from explain.core.errors import CheckpointError, InputError
 from explain.core.limits import MAX_TEXT_CHARS
 from explain.core.results import LONG_MODES, LongMode
 from explain.core.settings import FloatSetting, IntSetting, Setting, SettingValue, TextSetting
-from explain.core.targets import check_output
+from explain.core.targets import DEFAULT_OUTPUT, check_output
 from explain.io.request_checks import check_checkpoint, check_option
 from explain.methods.baselines import DEFAULT_BASELINE, get_baseline
 from explain.methods.registry import (
@@ -165,7 +165,7 @@ def read_link(params: Mapping[str, str], registered: Collection[str] | None = No
     except InputError:
         notices.append(f"Unknown method {method!r} in the link; using {DEFAULT_METHOD}.")
         method = DEFAULT_METHOD
-    output = _named(params, "output", check_output, "probability", notices)
+    output = _named(params, "output", check_output, DEFAULT_OUTPUT, notices)
     baseline = _named(
         params, "baseline", lambda name: get_baseline(name).name, DEFAULT_BASELINE, notices
     )

@@ -93,15 +93,17 @@ def batchable(request: ExplainRequest) -> bool:
     """Whether a batch gives ``request`` the very result it gets alone.
 
     Only methods that declare the ``batching`` capability (Layer IG) share a
-    pass. Auto steps go on until every text of a batch converges, and bfloat16
-    falls back to float32 for the whole batch, so those run alone; so does a
-    long text explained in windows (its windows are batched among themselves).
+    pass. A request whose scores are held to the delta tolerance
+    (:meth:`explain.Explainer.uses_tolerance`: auto steps go on until every text
+    of a batch converges, and bfloat16 falls back to float32 for the whole
+    batch) runs alone; so does a long text explained in windows (its windows
+    are batched among themselves).
     """
     options = dict(request.options)
+    method = get_method(request.method)
     return (
-        get_method(request.method).capabilities.batching
-        and not options.get("auto_steps", False)
-        and options.get("precision", "float32") == "float32"
+        method.capabilities.batching
+        and not method.uses_tolerance(options)
         and options.get("long", "truncate") == "truncate"
     )
 
