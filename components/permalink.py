@@ -12,7 +12,8 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
-from components.controls import LINK_VALUES, baseline_setting_key, setting_key
+from components.session_state import LINK_VALUES
+from components.setting_widgets import baseline_setting_key, setting_key
 from explain.io.links import LinkValues, link_params, read_link, read_link_labels
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import explain
-from components.controls import output_picker
+from components.label_pickers import output_picker
 from explain.core.targets import DEFAULT_OUTPUT, HEADS, OUTPUT_KINDS, output_choices
 from explain.methods.registry import EXPLAINERS, tolerance_setting
 from explain.serve.compute import batchable
