@@ -9,8 +9,9 @@ import streamlit as st
 
 import explain
 from components import backend, gold_view
-from components.controls import LINK_VALUES, MODE_ONE
+from components.inputs import MODE_ONE
 from components.markdown import literal
+from components.session_state import LINK_VALUES
 from explain.evaluation.gold import GoldReport
 from explain.io import export, readers
 from explain.methods.batch import MAX_TEXTS, top_tokens

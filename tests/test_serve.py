@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import explain
+from explain.evaluation.completeness import completeness
 from explain.serve import client
 from explain.serve.requests import MAX_BODY_BYTES
 from tests.serving import assert_same_result
@@ -31,6 +32,15 @@ def test_healthz(serve_url: str) -> None:
     answer = client.health(serve_url)
     assert answer["status"] == "ok"
     assert answer["batch_wait_ms"] == 50
+
+
+def test_the_answer_carries_the_completeness_verdict(serve_url: str, tiny_dir: Path) -> None:
+    body = {"text": "the ride was smooth", "checkpoint": str(tiny_dir), "n_steps": 8}
+    got, answer = client.post_json(serve_url, "/explain", json.dumps(body).encode(), timeout=60)
+    assert got == 200, answer
+    (served,) = json.loads(answer)["results"]
+    (result,) = explain.from_json(answer.decode())
+    assert served["completeness"] == completeness(result).to_dict()
 
 
 @pytest.mark.parametrize(

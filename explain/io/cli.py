@@ -21,6 +21,7 @@ from explain.evaluation.gold import LABEL_COLUMN_NAMES, gold_report
 from explain.io.export import html_report, to_csv, to_json
 from explain.io.notebook import to_notebook
 from explain.io.readers import TEXT_COLUMN_NAMES, read_file, read_table
+from explain.io.request_checks import declared_settings
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
 from explain.methods.batch import BatchItem, BatchResult
 from explain.methods.registry import DEFAULT_METHOD, METHODS, attribute, methods_with
@@ -51,19 +52,6 @@ WRITERS: dict[str, Callable[[Sequence[Attribution]], str]] = {
     "html": html_report,
     "ipynb": _notebook,
 }
-
-
-def declared_settings() -> dict[str, Setting | TextSetting]:
-    """Every setting a method or baseline declares, by keyword name, auto steps' included."""
-    found: dict[str, Setting | TextSetting] = {}
-    declared = [
-        *(setting for method in METHODS.values() for setting in method.settings),
-        *(setting for baseline in BASELINES.values() for setting in baseline.settings),
-        *(setting for method in METHODS.values() for setting in method.auto_settings),
-    ]
-    for setting in declared:
-        found.setdefault(setting.name, setting)
-    return found
 
 
 def _only(capability: str) -> str:

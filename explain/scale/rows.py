@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from explain.core.errors import InputError
 from explain.core.results import Attribution
-from explain.io.export import FORMAT_VERSION, from_json
+from explain.io.export import FORMAT_VERSION, from_json, result_dict
 from explain.methods.batch import attribute_batch
 from explain.methods.registry import attribute
 from explain.model.checkpoints import LoadedModel
@@ -70,7 +70,7 @@ def ok_row(result: Attribution) -> dict[str, object]:
         "delta": result.delta,
         "tokens": list(result.tokens),
         "scores": list(result.scores),
-        "result_json": json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False),
+        "result_json": json.dumps(result_dict(result), ensure_ascii=False, allow_nan=False),
         **word_columns(result),
     }
 

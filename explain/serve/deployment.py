@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -38,10 +37,9 @@ from ray.serve.handle import DeploymentHandle
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from explain.io.export import to_json
 from explain.model.checkpoints import LoadedModel, allowed_roots
 from explain.serve.client import VIEWER_HEADER
-from explain.serve.compute import Outcome, explain_requests, load_served, refusal
+from explain.serve.compute import Outcome, answer, explain_requests, load_served, refusal
 from explain.serve.requests import MAX_BODY_BYTES, ExplainRequest, RequestTooLarge, parse_request
 
 LOG = logging.getLogger(__name__)
@@ -206,11 +204,11 @@ class Gateway:
         if outcome.result is None:
             return _error(outcome.status, str(outcome.error))
         try:
-            document = json.loads(to_json([outcome.result]))
+            document = answer(outcome)
         except ValueError as error:
             refused = refusal(error)
             return _error(500, str(refused.error))
-        return JSONResponse({"batch_size": outcome.batch_size, **document})
+        return JSONResponse(document)
 
     async def _compute(self, asked: ExplainRequest) -> Outcome:
         handle = self.attributor.options(multiplexed_model_id=asked.checkpoint)

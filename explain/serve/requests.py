@@ -9,22 +9,27 @@ well). Every check here runs before a model is touched, and every refusal is an
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 
 from explain.core.errors import InputError
 from explain.core.settings import Setting, TextSetting
 from explain.core.targets import check_output
+from explain.io.request_checks import (
+    OptionValue,
+    check_checkpoint,
+    check_label,
+    check_method,
+    check_option,
+    declared_settings,
+)
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
-from explain.methods.registry import DEFAULT_METHOD, METHODS, check_options, get_method
-from explain.model.checkpoints import DEFAULT_CHECKPOINT
+from explain.methods.registry import DEFAULT_METHOD, check_options, get_method
+from explain.model.checkpoints import CHECKPOINTS, DEFAULT_CHECKPOINT
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_CHARS = 2000  # what the page's text box takes
 MAX_CHECKPOINT_CHARS = 500
 FIELDS = ("text", "text_pair", "checkpoint", "method", "target", "output", "baseline")
-
-OptionValue = int | float | str | bool
 
 
 class RequestTooLarge(InputError):
@@ -68,18 +73,6 @@ class ExplainRequest:
     def settings_key(self) -> tuple[object, ...]:
         """What must match for two requests to be computed together: all but the texts."""
         return (self.checkpoint, self.method, self.target, self.output, self.baseline, self.options)
-
-
-def declared_settings() -> dict[str, Setting | TextSetting]:
-    """Every setting a method or baseline declares, by keyword name."""
-    found: dict[str, Setting | TextSetting] = {}
-    for method in METHODS.values():
-        for setting in method.settings:
-            found.setdefault(setting.name, setting)
-    for baseline in BASELINES.values():
-        for option in baseline.settings:
-            found.setdefault(option.name, option)
-    return found
 
 
 def parse_body(body: bytes) -> dict[str, object]:
@@ -126,32 +119,6 @@ def _text(data: dict[str, object], name: str, required: bool) -> str | None:
     return value
 
 
-def _label(value: object, name: str) -> int | str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise InputError(f"'{name}' must be a label name or index, not {value!r:.80}.")
-
-
-def _option(name: str, value: object, settings: dict[str, Setting | TextSetting]) -> OptionValue:
-    if name == "auto_steps":
-        if not isinstance(value, bool):
-            raise InputError(f"auto_steps must be true or false, not {value!r:.80}.")
-        return value
-    if name in ("contrast", "internal_batch_size"):
-        checked = _label(value, name)
-        if checked is None:
-            raise InputError(f"'{name}' must not be null; leave it out instead.")
-        return checked
-    if isinstance(value, float) and not math.isfinite(value):
-        raise InputError(f"'{name}' must be a finite number.")
-    if not isinstance(value, int | float | str) or value is None:
-        raise InputError(f"'{name}' must be a number or a string, not {value!r:.80}.")
-    setting = settings.get(name)
-    return setting.check(value) if setting is not None else value
-
-
 def parse_request(body: bytes) -> ExplainRequest:
     """Check a ``POST /explain`` body and turn it into an :class:`ExplainRequest`.
 
@@ -178,14 +145,9 @@ def parse_request(body: bytes) -> ExplainRequest:
         )
     if len(checkpoint) > MAX_CHECKPOINT_CHARS:
         raise RequestTooLarge(f"'checkpoint' is longer than {MAX_CHECKPOINT_CHARS} characters.")
-    method_name = data.get("method", DEFAULT_METHOD)
-    if not isinstance(method_name, str):
-        raise InputError(f"'method' must be a method name, not {method_name!r:.80}.")
-    try:
-        method = get_method(method_name)
-        output = check_output(str(data.get("output", "probability")))
-    except ValueError as error:
-        raise InputError(str(error)) from None
+    checkpoint = check_checkpoint(checkpoint, tuple(CHECKPOINTS), directories=True)
+    method = get_method(check_method(data.get("method", DEFAULT_METHOD)))
+    output = check_output(str(data.get("output", "probability")))
     baseline: str | None = None
     if method.uses_baseline:
         baseline = str(data.get("baseline", DEFAULT_BASELINE))
@@ -193,20 +155,20 @@ def parse_request(body: bytes) -> ExplainRequest:
             raise InputError(
                 f"Unknown baseline {baseline!r:.80}. Choose one of: {', '.join(BASELINES)}."
             )
-    settings = declared_settings()
+    settings: dict[str, Setting | TextSetting] = declared_settings()
     options = {
         key.replace("-", "_"): value
         for key, value in data.items()
         if key not in FIELDS and value is not None
     }
     check_options(method.name, options)
-    checked = {name: _option(name, value, settings) for name, value in options.items()}
+    checked = {name: check_option(name, value, settings) for name, value in options.items()}
     return ExplainRequest(
         text=text,
         text_pair=text_pair,
-        checkpoint=checkpoint.strip(),
+        checkpoint=checkpoint,
         method=method.name,
-        target=_label(data.get("target"), "target"),
+        target=check_label(data.get("target"), "target"),
         output=output,
         baseline=baseline,
         options=tuple(sorted(checked.items())),
