@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from explain.model.checkpoints import LoadedModel, allowed_roots
-from explain.serve.client import VIEWER_HEADER
+from explain.serve.client import SERVICE_TIMEOUT_S, VIEWER_HEADER
 from explain.serve.compute import Outcome, answer, explain_requests, load_served, refusal
 from explain.serve.requests import MAX_BODY_BYTES, ExplainRequest, RequestTooLarge, parse_request
 
@@ -66,7 +66,8 @@ class ServeOptions:
             Default: 15.0
         max_batch_size: most requests in one batch. Default: 16
         replica_cpus: CPU cores each replica reserves, and its torch threads. Default: 1.0
-        request_timeout_s: the longest one HTTP request may take. Default: 120.0
+        request_timeout_s: the longest one HTTP request may take: minutes, as a long
+            text explained in windows on a CPU may need. Default: 600.0
     """
 
     host: str = "127.0.0.1"
@@ -75,7 +76,7 @@ class ServeOptions:
     batch_wait_ms: float = DEFAULT_BATCH_WAIT_MS
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
     replica_cpus: float = 1.0
-    request_timeout_s: float = 120.0
+    request_timeout_s: float = SERVICE_TIMEOUT_S
 
 
 def _error(status: int, message: str) -> JSONResponse:

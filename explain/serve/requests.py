@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 
 from explain.core.errors import InputError
+from explain.core.limits import MAX_TEXT_CHARS, too_long
 from explain.core.settings import Setting, TextSetting
 from explain.core.targets import check_output
 from explain.io.request_checks import (
@@ -26,9 +27,24 @@ from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
 from explain.methods.registry import DEFAULT_METHOD, check_options, get_method
 from explain.model.checkpoints import CHECKPOINTS, DEFAULT_CHECKPOINT
 
-MAX_BODY_BYTES = 64 * 1024
-MAX_TEXT_CHARS = 2000  # what the page's text box takes
 MAX_CHECKPOINT_CHARS = 500
+# The body limit follows from the text limit: every request with texts within it must fit.
+# JSON writes one character as itself (at most 4 bytes of UTF-8), as a two-byte escape
+# (\n, \"), or as \uXXXX escapes: one (6 bytes) inside the Basic Multilingual Plane, a
+# surrogate pair (12 bytes) beyond it, as json.dumps with ensure_ascii (Python's
+# default) writes an emoji. So a string of n characters takes at most 12 n + 2 bytes
+# with its quotes. The text and its pair (MAX_TEXT_CHARS each) and the checkpoint come
+# to 2 (12 * 20,000 + 2) + 12 * 500 + 2 = 486,006 bytes; the other fields (field
+# names, punctuation, method, output, baseline, target and the method's options, under
+# 2 KiB even pretty-printed) get 16 KiB, room for a long label name. In all 502,390.
+ESCAPED_CHAR_BYTES = 12
+OTHER_FIELDS_BYTES = 16 * 1024
+MAX_BODY_BYTES = (
+    2 * (ESCAPED_CHAR_BYTES * MAX_TEXT_CHARS + 2)
+    + ESCAPED_CHAR_BYTES * MAX_CHECKPOINT_CHARS
+    + 2
+    + OTHER_FIELDS_BYTES
+)
 FIELDS = ("text", "text_pair", "checkpoint", "method", "target", "output", "baseline")
 
 
@@ -112,10 +128,7 @@ def _text(data: dict[str, object], name: str, required: bool) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"'{name}' must be some text, not {value!r:.80}.")
     if len(value) > MAX_TEXT_CHARS:
-        raise RequestTooLarge(
-            f"'{name}' is {len(value):,} characters long; the limit is {MAX_TEXT_CHARS:,}. "
-            "Shorten the text."
-        )
+        raise RequestTooLarge(too_long(f"'{name}'", len(value)))
     return value
 
 
