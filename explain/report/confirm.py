@@ -46,12 +46,21 @@ LIMIT $sample
 def delete_word(text: str, word: str) -> str:
     """``text`` without any whole-word, case-insensitive occurrence of ``word``.
 
-    A match may not touch a letter, digit or underscore on either side, so
-    ``acme`` goes from ``@acme!`` but not from ``acmes``. Runs of whitespace
-    left behind become one space.
+    Where the word begins or ends with a letter, digit or underscore, a match may
+    not touch another on that side, so ``acme`` goes from ``@acme!`` but not from
+    ``acmes``; punctuation (``,``) goes wherever it stands, leaving a space between
+    the words it joined. Runs of whitespace left behind become one space.
     """
-    pattern = re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
-    return " ".join(pattern.sub(" ", text).split())
+    start = r"(?<!\w)" if re.match(r"\w", word[:1]) else ""
+    end = r"(?!\w)" if re.match(r"\w", word[-1:]) else ""
+    pattern = re.compile(f"{start}{re.escape(word)}{end}", re.IGNORECASE)
+
+    def gap(match: re.Match[str]) -> str:
+        before = text[match.start() - 1 : match.start()]
+        after = text[match.end() : match.end() + 1]
+        return " " if re.match(r"\w", before) and re.match(r"\w", after) else ""
+
+    return " ".join(pattern.sub(gap, text).split())
 
 
 def sample_texts(results: ResultsDirectory, shortcut: Shortcut, sample: int) -> list[str]:
