@@ -9,12 +9,13 @@ PORT ?= 8501
 
 .PHONY: run test setup model lint typecheck format docs bench bench-gpu
 
-$(STAMP): pyproject.toml requirements.txt requirements-dev.txt requirements-tools.txt requirements-assets.txt requirements-scale.txt requirements-docs.txt
+$(STAMP): pyproject.toml requirements.txt requirements-dev.txt requirements-tools.txt requirements-assets.txt requirements-scale.txt requirements-report.txt requirements-docs.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps -r requirements-assets.txt
 	$(BIN)/pip install --quiet -r requirements-scale.txt
+	$(BIN)/pip install --quiet -r requirements-report.txt
 	$(BIN)/pip install --quiet -r requirements-docs.txt
 	$(BIN)/pip install --quiet --no-deps --editable .
 	touch $(STAMP)

@@ -24,6 +24,7 @@ LAYERS = (
     "render",
     "io",
     "scale",
+    "report",
     "serve",
 )
 

@@ -1,0 +1,1 @@
+"""Dataset reports: what a results directory's explanations say (DuckDB, scikit-learn)."""
