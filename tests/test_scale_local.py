@@ -20,6 +20,7 @@ import pytest
 
 import explain
 from explain.core.errors import InputError
+from explain.scale.batch_directory import new_results_dir, save_batch
 from explain.scale.cli import main, parser, writes_directory
 from explain.scale.dataset import Explainer, worker_cpus
 from explain.scale.job import ScaleJob, Workers
@@ -266,3 +267,44 @@ def test_a_bad_batch_size_is_refused_before_the_model_loads(tmp_path: Path) -> N
     job = ScaleJob(tmp_path / "d.csv", "text", tmp_path / "o", "tiny", batch_size=0)
     with pytest.raises(InputError, match="--batch-size must be at least 1"):
         explain_in_process(job)
+
+
+def test_a_many_texts_batch_saves_as_a_results_directory(
+    tiny_model: explain.LoadedModel, tiny_dir: Path, tmp_path: Path
+) -> None:
+    texts = ("the movie was great", "i hate this loud car", "bad")
+    request = explain.AttributionRequest(
+        checkpoint=str(tiny_dir), text=texts[0], settings=(("n_steps", 4),)
+    )
+    outcome = explain.attribute_batch(tiny_model, texts, request.method, **request.options())
+    gold = ("positive", "negative", " ")
+    summary = save_batch(outcome, request, "pasted lines", gold, "label", roots=(tmp_path,),
+                         out=tmp_path / "results" / "mine")  # fmt: skip
+    assert summary.out == (tmp_path / "results" / "mine").resolve()
+    assert summary.counts["ok"] == 3
+    table = read_rows(summary.out)
+    assert table.schema == ROW_SCHEMA
+    assert table.column("row_id").to_pylist() == [f"pasted lines:{i}" for i in range(3)]
+    assert table.column("gold_label").to_pylist() == ["positive", "negative", None]
+    for row, result in zip(table.to_pylist(), outcome.results, strict=True):
+        assert row["scores"] == list(result.scores)
+        assert row["words"] == [word.text for word in merge_words(result).words]
+        assert result_from_row(row["result_json"]) == result
+    manifest = json.loads((summary.out / "_manifest.json").read_text())
+    assert manifest["settings"]["checkpoint"] == str(tiny_dir)
+    assert manifest["settings"]["options"]["n_steps"] == 4
+    assert manifest["settings"]["label_column"] == "label"
+    assert manifest["tuning"] == {"runner": "many texts"}
+    assert manifest["state"] == "complete"
+    with pytest.raises(InputError, match="exists already"):
+        save_batch(outcome, request, "pasted lines", out=summary.out, roots=(tmp_path,))
+    with pytest.raises(InputError, match="outside the directories results may be saved in"):
+        save_batch(outcome, request, "pasted lines", out=Path("/elsewhere/r"), roots=(tmp_path,))
+
+
+def test_new_results_directories_sit_under_the_cache() -> None:
+    from explain.model.locations import cache_dir
+
+    first, second = new_results_dir(), new_results_dir()
+    assert first.parent == cache_dir() / "results"
+    assert first != second
