@@ -110,7 +110,7 @@ def save_batch(
     writer = PartWriter(directory, set())
     writer.add(to_table(rows))
     writer.flush()
-    counts = {status: writer.counts.get(status, 0) for status in STATUSES}
+    counts: dict[str, int] = {status: writer.counts.get(status, 0) for status in STATUSES}
     options = request.options()
     write_manifest(
         directory,
