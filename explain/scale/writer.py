@@ -76,6 +76,7 @@ def read_rows(directory: Path, columns: list[str] | None = None) -> pa.Table:
             ROW_SCHEMA if columns is None else pa.schema([ROW_SCHEMA.field(c) for c in columns])
         )
         return schema.empty_table()
+    # Parts written before a column was added to ROW_SCHEMA read with that column null.
     return pa.concat_tables(tables, promote_options="default")
 
 
