@@ -18,15 +18,19 @@ from explain.io.demo import (
     DemoError,
     DemoPolicy,
     banner,
+    batch_caps,
     caps_words,
     demo_env,
     is_allowed,
     link_checkpoint,
     parse_checkpoints,
     policy_from_env,
+    read_demo_link,
     size_words,
 )
 from explain.io.in_flight import AlreadyRunning, InFlight
+from explain.io.readers import MAX_BYTES
+from explain.methods.batch import MAX_TEXTS
 from explain.model.checkpoints import CHECKPOINTS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +142,33 @@ def test_a_long_link_value_is_shortened_in_the_notice() -> None:
     opened = link_checkpoint(DemoPolicy((BUNDLED,)), "x" * 5000)
     assert opened.notice is not None
     assert len(opened.notice) < 400
+
+
+def test_a_demo_link_keeps_its_other_values_and_puts_the_checkpoint_notice_first() -> None:
+    params = {"text": "the car", "checkpoint": "/etc", "method": "shapley", "baseline": "mask"}
+    link = read_demo_link(params, DemoPolicy((BUNDLED,)))
+    assert (link.checkpoint, link.text, link.baseline) == (BUNDLED, "the car", "mask")
+    assert len(link.notices) == 2
+    assert "'/etc', which this demo does not offer" in link.notices[0]
+    assert "'shapley'" in link.notices[1]
+
+
+@pytest.mark.parametrize(
+    ("params", "opened"),
+    [({"text": "the car"}, None), ({"checkpoint": EARLY}, EARLY), ({"checkpoint": " "}, None)],
+)
+def test_a_demo_link_to_no_checkpoint_or_an_offered_one_has_no_notice(
+    params: dict[str, str], opened: str | None
+) -> None:
+    link = read_demo_link(params, DemoPolicy((BUNDLED, EARLY)))
+    assert link.checkpoint == opened, "no checkpoint in the link: the picker keeps the default"
+    assert link.notices == ()
+
+
+def test_batches_take_the_demo_caps_in_a_demo_and_the_usual_ones_otherwise() -> None:
+    assert batch_caps(DemoPolicy((BUNDLED,))) == (50, 200_000)
+    assert batch_caps(None) == (MAX_TEXTS, MAX_BYTES) == (1000, 1_000_000)
+    assert batch_caps(DemoPolicy((BUNDLED,), max_texts=7, max_upload_bytes=10)) == (7, 10)
 
 
 def test_the_caps_and_the_banner_in_words() -> None:

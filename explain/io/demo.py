@@ -22,10 +22,13 @@ decides nothing itself.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from explain.core.errors import TokenlightError
+from explain.io.links import LinkValues, read_link
+from explain.io.readers import MAX_BYTES
+from explain.methods.batch import MAX_TEXTS
 from explain.model.checkpoints import CHECKPOINTS, DEFAULT_CHECKPOINT, vet_directory
 
 DEMO_ENV = "TOKENLIGHT_DEMO_CHECKPOINTS"
@@ -210,6 +213,39 @@ def link_checkpoint(policy: DemoPolicy, named: str | None) -> LinkCheckpoint:
         f"This link names the checkpoint {spec[:200]!r}, which this demo does not offer "
         f"(it offers {offered(policy)}). It opens {policy.default!r} instead.",
     )
+
+
+def read_demo_link(params: Mapping[str, str], policy: DemoPolicy) -> LinkValues:
+    """What a shared link opens in a demo: :func:`explain.io.links.read_link`, checkpoint limited.
+
+    Args:
+        params: the link's query parameters, by name.
+        policy: the demo.
+
+    Returns:
+        The link's checked values; a checkpoint the demo does not offer becomes
+        the default, with the notice of :func:`link_checkpoint` first.
+    """
+    named = params.get("checkpoint", "").strip()
+    if not named:
+        return read_link(params, registered=policy.checkpoints)
+    opened = link_checkpoint(policy, named)
+    link = read_link({**params, "checkpoint": opened.checkpoint}, registered=policy.checkpoints)
+    return link if opened.notice is None else replace(link, notices=(opened.notice, *link.notices))
+
+
+def batch_caps(policy: DemoPolicy | None) -> tuple[int, int]:
+    """The most texts and bytes one Many texts batch takes: the demo's, else the page's usual.
+
+    Args:
+        policy: the demo; None for a page that is not one.
+
+    Returns:
+        ``(max_texts, max_bytes)``: 50 and 200 KB in a demo, 1,000 and 1 MB otherwise.
+    """
+    if policy is None:
+        return MAX_TEXTS, MAX_BYTES
+    return policy.max_texts, policy.max_upload_bytes
 
 
 def offered(policy: DemoPolicy) -> str:
