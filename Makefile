@@ -6,6 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+HOST ?= 127.0.0.1
 
 .PHONY: run test setup model lint typecheck format docs bench bench-gpu
 
@@ -26,7 +27,7 @@ model: setup
 	$(BIN)/tokenlight build
 
 run: model
-	$(BIN)/tokenlight run --port $(PORT)
+	$(BIN)/tokenlight run --host $(HOST) --port $(PORT)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ from components import (
     backend,
     batch_view,
     compare,
+    demo_mode,
     examples,
     exports,
     header,
@@ -22,6 +23,7 @@ from components import (
 )
 
 header.page_header()
+demo_mode.banner_or_stop()
 notices = permalink.restore_from_link()
 spec = sidebar.checkpoint_picker(backend.default_checkpoint())
 loaded = model_panel.load_or_stop(spec)

@@ -23,6 +23,7 @@ import torch
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import explain
+from components import demo_mode
 from explain.core.targets import check_output
 from explain.evaluation.comparison import input_request
 from explain.evaluation.faithfulness import DEFAULT_PERCENTS, Faithfulness
@@ -50,7 +51,11 @@ def backend_url() -> str | None:
 
 
 def default_checkpoint() -> str:
-    """The checkpoint preselected in the picker: ``$TOKENLIGHT_CHECKPOINT`` or the bundled one."""
+    """The checkpoint preselected in the picker: a demo's first, ``$TOKENLIGHT_CHECKPOINT``
+    or the bundled one."""
+    demo = demo_mode.policy()
+    if demo is not None:
+        return demo.default
     return os.environ.get(CHECKPOINT_ENV, "").strip() or explain.DEFAULT_CHECKPOINT
 
 
@@ -93,10 +98,11 @@ def _load_model(spec: str, key: str) -> explain.LoadedModel:
 
 def server_roots() -> tuple[Path, ...]:
     """Where the dashboard loads local checkpoints from: the allowed roots, plus the
-    directory the operator preselected with ``$TOKENLIGHT_CHECKPOINT``."""
+    directory the operator preselected with ``$TOKENLIGHT_CHECKPOINT`` and a demo's directories."""
     preselected = Path(default_checkpoint()).expanduser()
     extra = (preselected.resolve(),) if preselected.is_dir() else ()
-    return allowed_roots() + extra
+    demo = demo_mode.policy()
+    return allowed_roots() + extra + (demo.directories if demo is not None else ())
 
 
 def load_model(spec: str) -> explain.LoadedModel:

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
 
 import explain
-from components import backend, gold_view
+from components import backend, demo_mode, gold_view
 from components.inputs import MODE_ONE
 from components.markdown import literal
 from components.session_state import LINK_VALUES
 from explain.core.limits import MAX_TEXT_CHARS
 from explain.evaluation.gold import GoldReport
 from explain.io import export, readers
-from explain.methods.batch import MAX_TEXTS, top_tokens
+from explain.io.demo import batch_caps, size_words
+from explain.methods.batch import top_tokens
 from explain.scale.batch_directory import save_batch
 
-MAX_BYTES = readers.MAX_BYTES
 MAX_PASTE_CHARS = 200_000
 NO_LABEL = "(none)"  # a multi-label row with no label at or above the threshold
 ORDER_KEY = "batch_order"  # the batch indices of the table's rows, as shown
@@ -46,16 +47,19 @@ def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
     """The batch's input widgets; returns the texts read (None for none yet) and their
     gold labels (None without a label column).
 
-    At most ``MAX_TEXTS`` texts are kept; :attr:`readers.Texts.limit_notice`
-    says what was cut.
+    At most 1,000 texts (50 in a demo) are kept; :attr:`readers.Texts.limit_notice`
+    says what was cut. Files are read up to 1 MB (200 KB in a demo).
     """
+    demo = demo_mode.policy()
+    max_texts, max_bytes = batch_caps(demo)
+    in_demo = " in this demo" if demo is not None else ""
     source = st.radio(
         "Texts from",
         ["Paste lines", "Upload a file"],
         horizontal=True,
         key="batch_source",
         help=f"One text per line, or a .txt file (one per line) or a .csv file (pick the "
-        f"column). At most {MAX_TEXTS} texts and {MAX_BYTES // 1_000_000} MB per batch, "
+        f"column). At most {max_texts:,} texts and {size_words(max_bytes)} per batch{in_demo}, "
         f"and {MAX_TEXT_CHARS:,} characters per text.",
     )
     if source == "Paste lines":
@@ -65,11 +69,11 @@ def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
             height=160,
             max_chars=MAX_PASTE_CHARS,
             key="batch_text",
-            help=f"Empty lines are skipped. At most {MAX_TEXTS} lines of at most "
+            help=f"Empty lines are skipped. At most {max_texts:,} lines{in_demo} of at most "
             f"{MAX_TEXT_CHARS:,} characters each.",
         )
         try:
-            return readers.pasted(pasted, MAX_TEXTS), None
+            return readers.pasted(pasted, max_texts), None
         except explain.TokenlightError as error:  # a line over the text limit
             st.error(str(error))
             return None, None
@@ -77,14 +81,16 @@ def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
         "TXT or CSV file",
         type=["txt", "csv"],
         key="batch_file",
-        help=f"UTF-8 (or Latin-1) text. At most {MAX_BYTES // 1_000_000} MB and {MAX_TEXTS} texts.",
+        help=f"UTF-8 (or Latin-1) text. At most {size_words(max_bytes)} and {max_texts:,} "
+        f"texts{in_demo}.",
+        max_upload_size=math.ceil(max_bytes / 1_000_000) if demo is not None else None,
     )
     if upload is None:
         return None, None
     try:
         if not readers.is_table(upload.name):
-            return readers.read_lines(upload.name, upload.getvalue(), MAX_TEXTS, MAX_BYTES), None
-        table = readers.read_table(upload.name, upload.getvalue(), MAX_BYTES)
+            return readers.read_lines(upload.name, upload.getvalue(), max_texts, max_bytes), None
+        table = readers.read_table(upload.name, upload.getvalue(), max_bytes)
     except explain.TokenlightError as error:
         st.error(str(error))
         return None, None
@@ -97,9 +103,9 @@ def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
         help="The column holding the texts to explain. Empty cells are skipped.",
     )
     label_column = gold_view.label_column_picker(table, column)
-    gold = None if label_column is None else table.labels(label_column, column, MAX_TEXTS)
+    gold = None if label_column is None else table.labels(label_column, column, max_texts)
     try:
-        return table.texts(column, MAX_TEXTS), gold
+        return table.texts(column, max_texts), gold
     except explain.TokenlightError as error:  # a cell over the text limit
         st.error(str(error))
         return None, None
@@ -143,7 +149,8 @@ def batch_panel(
 
     request = asked.request
     try:
-        outcome = backend.attribute_batch(request, asked.texts, progress)
+        with demo_mode.one_at_a_time():
+            outcome = backend.attribute_batch(request, asked.texts, progress)
     except explain.TokenlightError as error:
         bar.empty()
         st.error(str(error))

@@ -12,8 +12,10 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
+from components import demo_mode
 from components.session_state import LINK_VALUES
 from components.setting_widgets import baseline_setting_key, setting_key
+from explain.io.demo import read_demo_link
 from explain.io.links import LinkValues, link_params, read_link, read_link_labels
 
 
@@ -26,7 +28,8 @@ def restore_from_link() -> list[str]:
     if st.session_state.get("link_restored"):
         return []
     st.session_state["link_restored"] = True
-    link = read_link(st.query_params.to_dict())
+    params, demo = st.query_params.to_dict(), demo_mode.policy()
+    link = read_link(params) if demo is None else read_demo_link(params, demo)
     st.session_state[LINK_VALUES] = widget_values(link)
     if link.text is not None:
         st.session_state["link_autorun"] = link.runs

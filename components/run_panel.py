@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
-from components import backend, permalink
+from components import backend, demo_mode, permalink
+from explain.io.in_flight import AlreadyRunning
 
 
 def run_button() -> bool:
@@ -41,8 +42,11 @@ def requested_result(
             "The inputs changed since the last run: press **Run** to update the explanation."
         )
     try:
-        with st.spinner("Computing attributions ..."):
+        with demo_mode.one_at_a_time(), st.spinner("Computing attributions ..."):
             return backend.attribute(request)
+    except AlreadyRunning as error:
+        st.warning(str(error))
+        st.stop()
     except explain.TokenlightError as error:
         st.error(str(error))
         st.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
+from components import demo_mode
 from components.label_pickers import contrast_picker, output_picker, target_picker
 from components.method_inputs import (
     auto_steps_inputs,
@@ -20,7 +21,13 @@ CUSTOM_CHECKPOINT = "Other: a Hub id or a local directory"
 
 
 def checkpoint_picker(default: str) -> str:
-    """Sidebar picker for the checkpoint; returns its spec (name, directory or hub id)."""
+    """Sidebar picker for the checkpoint; returns its spec (name, directory or hub id).
+
+    In a demo it offers the demo's checkpoints only, and no 'Other'.
+    """
+    demo = demo_mode.policy()
+    if demo is not None:
+        return demo_checkpoint_picker(demo.checkpoints, default)
     names = list(explain.checkpoint_names())
     options = [*names, CUSTOM_CHECKPOINT]
     preset = initial("checkpoint_choice", default if default in names else CUSTOM_CHECKPOINT)
@@ -48,6 +55,24 @@ def checkpoint_picker(default: str) -> str:
             "sst-2-english', or a directory holding config.json, tokenizer files and "
             "model.safetensors. Press Enter to load it.",
         ).strip()
+
+
+def demo_checkpoint_picker(offered: tuple[str, ...], default: str) -> str:
+    """The sidebar picker of a demo: only the ``offered`` checkpoints; returns the one picked."""
+    options = list(offered)
+    preset = initial("checkpoint_choice", default)
+    with st.sidebar:
+        st.header("Model")
+        choice = st.selectbox(
+            "Checkpoint",
+            options,
+            index=options.index(preset if preset in options else default),
+            key="checkpoint_choice",
+            help="The text classifier to explain. This demo offers "
+            + ("this checkpoint only." if len(options) == 1 else "these checkpoints only."),
+        )
+        st.caption(demo_mode.checkpoint_caption(choice))
+    return choice
 
 
 def attribution_controls(

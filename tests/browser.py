@@ -45,9 +45,16 @@ def free_port() -> int:
 
 @contextmanager
 def dashboard(
-    env: dict[str, str], extra_args: tuple[str, ...] = (), timeout: float = 60.0
+    env: dict[str, str],
+    extra_args: tuple[str, ...] = (),
+    timeout: float = 60.0,
+    run_args: tuple[str, ...] | None = None,
 ) -> Iterator[str]:
-    """Run ``streamlit run streamlit_app.py`` and yield its URL; stop it afterwards."""
+    """Run ``streamlit run streamlit_app.py`` and yield its URL; stop it afterwards.
+
+    With ``run_args``, start ``tokenlight run --port PORT *run_args`` instead,
+    as a user does (``extra_args`` are then unused).
+    """
     port = free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
@@ -55,6 +62,9 @@ def dashboard(
         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
         *extra_args,
     ]  # fmt: skip
+    if run_args is not None:
+        command = [sys.executable, "-m", "explain.io.entry", "run", "--port", str(port), *run_args]
+        env = {"STREAMLIT_SERVER_HEADLESS": "true", **env}
     # A pipe nobody reads would fill up and block the server; a file cannot.
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(

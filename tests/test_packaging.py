@@ -99,6 +99,7 @@ def test_run_serves_the_dashboard_script_without_telemetry_or_watcher() -> None:
     assert Path(command[4]) == ROOT / "streamlit_app.py"
     pairs = dict(zip(command[5::2], command[6::2], strict=True))
     assert pairs == {
+        "--server.address": "127.0.0.1",  # this machine only, unless --host says otherwise
         "--server.port": "8765",
         "--browser.gatherUsageStats": "false",
         "--server.fileWatcherType": "none",
@@ -110,7 +111,9 @@ def test_run_hands_the_process_to_streamlit_on_the_port(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seen: list[list[str]] = []
-    monkeypatch.setattr(entry.os, "execv", lambda path, command: seen.append([path, *command]))
+    monkeypatch.setattr(
+        entry.os, "execve", lambda path, command, env: seen.append([path, *command])
+    )
     assert entry.main(["run", "--port", "9001"]) == 0
     ((path, *command),) = seen
     assert path == command[0] == sys.executable

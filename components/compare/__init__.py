@@ -15,6 +15,7 @@ from collections.abc import Callable
 import streamlit as st
 
 import explain
+from components import demo_mode
 from components.compare import (
     attention_view,
     baselines_view,
@@ -89,6 +90,7 @@ def render(spec: str, loaded: explain.LoadedModel, request: explain.AttributionR
             "label with each baseline's default options and fixed steps."
         )
     try:
-        VIEW_RENDERERS[view](loaded, request)
+        with demo_mode.one_at_a_time():
+            VIEW_RENDERERS[view](loaded, request)
     except explain.TokenlightError as error:
         st.error(str(error))

@@ -8,7 +8,7 @@ from dataclasses import replace
 import streamlit as st
 
 import explain
-from components import backend
+from components import backend, demo_mode
 from components.compare.parts import CHART, explainer_box
 from components.markdown import literal
 from explain.evaluation.agreement import RANKINGS
@@ -21,7 +21,13 @@ OTHER = "Other (Hub id or local directory)"
 
 
 def _second_checkpoint(first: str) -> str:
-    """The picker for the second checkpoint; returns its spec, or "" when none is typed."""
+    """The picker for the second checkpoint; returns its spec, or "" when none is typed.
+
+    In a demo it offers the demo's other checkpoints only, and no 'Other'.
+    """
+    demo = demo_mode.policy()
+    if demo is not None:
+        return _second_demo_checkpoint(first, demo.checkpoints)
     names = [name for name in explain.checkpoint_names() if name != first]
     options = [*names, OTHER]
     pairs = {bundled.BUNDLED_NAME: bundled.EARLY_NAME, bundled.EARLY_NAME: bundled.BUNDLED_NAME}
@@ -49,6 +55,24 @@ def _second_checkpoint(first: str) -> str:
     ).strip()
 
 
+def _second_demo_checkpoint(first: str, offered: tuple[str, ...]) -> str:
+    """The second-checkpoint picker of a demo; returns "" when it offers no other."""
+    options = [name for name in offered if name != first]
+    if not options:
+        return ""
+    pairs = {bundled.BUNDLED_NAME: bundled.EARLY_NAME, bundled.EARLY_NAME: bundled.BUNDLED_NAME}
+    default = pairs.get(first)
+    return st.selectbox(
+        "Second checkpoint",
+        options,
+        index=options.index(default) if default in options else 0,
+        key="ckpt2_choice",
+        help="The model to compare with the one in the sidebar, among the checkpoints this "
+        "demo offers. The early bundled checkpoint is the same model after about 10 % of its "
+        "fine-tuning: compare it with the final one to see explanations sharpen.",
+    )
+
+
 def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
     """The two-checkpoints view: the request's text under the sidebar's and a second model."""
     explainer_box(
@@ -62,6 +86,9 @@ def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> 
         "- **Top-k overlap**: the share of the most important words the two have in common.",
     )
     second_spec = _second_checkpoint(request.checkpoint)
+    if not second_spec and demo_mode.policy() is not None:
+        st.info("This demo offers one checkpoint, so there is no second one to compare with.")
+        return
     if not second_spec:
         st.info("Type a Hub id or a local directory for the second checkpoint.")
         return
