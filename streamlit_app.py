@@ -8,31 +8,33 @@ from components import (
     backend,
     batch_view,
     compare,
-    controls,
     examples,
     exports,
     header,
+    inputs,
+    label_pickers,
     labels_view,
     model_panel,
     permalink,
     results_view,
     run_panel,
+    sidebar,
 )
 
 header.page_header()
 notices = permalink.restore_from_link()
-spec = controls.checkpoint_picker(backend.default_checkpoint())
+spec = sidebar.checkpoint_picker(backend.default_checkpoint())
 loaded = model_panel.load_or_stop(spec)
-threshold = controls.threshold_slider(loaded.head)
+threshold = label_pickers.threshold_slider(loaded.head)
 permalink.show_notices(notices + permalink.restore_target(loaded.labels))
-one_text = controls.mode_switch() == controls.MODE_ONE
+one_text = inputs.mode_switch() == inputs.MODE_ONE
 if one_text:
     examples.example_picker()
-text = controls.text_input() if one_text else ""
+text = inputs.text_input() if one_text else ""
 prediction = model_panel.prediction_or_none(spec, text) if one_text else None
-current = controls.attribution_controls(spec, text, loaded, prediction, threshold)
+current = sidebar.attribution_controls(spec, text, loaded, prediction, threshold)
 if one_text:
-    current = controls.with_text_pair(current)
+    current = inputs.with_text_pair(current)
 if one_text:
     result = run_panel.requested_result(current, loaded.labels)
     results_view.prediction_panel(result, threshold)

@@ -9,8 +9,10 @@ import streamlit as st
 
 import explain
 from components import backend, gold_view
-from components.controls import LINK_VALUES, MODE_ONE
+from components.inputs import MODE_ONE
 from components.markdown import literal
+from components.session_state import LINK_VALUES
+from explain.core.limits import MAX_TEXT_CHARS
 from explain.evaluation.gold import GoldReport
 from explain.io import export, readers
 from explain.methods.batch import MAX_TEXTS, top_tokens
@@ -50,7 +52,8 @@ def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
         horizontal=True,
         key="batch_source",
         help=f"One text per line, or a .txt file (one per line) or a .csv file (pick the "
-        f"column). At most {MAX_TEXTS} texts and {MAX_BYTES // 1_000_000} MB per batch.",
+        f"column). At most {MAX_TEXTS} texts and {MAX_BYTES // 1_000_000} MB per batch, "
+        f"and {MAX_TEXT_CHARS:,} characters per text.",
     )
     if source == "Paste lines":
         pasted = st.text_area(
@@ -59,9 +62,14 @@ def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
             height=160,
             max_chars=MAX_PASTE_CHARS,
             key="batch_text",
-            help=f"Empty lines are skipped. At most {MAX_TEXTS} lines.",
+            help=f"Empty lines are skipped. At most {MAX_TEXTS} lines of at most "
+            f"{MAX_TEXT_CHARS:,} characters each.",
         )
-        return readers.pasted(pasted, MAX_TEXTS), None
+        try:
+            return readers.pasted(pasted, MAX_TEXTS), None
+        except explain.TokenlightError as error:  # a line over the text limit
+            st.error(str(error))
+            return None, None
     upload = st.file_uploader(
         "TXT or CSV file",
         type=["txt", "csv"],
@@ -87,7 +95,11 @@ def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
     )
     label_column = gold_view.label_column_picker(table, column)
     gold = None if label_column is None else table.labels(label_column, column, MAX_TEXTS)
-    return table.texts(column, MAX_TEXTS), gold
+    try:
+        return table.texts(column, MAX_TEXTS), gold
+    except explain.TokenlightError as error:  # a cell over the text limit
+        st.error(str(error))
+        return None, None
 
 
 def batch_panel(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.controls import LINK_VALUES
 from components.markdown import literal
+from components.session_state import LINK_VALUES
 from explain.model.examples import EXAMPLES, get_example
 
 OWN = "Your own text"

@@ -7,8 +7,8 @@ import streamlit as st
 import explain
 from components import word_view
 from components.markdown import literal
+from explain.evaluation.completeness import completeness
 
-LARGE_DELTA = 0.05  # relative |delta| above which the page warns
 TOKEN_VIEW = "Token view"
 WORD_VIEW = "Word view"
 OUTPUT_NAMES = {"label_probability": "sigmoid probability"}  # as the page words an output kind
@@ -204,12 +204,9 @@ def completeness_panel(result: explain.Attribution) -> None:
             f"computed in {result.seconds:.2f} s.",
         ]
     )
-    if result.delta is None or result.f_baseline is None:
-        st.info(
-            f"{explain.get_method(settings.method).title} does not promise that its scores add "
-            "up to a change in the output, so there is no convergence delta to check. Compare "
-            f"it with {explain.get_method(explain.DEFAULT_METHOD).title}, whose scores do add up."
-        )
+    verdict = completeness(result)
+    if verdict.level == "not_defined":
+        st.info(verdict.message)
         st.caption(footer)
         return
     output = output_label(result)
@@ -217,7 +214,7 @@ def completeness_panel(result: explain.Attribution) -> None:
     baseline_preview = " ".join(shown) + (
         " ..." if len(result.baseline_tokens) > len(shown) else ""
     )
-    relative = result.relative_delta
+    relative = verdict.relative_delta
     cols = st.columns(4)
     cols[0].metric("F(input)", f"{result.f_input:.4f}", help=f"The target's {output} for the text.")
     cols[1].metric(
@@ -250,22 +247,12 @@ def completeness_panel(result: explain.Attribution) -> None:
     auto_steps_notice(result)
     error_estimate_notice(result)
     sample_deltas_notice(result)
-    if relative == float("inf"):
-        st.info(
-            "The input and the baseline get the same score, so there is nothing to attribute: "
-            "every score is (close to) zero. Try another baseline or target."
-        )
-        if result.completeness_warning is not None:
-            st.warning(result.completeness_warning)
-    elif result.completeness_warning is not None:
-        st.warning(result.completeness_warning)
-    elif relative is not None and relative > LARGE_DELTA:
-        st.warning(
-            f"The delta is {relative:.1%} of F(input) - F(baseline): the scores do not add "
-            "up well. For integrated gradients, raise the steps; for DeepLift, the rules do "
-            "not cover every layer of a transformer, so some gap is expected. Or the input "
-            "and baseline score almost the same, so there is little to explain."
-        )
+    if verdict.level == "no_change":
+        st.info(verdict.message)
+        if verdict.method_warning is not None:
+            st.warning(verdict.method_warning)
+    elif verdict.level in ("warning", "large_delta"):
+        st.warning(verdict.message)
     st.caption(footer)
 
 

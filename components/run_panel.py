@@ -6,7 +6,16 @@ import streamlit as st
 
 import explain
 from components import backend, permalink
-from components.controls import run_button
+
+
+def run_button() -> bool:
+    """The Run button: compute the explanation for the text and the sidebar's settings."""
+    return st.button(
+        "Run",
+        type="primary",
+        key="run",
+        help="Compute the explanation for the text and the settings in the sidebar.",
+    )
 
 
 def requested_result(

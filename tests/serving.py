@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 
 import pytest
 
 import explain
+from explain.core.limits import MAX_TEXT_CHARS
+from explain.serve.requests import MAX_CHECKPOINT_CHARS
 
 TIMINGS = ("seconds",)
 
@@ -27,3 +30,42 @@ def assert_same_result(got: explain.Attribution, alone: explain.Attribution) -> 
             assert mine == pytest.approx(theirs, rel=1e-4, abs=2e-5 * scale), field.name
         else:
             assert mine == theirs, field.name
+
+
+EMOJI = "\U0001f697"  # beyond the Basic Multilingual Plane: ensure_ascii writes a surrogate pair
+
+
+def worst_case_body(indent: int | None = None, size: int = 0, **changes: object) -> bytes:
+    """The largest body a client's ``json.dumps`` writes for a request within every limit.
+
+    Both texts and the checkpoint are at their limits, in the character JSON escapes
+    the longest, and every other field a Layer IG request may hold is there.
+
+    Args:
+        indent: ``json.dumps``'s indent. Default: None, compact
+        size: pad the body with trailing spaces (JSON allows them) to this many bytes.
+            Default: 0, no padding
+        **changes: fields to set instead, such as a real checkpoint.
+    """
+    asked: dict[str, object] = {
+        "text": EMOJI * MAX_TEXT_CHARS,
+        "text_pair": EMOJI * MAX_TEXT_CHARS,
+        "checkpoint": EMOJI * MAX_CHECKPOINT_CHARS,
+        "method": "layer_integrated_gradients",
+        "target": "a rather long label name for the target class",
+        "contrast": "a rather long label name for the contrast class",
+        "output": "log_odds",
+        "baseline": "custom",
+        "baseline_token": "\u2603" * 50,
+        "integration": "fixed",
+        "n_steps": 500,
+        "precision": "bfloat16",
+        "internal_batch_size": 1000,
+        "auto_steps": True,
+        "tolerance": 0.012345678901234567,
+        "long": "windows",
+        "stride": 100000,
+    }
+    raw = json.dumps(asked | changes, indent=indent).encode()
+    assert len(raw) <= size or not size, f"{len(raw):,} bytes do not fit in {size:,}"
+    return raw + b" " * max(0, size - len(raw))

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from components.batch_view import NO_LABEL
-from components.controls import EXAMPLE_TEXT
+from components.inputs import EXAMPLE_TEXT
 from tests.apphelpers import open_page, rendered_html
 from tests.tiny import save_tiny_classifier
 

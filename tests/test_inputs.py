@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import explain
+from explain.core.limits import MAX_TEXT_CHARS
 from explain.core.results import AttributionSettings, normalize
 
 ODD_TEXTS = {
@@ -19,7 +20,7 @@ ODD_TEXTS = {
     "right-to-left": "the movie كانت جيدة was good שלום",
     "combining marks": "the mo\u0301vie wa\u0308s good",
     "many lines": "the movie\n\n\twas\r\ngood",
-    "at the length cap": ("good " * 400)[:2000],
+    "at the length cap": ("good " * MAX_TEXT_CHARS)[:MAX_TEXT_CHARS],
 }
 
 

@@ -218,8 +218,8 @@ def test_export_round_trip_keeps_the_windows(tiny_model: explain.LoadedModel) ->
     assert back == result
     assert "Windows" in explain.html_report([result])
     header, first = explain.to_csv([result]).splitlines()[:2]
-    assert header.endswith("long,stride,windows")
-    assert first.endswith("windows,31,6")
+    assert header.endswith("long,stride,windows,completeness")  # the verdict is last
+    assert ',windows,31,6,"{' in first
 
 
 def test_faithfulness_refuses_a_windowed_explanation(tiny_model: explain.LoadedModel) -> None:

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explain
-from components.controls import setting_key
+from components.setting_widgets import setting_key
 
 
 @pytest.mark.parametrize("method", list(explain.METHODS))

@@ -54,15 +54,10 @@ def test_bad_link_values_fall_back_with_notices(
         steps="many", target="happy", integration="fixed",
     )  # fmt: skip
     assert not at.exception
+    # Which notice each value gets is tested without Streamlit, in test_links.py.
     warnings = " ".join(warning.value for warning in at.warning)
-    for fragment in (
-        "method 'shapley'",
-        "output 'odds'",
-        "baseline 'nonsense'",
-        "steps 'many'",
-        "'happy'",
-    ):
-        assert fragment in warnings
+    assert "method 'shapley'" in warnings
+    assert "'happy'" in warnings  # the labels' notices, shown once the model is loaded
     assert at.selectbox(key="baseline").value == "pad"
     assert at.number_input(key="setting_layer_integrated_gradients_n_steps").value == 50
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import explain
-from components.controls import setting_key
+from components.setting_widgets import setting_key
 from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients, convergence
 from explain.model.encoding import encode
 from tests.apphelpers import open_page

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 import explain
+from explain.core.limits import MAX_TEXT_CHARS
+from explain.evaluation.completeness import completeness
 from explain.serve import client
 from explain.serve.requests import MAX_BODY_BYTES
-from tests.serving import assert_same_result
+from tests.serving import assert_same_result, worst_case_body
 
 pytestmark = pytest.mark.slow  # starts Ray and Serve: about 30 s on two idle cores
 
@@ -31,6 +33,15 @@ def test_healthz(serve_url: str) -> None:
     answer = client.health(serve_url)
     assert answer["status"] == "ok"
     assert answer["batch_wait_ms"] == 50
+
+
+def test_the_answer_carries_the_completeness_verdict(serve_url: str, tiny_dir: Path) -> None:
+    body = {"text": "the ride was smooth", "checkpoint": str(tiny_dir), "n_steps": 8}
+    got, answer = client.post_json(serve_url, "/explain", json.dumps(body).encode(), timeout=60)
+    assert got == 200, answer
+    (served,) = json.loads(answer)["results"]
+    (result,) = explain.from_json(answer.decode())
+    assert served["completeness"] == completeness(result).to_dict()
 
 
 @pytest.mark.parametrize(
@@ -110,8 +121,8 @@ def test_several_checkpoints_at_once(
         (json.dumps({"text": "a", "method": "nope"}), 400, "Unknown method 'nope'. Choose one of"),
         (json.dumps({"text": "a", "method": "saliency", "n_steps": 5}), 400, "takes no option"),
         (json.dumps({"text": "a", "n_steps": 100000}), 400, "between"),
-        (json.dumps({"text": "a" * 2001}), 413, "the limit is 2,000"),
-        (b" " * (MAX_BODY_BYTES + 10), 413, "at most 65,536"),
+        (json.dumps({"text": "a" * (MAX_TEXT_CHARS + 1)}), 413, f"limit is {MAX_TEXT_CHARS:,}"),
+        (b" " * (MAX_BODY_BYTES + 10), 413, f"at most {MAX_BODY_BYTES:,}"),
         (json.dumps({"text": "a", "checkpoint": "/etc"}), 400, "outside the directories"),
         (json.dumps({"text": "a", "checkpoint": "no/such-model"}), 400, "downloads nothing"),
     ],
@@ -126,6 +137,36 @@ def test_bad_requests_get_a_4xx_and_no_traceback(
     assert got == status, answer
     assert message in json.loads(answer)["error"]
     assert b"Traceback" not in answer
+
+
+def test_a_worst_case_body_at_the_limit_is_explained_and_one_byte_more_is_refused(
+    serve_url: str, tiny_dir: Path
+) -> None:
+    """Both texts at the text limit, in characters JSON escapes the longest, through HTTP."""
+    plain = {"target": None, "contrast": None, "baseline": "pad", "baseline_token": None}
+    plain |= {"precision": None, "auto_steps": None, "tolerance": None, "long": None}
+    plain |= {"stride": None, "internal_batch_size": None, "n_steps": 4}
+    raw = worst_case_body(size=MAX_BODY_BYTES, checkpoint=str(tiny_dir), **plain)
+    got, answer = client.post_json(serve_url, "/explain", raw, timeout=60)
+    assert got == 200, answer[:300]
+    (result,) = explain.from_json(answer.decode())
+    assert len(result.text) == MAX_TEXT_CHARS
+    got, answer = client.post_json(serve_url, "/explain", raw + b" ", timeout=60)
+    assert got == 413
+    assert f"at most {MAX_BODY_BYTES:,}" in json.loads(answer)["error"]
+
+
+def test_a_long_text_in_windows_equals_local_attribute(
+    serve_url: str, tiny_dir: Path, tiny_model: explain.LoadedModel
+) -> None:
+    text = ("the ride was smooth but the film was awful . " * 300)[:10_000]
+    options: dict[str, object] = {"long": "windows", "stride": 40, "n_steps": 8}
+    served = client.attribute_remote(
+        serve_url, text, str(tiny_dir), "layer_integrated_gradients", timeout=60, **options
+    )
+    alone = explain.attribute(tiny_model, text, **options)
+    assert alone.windows > 1
+    assert_same_result(served, alone)
 
 
 def test_a_label_the_model_lacks_is_refused(serve_url: str, tiny_dir: Path) -> None:

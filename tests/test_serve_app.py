@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from explain.serve.client import BACKEND_URL_ENV
-from tests.apphelpers import APP
+from tests.apphelpers import APP, fixed_steps, rendered_html
 
 pytestmark = pytest.mark.slow  # needs the loopback Serve instance
 
@@ -39,6 +39,26 @@ def test_the_page_explains_through_the_service(
     local = explain.attribute(tiny_model, "the ride was smooth")
     shown = {metric.label: metric.value for metric in at.metric}
     assert shown["F(input)"] == f"{local.f_input:.4f}"
+
+
+def test_a_long_text_is_explained_through_the_service_in_windows(
+    serve_url: str, tiny_dir: Path, tiny_model: explain.LoadedModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """10,000 characters, over the service's old 2,000 and the tiny model's 64 tokens."""
+    text = ("the movie was good but the acting was bad and the cars were fast . " * 200)[:10_000]
+    at = _page(serve_url, tiny_dir, monkeypatch)
+    at.text_area(key="text").input(text).run()
+    at.radio(key="long").set_value("windows").run()
+    fixed_steps(at, 6)
+    at.button(key="run").click().run()
+    assert not at.exception
+    assert not at.error, [error.value for error in at.error]
+    local = explain.attribute(tiny_model, text, long="windows", integration="fixed", n_steps=6)
+    assert local.windows > 1
+    assert any(f"{local.windows} windows of 64 tokens" in info.value for info in at.info)
+    shown = {metric.label: metric.value for metric in at.metric}
+    assert shown["F(input)"] == f"{local.f_input:.4f}"
+    assert rendered_html(at).count("<mark") >= len(local.tokens) - 2
 
 
 def test_an_unreachable_service_is_reported_on_the_page(

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 import explain
-from explain.serve import cli
+from explain.core.limits import MAX_TEXT_CHARS
+from explain.serve import cli, client
 from explain.serve.compute import batchable, explain_requests, load_served
 from explain.serve.requests import (
     MAX_BODY_BYTES,
-    MAX_TEXT_CHARS,
     ExplainRequest,
     RequestTooLarge,
     parse_request,
 )
-from tests.serving import assert_same_result
+from tests.serving import EMOJI, assert_same_result, worst_case_body
 
 TEXTS = ("the movie was great", "the ride was smooth and quiet", "i hate it", "a bad car")
 
@@ -80,13 +82,31 @@ def test_bad_requests_say_what_is_wrong(raw: bytes, message: str) -> None:
 
 
 def test_size_limits() -> None:
-    with pytest.raises(RequestTooLarge, match="limit is 2,000"):
+    with pytest.raises(RequestTooLarge, match=f"'text' is .* the limit is {MAX_TEXT_CHARS:,}"):
         parse_request(body(text="a" * (MAX_TEXT_CHARS + 1)))
-    with pytest.raises(RequestTooLarge, match="limit is 2,000"):
+    with pytest.raises(RequestTooLarge, match=f"'text_pair' is .* limit is {MAX_TEXT_CHARS:,}"):
         parse_request(body(text="a", text_pair="b" * (MAX_TEXT_CHARS + 1)))
-    with pytest.raises(RequestTooLarge, match="at most 65,536"):
+    with pytest.raises(RequestTooLarge, match=f"at most {MAX_BODY_BYTES:,}"):
         parse_request(b" " * (MAX_BODY_BYTES + 1))
     assert parse_request(body(text="a" * MAX_TEXT_CHARS)).text == "a" * MAX_TEXT_CHARS
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["compact", "pretty"])
+def test_the_body_limit_takes_the_worst_case_of_texts_at_the_limit(indent: int | None) -> None:
+    assert len(json.dumps(EMOJI)) == 12 + 2  # one character: twelve bytes, and the quotes
+    padded = worst_case_body(indent, size=MAX_BODY_BYTES)
+    assert len(padded) == MAX_BODY_BYTES
+    asked = parse_request(padded)
+    assert len(asked.text) == len(asked.text_pair or "") == MAX_TEXT_CHARS
+    with pytest.raises(RequestTooLarge, match=f"this server takes at most {MAX_BODY_BYTES:,}"):
+        parse_request(padded + b" ")
+
+
+def test_a_text_one_past_the_limit_gets_the_text_message_not_the_body_one() -> None:
+    raw = body(text=EMOJI * (MAX_TEXT_CHARS + 1), text_pair=EMOJI * MAX_TEXT_CHARS)
+    assert len(raw) <= MAX_BODY_BYTES
+    with pytest.raises(RequestTooLarge, match=f"'text' is {MAX_TEXT_CHARS + 1:,} characters"):
+        parse_request(raw)
 
 
 def test_only_what_a_batch_leaves_unchanged_is_batched() -> None:
@@ -149,3 +169,27 @@ def test_the_service_downloads_nothing(tiny_dir: Path) -> None:
     with pytest.raises(explain.CheckpointError, match="outside the directories"):
         load_served(str(tiny_dir), (tiny_dir.parent / "elsewhere",))
     assert load_served(str(tiny_dir), (tiny_dir.parent,)).labels == ("negative", "positive")
+
+
+class _TimesOut(BaseHTTPRequestHandler):
+    """Answers as Ray Serve does when a request outlasts its time limit."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(408)
+        self.end_headers()
+        self.wfile.write(b"Request timed out after 600.0s.")
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+def test_a_request_past_the_services_time_limit_names_the_fix() -> None:
+    with ThreadingHTTPServer(("127.0.0.1", 0), _TimesOut) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        try:
+            with pytest.raises(client.BackendError, match=r"time limit .*choose Truncate"):
+                client.attribute_remote(url, "a", "x", "saliency", timeout=10)
+        finally:
+            server.shutdown()

@@ -15,7 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import explain
-from components.controls import NO_CONTRAST, baseline_setting_key, setting_key
+from components.label_pickers import NO_CONTRAST
+from components.setting_widgets import baseline_setting_key, setting_key
 from tests.apphelpers import open_page, rendered_html
 
 STEPS_KEY = setting_key("layer_integrated_gradients", "n_steps")

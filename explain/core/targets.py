@@ -26,6 +26,7 @@ OutputKind = Literal[
     "probability", "logit", "log_odds", "logit_difference", "label_probability", "score"
 ]
 OUTPUT_KINDS: tuple[OutputKind, ...] = ("probability", "logit", "log_odds")  # for one label
+DEFAULT_OUTPUT: OutputKind = "probability"
 CONTRAST_OUTPUT: OutputKind = "logit_difference"
 OUTPUT_DESCRIPTIONS: dict[OutputKind, str] = {
     "probability": "softmax probability of the target label (0 to 1)",
@@ -63,6 +64,21 @@ def check_output(output: str, head: Head = "single_label") -> OutputKind:
     if head == "multi_label":
         return "label_probability" if output in ("probability", own) else "logit"
     return output  # type: ignore[return-value]
+
+
+def output_choices(head: Head) -> tuple[OutputKind, ...]:
+    """The outputs a caller chooses between for ``head``.
+
+    A regression head offers none: its one score is explained as it is, with
+    no softmax, whatever output is asked for (see :func:`check_output`).
+
+    Args:
+        head: the classifier's head.
+
+    Returns:
+        :data:`OUTPUT_KINDS`, or ``()`` for a regression head.
+    """
+    return () if head == "regression" else OUTPUT_KINDS
 
 
 def label_probabilities(logits: torch.Tensor, head: Head = "single_label") -> torch.Tensor:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from explain.core.errors import InputError, TokenlightError
+from explain.core.limits import MAX_TEXT_CHARS, check_length
 from explain.core.results import LONG_MODES, Attribution
 from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting, Setting, TextSetting
 from explain.core.targets import (
@@ -21,6 +22,7 @@ from explain.evaluation.gold import LABEL_COLUMN_NAMES, gold_report
 from explain.io.export import html_report, to_csv, to_json
 from explain.io.notebook import to_notebook
 from explain.io.readers import TEXT_COLUMN_NAMES, read_file, read_table
+from explain.io.request_checks import declared_settings
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
 from explain.methods.batch import BatchItem, BatchResult
 from explain.methods.registry import DEFAULT_METHOD, METHODS, attribute, methods_with
@@ -51,19 +53,6 @@ WRITERS: dict[str, Callable[[Sequence[Attribution]], str]] = {
     "html": html_report,
     "ipynb": _notebook,
 }
-
-
-def declared_settings() -> dict[str, Setting | TextSetting]:
-    """Every setting a method or baseline declares, by keyword name, auto steps' included."""
-    found: dict[str, Setting | TextSetting] = {}
-    declared = [
-        *(setting for method in METHODS.values() for setting in method.settings),
-        *(setting for baseline in BASELINES.values() for setting in baseline.settings),
-        *(setting for method in METHODS.values() for setting in method.auto_settings),
-    ]
-    for setting in declared:
-        found.setdefault(setting.name, setting)
-    return found
 
 
 def _only(capability: str) -> str:
@@ -102,11 +91,16 @@ def parser(prog: str = PROG) -> argparse.ArgumentParser:
         "does not take are refused with a list of those it does.",
         epilog=f"Example: {prog} 'Self-driving cars are great' --format html --out report.html",
     )
-    build.add_argument("sentences", nargs="*", help="sentences to explain (or use --file)")
+    build.add_argument(
+        "sentences",
+        nargs="*",
+        help=f"sentences to explain (or use --file), each of at most {MAX_TEXT_CHARS:,} characters",
+    )
     build.add_argument(
         "--file",
         type=Path,
-        help="a .txt file with one sentence per line, or a .csv file (see --column)",
+        help="a .txt file with one sentence per line, or a .csv file (see --column); "
+        f"each text of at most {MAX_TEXT_CHARS:,} characters",
     )
     build.add_argument(
         "--column",
@@ -125,7 +119,7 @@ def parser(prog: str = PROG) -> argparse.ArgumentParser:
         "--pair",
         default=None,
         help="a second text for sentence-pair checkpoints (NLI, paraphrase), used with "
-        "every sentence" + _only("sentence_pairs"),
+        f"every sentence, of at most {MAX_TEXT_CHARS:,} characters" + _only("sentence_pairs"),
     )
     build.add_argument(
         "--checkpoint",
@@ -217,6 +211,19 @@ def parser(prog: str = PROG) -> argparse.ArgumentParser:
     return build
 
 
+def check_lengths(sentences: Sequence[str], pair: str | None) -> None:
+    """Refuse a sentence given as an argument, or the ``--pair`` text, over the text limit.
+
+    Raises:
+        InputError: one is longer than :data:`explain.core.limits.MAX_TEXT_CHARS`;
+            the message names it.
+    """
+    for number, sentence in enumerate(sentences, start=1):
+        check_length(sentence, "The sentence" if len(sentences) == 1 else f"Sentence {number}")
+    if pair is not None:
+        check_length(pair, "The --pair text")
+
+
 def _label(value: str | None) -> int | str | None:
     return int(value) if value is not None and value.isdigit() else value
 
@@ -266,6 +273,7 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     args = parser(prog).parse_args(argv)
     hf_logging.disable_progress_bar()
     try:
+        check_lengths(args.sentences, args.pair)
         sentences = list(args.sentences)
         gold: tuple[str, ...] | None = None
         if args.file is not None:

@@ -20,6 +20,7 @@ import plotly.io as pio
 from explain.core.errors import InputError
 from explain.core.results import Attribution, AttributionSettings
 from explain.core.targets import MULTI_LABEL_THRESHOLD, check_threshold
+from explain.evaluation.completeness import completeness
 from explain.render.charts import probability_chart, token_bar_chart
 from explain.render.highlight import escape, highlight_html
 
@@ -30,7 +31,7 @@ CSV_COLUMNS = (
     "normalized_score", "predicted_label", "target_label", "output", "f_input", "f_baseline",
     "delta", "checkpoint", "method", "baseline", "n_steps", "integration", "device", "versions",
     "segment", "contrast_label", "options", "auto_steps", "tolerance", "predicted_labels", "long",
-    "stride", "windows",
+    "stride", "windows", "completeness",
 )  # fmt: skip
 
 
@@ -61,12 +62,28 @@ def to_json(results: Sequence[Attribution], threshold: float = MULTI_LABEL_THRES
         "format": "tokenlight-attributions",
         "format_version": FORMAT_VERSION,
         "versions": library_versions(),
-        "results": [result.to_dict(threshold) for result in results],
+        "results": [result_dict(result, threshold) for result in results],
     }
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
 
 
-DERIVED = ("predicted_label", "predicted_labels", "target_label", "threshold")  # not fields
+def result_dict(result: Attribution, threshold: float = MULTI_LABEL_THRESHOLD) -> dict[str, object]:
+    """One result as an export writes it: its fields, derived labels and completeness verdict.
+
+    Args:
+        result: the attribution.
+        threshold: a multi-label head's threshold. Default: 0.5
+    """
+    return {**result.to_dict(threshold), "completeness": completeness(result).to_dict()}
+
+
+DERIVED = (
+    "predicted_label",
+    "predicted_labels",
+    "target_label",
+    "threshold",
+    "completeness",
+)  # derived from the fields: written, not read back
 
 
 def _tuples(value: object) -> object:
@@ -105,7 +122,8 @@ def to_csv(results: Sequence[Attribution], threshold: float = MULTI_LABEL_THRESH
 
     Tokens, labels and the checkpoint pass through :func:`spreadsheet_safe`.
     ``predicted_labels`` holds the predicted label set, joined by ``"; "``:
-    for a multi-label head, every label at or above ``threshold``.
+    for a multi-label head, every label at or above ``threshold``; ``completeness``
+    the result's completeness verdict as a JSON object (level, message, figures).
 
     Raises:
         InputError: ``threshold`` is not strictly between 0 and 1.
@@ -123,6 +141,7 @@ def to_csv(results: Sequence[Attribution], threshold: float = MULTI_LABEL_THRESH
         )
         contrast = "" if settings.contrast is None else spreadsheet_safe(contrast_label(result))
         predicted = spreadsheet_safe("; ".join(result.predicted_labels_at(threshold)))
+        verdict = json.dumps(completeness(result).to_dict(), sort_keys=True, allow_nan=False)
         for position, token in enumerate(result.tokens):
             start, end = result.offsets[position]
             writer.writerow(
@@ -136,7 +155,7 @@ def to_csv(results: Sequence[Attribution], threshold: float = MULTI_LABEL_THRESH
                     settings.n_steps, settings.integration, settings.device, versions,
                     result.segments[position] if result.segments else 0, contrast, options,
                     settings.auto_steps, settings.tolerance, predicted, settings.long,
-                    settings.stride, result.windows,
+                    settings.stride, result.windows, verdict,
                 )
             )  # fmt: skip
     return buffer.getvalue()
@@ -190,6 +209,7 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
             for position, figure in enumerate(figures)
         )
         settings = result.settings
+        verdict = completeness(result)
         steps = f"{settings.n_steps} ({settings.integration})" if settings.n_steps else "n/a"
         extra_target = [
             *([("Compared with", contrast_label(result))] if settings.contrast is not None else []),
@@ -223,6 +243,7 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
                 ("F(baseline)", _number(result.f_baseline, ".6f")),
                 ("Sum of attributions", f"{result.attribution_sum:.6f}"),
                 ("Convergence delta", _number(result.delta, "+.3e")),
+                ("Completeness", f"{verdict.level}: {verdict.message}"),
                 ("Tokens dropped by truncation", result.tokens_dropped),
                 *windows,
                 ("Checkpoint", settings.checkpoint),

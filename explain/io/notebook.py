@@ -18,6 +18,7 @@ from typing import Literal
 
 from explain.core.results import Attribution
 from explain.core.targets import resolve_label
+from explain.evaluation.completeness import completeness
 from explain.io.export import library_versions
 from explain.methods.baselines import get_baseline
 from explain.methods.registry import get_method, method_options
@@ -175,9 +176,11 @@ def to_notebook(result: Attribution) -> str:
         result: the explanation of one text.
 
     Returns:
-        The ``.ipynb`` file's text.
+        The ``.ipynb`` file's text; its metadata hold the result's completeness
+        verdict under ``"completeness"``, which the introduction states too.
     """
     settings = result.settings
+    verdict = completeness(result)
     options = reproduction_options(result)
     method = get_method(settings.method)
     expected = json.dumps(_expected(result), allow_nan=False)
@@ -196,6 +199,8 @@ the bar chart.
 | Setting | Value |
 |---|---|
 {shown}
+
+**Completeness** ({verdict.level}): {verdict.message}
 
 Recorded with Python {versions["python"]}, torch {versions["torch"]}, transformers
 {versions["transformers"]} and captum {versions["captum"]}, on `{device}`. Other versions or
@@ -263,6 +268,7 @@ print(json.dumps({"scores": list(result.scores), "probabilities": list(result.pr
         "metadata": {
             "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
             "language_info": {"name": "python"},
+            "completeness": verdict.to_dict(),
         },
         "nbformat": 4,
         "nbformat_minor": 5,

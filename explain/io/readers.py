@@ -2,7 +2,8 @@
 
 The dashboard's batch view and the command line read files with the same
 code: the same decoding, the same guess of the text column, and the same
-limits, which are reported, never applied silently.
+limits, which are reported, never applied silently. A text over
+:data:`explain.core.limits.MAX_TEXT_CHARS` is refused, naming its line or row.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from explain.core.errors import InputError
+from explain.core.limits import check_length
 
 MAX_BYTES = 1_000_000  # the largest file the dashboard reads
 TEXT_COLUMN_NAMES = ("text", "sentence", "tweet", "review", "comment", "content", "message", "body")
@@ -60,9 +62,17 @@ class Texts:
         )
 
 
-def lines(text: str) -> list[str]:
-    """The non-empty lines of ``text``, stripped."""
-    return [line.strip() for line in text.splitlines() if line.strip()]
+def _checked_lines(text: str, where: str, source: str, max_texts: int | None) -> Texts:
+    """The non-empty lines of ``text``, stripped and cut to ``max_texts``, each kept one
+    checked against the text limit.
+
+    Raises:
+        InputError: a kept line is over the limit; the message names it, "Line 3 of ``where``".
+    """
+    numbered = [(n, line.strip()) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    for number, line in numbered[:max_texts]:
+        check_length(line, f"Line {number} of {where}")
+    return limited([line for _, line in numbered], source, max_texts)
 
 
 def decode(data: bytes, name: str) -> str:
@@ -149,7 +159,8 @@ class Table:
             max_texts: keep at most this many; None keeps all. Default: None
 
         Raises:
-            InputError: there is no such column; the message lists the columns.
+            InputError: there is no such column (the message lists the columns),
+                or a kept cell is over the text limit (the message names its row).
         """
         chosen = self.text_column if column is None else column
         if chosen not in self.columns:
@@ -157,7 +168,14 @@ class Table:
                 f"{self.name} has no column {chosen!r}. Its columns: {', '.join(self.columns)}."
             )
         position = self.columns.index(chosen)
-        cells = [row[position].strip() for row in self.rows if row[position].strip()]
+        numbered = [  # rows counted as in read_table's messages: the header is row 1
+            (number, row[position].strip())
+            for number, row in enumerate(self.rows, start=2)
+            if row[position].strip()
+        ]
+        for number, cell in numbered[:max_texts]:
+            check_length(cell, f"Row {number} of {self.name} (column {chosen!r})")
+        cells = [cell for _, cell in numbered]
         source = f"{self.name}, column {chosen!r}"
         return limited(cells, source, max_texts, columns=self.columns, column=chosen)
 
@@ -252,8 +270,11 @@ def pasted(text: str, max_texts: int | None = None) -> Texts:
     Args:
         text: the lines; empty ones are skipped.
         max_texts: keep at most this many; None keeps all. Default: None
+
+    Raises:
+        InputError: a kept line is over the text limit; the message names it.
     """
-    return limited(lines(text), "pasted lines", max_texts)
+    return _checked_lines(text, "the pasted texts", "pasted lines", max_texts)
 
 
 def read_lines(
@@ -268,10 +289,11 @@ def read_lines(
         max_bytes: refuse larger files; None reads any size. Default: None
 
     Raises:
-        InputError: the file is too large or not text.
+        InputError: the file is too large or not text, or a kept line is over
+            the text limit (the message names it).
     """
     check_size(name, data, max_bytes)
-    return limited(lines(decode(data, name)), name, max_texts)
+    return _checked_lines(decode(data, name), name, name, max_texts)
 
 
 def read_texts(
@@ -296,7 +318,9 @@ def read_texts(
 
     Raises:
         InputError: the file is too large, not text, not valid CSV, has no such
-            column (the message lists its columns), or holds no text.
+            column (the message lists its columns), holds no text, or holds a
+            text over :data:`explain.core.limits.MAX_TEXT_CHARS` (the message
+            names its line or row).
     """
     if is_table(name):
         found = read_table(name, data, max_bytes).texts(column, max_texts)

@@ -113,6 +113,10 @@ class Explainer(abc.ABC):
     """The method's own settings, from which the UI builds its controls."""
     auto_settings: ClassVar[tuple[FloatSetting, ...]] = ()
     """The settings that apply with auto steps (see :class:`Capabilities`)."""
+    tolerance_checked_when: ClassVar[tuple[tuple[str, SettingValue], ...]] = ()
+    """``(setting, value)`` pairs under which the method holds its scores to the
+    ``auto_settings`` tolerance even without auto steps: Layer IG keeps bfloat16 scores
+    only when their delta is within it (see :meth:`uses_tolerance`)."""
     capabilities: ClassVar[Capabilities] = Capabilities()
     integration: ClassVar[str | None] = None
     """The integration rule, recorded in results, for methods that integrate."""
@@ -128,6 +132,23 @@ class Explainer(abc.ABC):
             *cls.settings,
             *(cls.auto_settings if caps.auto_steps else ()),
             *(OPTION_SETTINGS if caps.baseline_options else ()),
+        )
+
+    @classmethod
+    def uses_tolerance(cls, options: Mapping[str, object]) -> bool:
+        """Whether the method holds its scores to its tolerance with these options.
+
+        It does under auto steps, and under any setting value it declares in
+        :attr:`tolerance_checked_when`; never without the ``auto_steps``
+        capability, which brings the tolerance.
+
+        Args:
+            options: keyword options, as :meth:`attribute` takes them.
+        """
+        if not cls.capabilities.auto_steps:
+            return False
+        return options.get("auto_steps") is True or any(
+            options.get(name) == value for name, value in cls.tolerance_checked_when
         )
 
     @classmethod

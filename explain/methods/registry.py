@@ -12,14 +12,16 @@ from dataclasses import fields
 
 from explain.core.errors import InputError
 from explain.core.results import Attribution
+from explain.core.settings import FloatSetting
 from explain.methods.attention_rollout import AttentionRollout
 from explain.methods.base import COMMON_OPTIONS, LONG_OPTIONS, Capabilities, Explainer
+from explain.methods.baselines import BaselineSetting, get_baseline
 from explain.methods.deeplift import EmbeddingDeepLift
 from explain.methods.gradient_shap import EmbeddingGradientShap
 from explain.methods.input_x_gradient import TokenInputXGradient
 from explain.methods.kernel_shap import TokenKernelShap
 from explain.methods.last_layer_attention import LastLayerAttention
-from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients
+from explain.methods.layer_integrated_gradients import PRECISION, EmbeddingIntegratedGradients
 from explain.methods.lime import TokenLime
 from explain.methods.occlusion import TokenOcclusion
 from explain.methods.saliency import TokenSaliency
@@ -32,6 +34,11 @@ from explain.model.checkpoints import LoadedModel
 
 Method = type[Explainer]
 """A registered method: its class, whose attributes are its declarations."""
+
+# Layer IG keeps bfloat16 scores only within its delta tolerance. This belongs in its own
+# class body, ``tolerance_checked_when = ((PRECISION.name, "bfloat16"),)``; it stands here
+# until that module declares it.
+EmbeddingIntegratedGradients.tolerance_checked_when = ((PRECISION.name, "bfloat16"),)
 
 EXPLAINERS: tuple[Method, ...] = (
     EmbeddingIntegratedGradients,
@@ -148,3 +155,31 @@ def check_long(method: str, long: object, stride: object) -> None:
     """
     windowed = tuple(explainer.name for explainer in methods_with("windows"))
     get_method(method).check_long(long, stride, windowed)
+
+
+def baseline_settings(method: str, baseline: str) -> tuple[BaselineSetting, ...]:
+    """The options ``baseline`` declares that ``method`` reads; () if it reads none of them.
+
+    A method without a baseline reads none; one without the ``baseline_options``
+    capability builds every baseline with its default options.
+
+    Raises:
+        InputError: the method or baseline is unknown.
+    """
+    declared = get_baseline(baseline).settings
+    if not get_method(method).uses_baseline:
+        return ()
+    taken = method_options(method)
+    return tuple(setting for setting in declared if setting.name in taken)
+
+
+def tolerance_setting(method: str) -> FloatSetting | None:
+    """The delta tolerance auto steps aim for; None for a method without auto steps.
+
+    Raises:
+        InputError: the method is unknown.
+    """
+    spec = get_method(method)
+    if not spec.capabilities.auto_steps:
+        return None
+    return next((setting for setting in spec.auto_settings if setting.name == "tolerance"), None)

@@ -88,7 +88,12 @@ def _label(value: str | None) -> int | str | None:
 
 
 def job_from_args(args: argparse.Namespace) -> ScaleJob:
-    """The :class:`ScaleJob` the parsed arguments ask for."""
+    """The :class:`ScaleJob` the parsed arguments ask for.
+
+    Raises:
+        InputError: the ``--pair`` text is over the text limit.
+    """
+    plain.check_lengths((), args.pair)
     options: dict[str, object] = {
         name: getattr(args, name)
         for name in plain.declared_settings()

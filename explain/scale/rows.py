@@ -15,8 +15,9 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from explain.core.errors import InputError
+from explain.core.limits import MAX_TEXT_CHARS, too_long
 from explain.core.results import Attribution
-from explain.io.export import FORMAT_VERSION, from_json
+from explain.io.export import FORMAT_VERSION, from_json, result_dict
 from explain.methods.batch import attribute_batch
 from explain.methods.registry import attribute
 from explain.model.checkpoints import LoadedModel
@@ -70,7 +71,7 @@ def ok_row(result: Attribution) -> dict[str, object]:
         "delta": result.delta,
         "tokens": list(result.tokens),
         "scores": list(result.scores),
-        "result_json": json.dumps(result.to_dict(), ensure_ascii=False, allow_nan=False),
+        "result_json": json.dumps(result_dict(result), ensure_ascii=False, allow_nan=False),
         **word_columns(result),
     }
 
@@ -135,11 +136,11 @@ def explain_rows(
 ) -> list[dict[str, object]]:
     """One row per text, in order: the length-bucketed batch path, split on failure.
 
-    Blank or missing texts become ``input_error`` rows. The others go through
-    :func:`explain.attribute_batch`; when a batch raises anything but a shared
-    input error, it is split in halves and each half retried, down to single
-    texts, so one text that raises becomes one ``error`` row and the others
-    are still explained together.
+    Blank or missing texts, and texts over :data:`explain.core.limits.MAX_TEXT_CHARS`,
+    become ``input_error`` rows. The others go through :func:`explain.attribute_batch`;
+    when a batch raises anything but a shared input error, it is split in halves and
+    each half retried, down to single texts, so one text that raises becomes one
+    ``error`` row and the others are still explained together.
 
     Args:
         loaded: the model, loaded once per worker.
@@ -153,7 +154,9 @@ def explain_rows(
     rows: list[dict[str, object] | None] = [None] * len(texts)
     usable: list[int] = []
     for index, text in enumerate(texts):
-        if isinstance(text, str) and text.strip():
+        if isinstance(text, str) and len(text) > MAX_TEXT_CHARS:
+            rows[index] = failed_row(text, "input_error", too_long("The text", len(text)))
+        elif isinstance(text, str) and text.strip():
             usable.append(index)
         else:
             shown = text if isinstance(text, str) else None

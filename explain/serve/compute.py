@@ -9,24 +9,20 @@ similar length; the rest run one by one with :func:`explain.attribute`.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from explain.core.errors import CheckpointError, TokenlightError
+from explain.core.errors import TokenlightError
 from explain.core.results import Attribution
+from explain.io.export import to_json
+from explain.io.request_checks import check_checkpoint
 from explain.methods.base import LONG_OPTIONS
 from explain.methods.batch import BUCKET_TOKENS, buckets
 from explain.methods.registry import attribute, get_method
-from explain.model.checkpoints import (
-    ALLOWED_ROOTS_ENV,
-    CHECKPOINTS,
-    HUB_ID,
-    LoadedModel,
-    load_checkpoint,
-    looks_like_path,
-)
+from explain.model.checkpoints import CHECKPOINTS, LoadedModel, load_checkpoint
 from explain.model.encoding import Encoding, encode
 from explain.serve.requests import ExplainRequest, RequestTooLarge
 
@@ -60,15 +56,27 @@ def load_served(spec: str, roots: tuple[Path, ...]) -> LoadedModel:
     Raises:
         CheckpointError: the checkpoint is a Hub id, outside ``roots``, missing or unusable.
     """
-    spec = spec.strip()
-    if spec not in CHECKPOINTS and not looks_like_path(spec) and HUB_ID.match(spec):
-        raise CheckpointError(
-            f"This server serves the registered checkpoints ({', '.join(CHECKPOINTS)}) and "
-            f"directories, given as absolute paths, under the roots its operator allows "
-            f"({ALLOWED_ROOTS_ENV}); {spec[:100]!r} is neither, and it downloads nothing "
-            "from the Hugging Face Hub."
-        )
+    spec = check_checkpoint(spec, tuple(CHECKPOINTS), directories=True)
     return load_checkpoint(spec, roots=roots)
+
+
+def answer(outcome: Outcome) -> dict[str, object]:
+    """The JSON answer to an explained request: its batch size and its result as exported.
+
+    The result is :func:`explain.to_json`'s, completeness verdict included
+    (``results[0]["completeness"]``), so a client reads it back with
+    :func:`explain.from_json`.
+
+    Args:
+        outcome: a request's outcome with a result.
+
+    Raises:
+        ValueError: the outcome has no result, or its result holds a number
+            JSON cannot write.
+    """
+    if outcome.result is None:
+        raise ValueError("Only an outcome with a result has an answer; send its error instead.")
+    return {"batch_size": outcome.batch_size, **json.loads(to_json([outcome.result]))}
 
 
 def refusal(error: Exception) -> Outcome:
@@ -85,15 +93,17 @@ def batchable(request: ExplainRequest) -> bool:
     """Whether a batch gives ``request`` the very result it gets alone.
 
     Only methods that declare the ``batching`` capability (Layer IG) share a
-    pass. Auto steps go on until every text of a batch converges, and bfloat16
-    falls back to float32 for the whole batch, so those run alone; so does a
-    long text explained in windows (its windows are batched among themselves).
+    pass. A request whose scores are held to the delta tolerance
+    (:meth:`explain.Explainer.uses_tolerance`: auto steps go on until every text
+    of a batch converges, and bfloat16 falls back to float32 for the whole
+    batch) runs alone; so does a long text explained in windows (its windows
+    are batched among themselves).
     """
     options = dict(request.options)
+    method = get_method(request.method)
     return (
-        get_method(request.method).capabilities.batching
-        and not options.get("auto_steps", False)
-        and options.get("precision", "float32") == "float32"
+        method.capabilities.batching
+        and not method.uses_tolerance(options)
         and options.get("long", "truncate") == "truncate"
     )
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -38,10 +37,9 @@ from ray.serve.handle import DeploymentHandle
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from explain.io.export import to_json
 from explain.model.checkpoints import LoadedModel, allowed_roots
-from explain.serve.client import VIEWER_HEADER
-from explain.serve.compute import Outcome, explain_requests, load_served, refusal
+from explain.serve.client import SERVICE_TIMEOUT_S, VIEWER_HEADER
+from explain.serve.compute import Outcome, answer, explain_requests, load_served, refusal
 from explain.serve.requests import MAX_BODY_BYTES, ExplainRequest, RequestTooLarge, parse_request
 
 LOG = logging.getLogger(__name__)
@@ -68,7 +66,8 @@ class ServeOptions:
             Default: 15.0
         max_batch_size: most requests in one batch. Default: 16
         replica_cpus: CPU cores each replica reserves, and its torch threads. Default: 1.0
-        request_timeout_s: the longest one HTTP request may take. Default: 120.0
+        request_timeout_s: the longest one HTTP request may take: minutes, as a long
+            text explained in windows on a CPU may need. Default: 600.0
     """
 
     host: str = "127.0.0.1"
@@ -77,7 +76,7 @@ class ServeOptions:
     batch_wait_ms: float = DEFAULT_BATCH_WAIT_MS
     max_batch_size: int = DEFAULT_MAX_BATCH_SIZE
     replica_cpus: float = 1.0
-    request_timeout_s: float = 120.0
+    request_timeout_s: float = SERVICE_TIMEOUT_S
 
 
 def _error(status: int, message: str) -> JSONResponse:
@@ -206,11 +205,11 @@ class Gateway:
         if outcome.result is None:
             return _error(outcome.status, str(outcome.error))
         try:
-            document = json.loads(to_json([outcome.result]))
+            document = answer(outcome)
         except ValueError as error:
             refused = refusal(error)
             return _error(500, str(refused.error))
-        return JSONResponse({"batch_size": outcome.batch_size, **document})
+        return JSONResponse(document)
 
     async def _compute(self, asked: ExplainRequest) -> Outcome:
         handle = self.attributor.options(multiplexed_model_id=asked.checkpoint)

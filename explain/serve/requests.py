@@ -9,22 +9,43 @@ well). Every check here runs before a model is touched, and every refusal is an
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 
 from explain.core.errors import InputError
+from explain.core.limits import MAX_TEXT_CHARS, too_long
 from explain.core.settings import Setting, TextSetting
 from explain.core.targets import check_output
+from explain.io.request_checks import (
+    OptionValue,
+    check_checkpoint,
+    check_label,
+    check_method,
+    check_option,
+    declared_settings,
+)
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
-from explain.methods.registry import DEFAULT_METHOD, METHODS, check_options, get_method
-from explain.model.checkpoints import DEFAULT_CHECKPOINT
+from explain.methods.registry import DEFAULT_METHOD, check_options, get_method
+from explain.model.checkpoints import CHECKPOINTS, DEFAULT_CHECKPOINT
 
-MAX_BODY_BYTES = 64 * 1024
-MAX_TEXT_CHARS = 2000  # what the page's text box takes
 MAX_CHECKPOINT_CHARS = 500
+# The body limit follows from the text limit: every request with texts within it must fit.
+# JSON writes one character as itself (at most 4 bytes of UTF-8), as a two-byte escape
+# (\n, \"), or as \uXXXX escapes: one (6 bytes) inside the Basic Multilingual Plane, a
+# surrogate pair (12 bytes) beyond it, as json.dumps with ensure_ascii (Python's
+# default) writes an emoji. So a string of n characters takes at most 12 n + 2 bytes
+# with its quotes. The text and its pair (MAX_TEXT_CHARS each) and the checkpoint come
+# to 2 (12 * 20,000 + 2) + 12 * 500 + 2 = 486,006 bytes; the other fields (field
+# names, punctuation, method, output, baseline, target and the method's options, under
+# 2 KiB even pretty-printed) get 16 KiB, room for a long label name. In all 502,390.
+ESCAPED_CHAR_BYTES = 12
+OTHER_FIELDS_BYTES = 16 * 1024
+MAX_BODY_BYTES = (
+    2 * (ESCAPED_CHAR_BYTES * MAX_TEXT_CHARS + 2)
+    + ESCAPED_CHAR_BYTES * MAX_CHECKPOINT_CHARS
+    + 2
+    + OTHER_FIELDS_BYTES
+)
 FIELDS = ("text", "text_pair", "checkpoint", "method", "target", "output", "baseline")
-
-OptionValue = int | float | str | bool
 
 
 class RequestTooLarge(InputError):
@@ -70,18 +91,6 @@ class ExplainRequest:
         return (self.checkpoint, self.method, self.target, self.output, self.baseline, self.options)
 
 
-def declared_settings() -> dict[str, Setting | TextSetting]:
-    """Every setting a method or baseline declares, by keyword name."""
-    found: dict[str, Setting | TextSetting] = {}
-    for method in METHODS.values():
-        for setting in method.settings:
-            found.setdefault(setting.name, setting)
-    for baseline in BASELINES.values():
-        for option in baseline.settings:
-            found.setdefault(option.name, option)
-    return found
-
-
 def parse_body(body: bytes) -> dict[str, object]:
     """The JSON object of a request body.
 
@@ -119,37 +128,8 @@ def _text(data: dict[str, object], name: str, required: bool) -> str | None:
     if not isinstance(value, str) or not value.strip():
         raise InputError(f"'{name}' must be some text, not {value!r:.80}.")
     if len(value) > MAX_TEXT_CHARS:
-        raise RequestTooLarge(
-            f"'{name}' is {len(value):,} characters long; the limit is {MAX_TEXT_CHARS:,}. "
-            "Shorten the text."
-        )
+        raise RequestTooLarge(too_long(f"'{name}'", len(value)))
     return value
-
-
-def _label(value: object, name: str) -> int | str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise InputError(f"'{name}' must be a label name or index, not {value!r:.80}.")
-
-
-def _option(name: str, value: object, settings: dict[str, Setting | TextSetting]) -> OptionValue:
-    if name == "auto_steps":
-        if not isinstance(value, bool):
-            raise InputError(f"auto_steps must be true or false, not {value!r:.80}.")
-        return value
-    if name in ("contrast", "internal_batch_size"):
-        checked = _label(value, name)
-        if checked is None:
-            raise InputError(f"'{name}' must not be null; leave it out instead.")
-        return checked
-    if isinstance(value, float) and not math.isfinite(value):
-        raise InputError(f"'{name}' must be a finite number.")
-    if not isinstance(value, int | float | str) or value is None:
-        raise InputError(f"'{name}' must be a number or a string, not {value!r:.80}.")
-    setting = settings.get(name)
-    return setting.check(value) if setting is not None else value
 
 
 def parse_request(body: bytes) -> ExplainRequest:
@@ -178,14 +158,9 @@ def parse_request(body: bytes) -> ExplainRequest:
         )
     if len(checkpoint) > MAX_CHECKPOINT_CHARS:
         raise RequestTooLarge(f"'checkpoint' is longer than {MAX_CHECKPOINT_CHARS} characters.")
-    method_name = data.get("method", DEFAULT_METHOD)
-    if not isinstance(method_name, str):
-        raise InputError(f"'method' must be a method name, not {method_name!r:.80}.")
-    try:
-        method = get_method(method_name)
-        output = check_output(str(data.get("output", "probability")))
-    except ValueError as error:
-        raise InputError(str(error)) from None
+    checkpoint = check_checkpoint(checkpoint, tuple(CHECKPOINTS), directories=True)
+    method = get_method(check_method(data.get("method", DEFAULT_METHOD)))
+    output = check_output(str(data.get("output", "probability")))
     baseline: str | None = None
     if method.uses_baseline:
         baseline = str(data.get("baseline", DEFAULT_BASELINE))
@@ -193,20 +168,20 @@ def parse_request(body: bytes) -> ExplainRequest:
             raise InputError(
                 f"Unknown baseline {baseline!r:.80}. Choose one of: {', '.join(BASELINES)}."
             )
-    settings = declared_settings()
+    settings: dict[str, Setting | TextSetting] = declared_settings()
     options = {
         key.replace("-", "_"): value
         for key, value in data.items()
         if key not in FIELDS and value is not None
     }
     check_options(method.name, options)
-    checked = {name: _option(name, value, settings) for name, value in options.items()}
+    checked = {name: check_option(name, value, settings) for name, value in options.items()}
     return ExplainRequest(
         text=text,
         text_pair=text_pair,
-        checkpoint=checkpoint.strip(),
+        checkpoint=checkpoint,
         method=method.name,
-        target=_label(data.get("target"), "target"),
+        target=check_label(data.get("target"), "target"),
         output=output,
         baseline=baseline,
         options=tuple(sorted(checked.items())),

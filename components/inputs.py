@@ -1,0 +1,75 @@
+"""The texts to explain: one text or many, the text box and a sentence pair's second text."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+import explain
+from components.session_state import initial
+from components.setting_widgets import accepts, titles_with
+from explain.core.limits import MAX_TEXT_CHARS
+
+EXAMPLE_TEXT = "I would never trust a self-driving car to take my kids to school."
+MODE_ONE = "One text"
+MODE_MANY = "Many texts"
+
+
+def mode_switch() -> str:
+    """Explain one text in depth, or many texts in a table."""
+    modes = [MODE_ONE, MODE_MANY]
+    return st.radio(
+        "View",
+        modes,
+        index=modes.index(initial("mode", MODE_ONE)),
+        horizontal=True,
+        key="mode",
+        label_visibility="collapsed",
+        help="One text: highlighting, charts and checks for a single text. Many texts: "
+        "pasted lines or an uploaded TXT/CSV file, explained together into a table.",
+    )
+
+
+def text_input() -> str:
+    """The sentence to explain."""
+    return st.text_area(
+        "Text to explain",
+        value=initial("text", EXAMPLE_TEXT),
+        max_chars=MAX_TEXT_CHARS,
+        height=100,
+        key="text",
+        help=f"A sentence, a passage or a document, up to {MAX_TEXT_CHARS:,} characters. Text "
+        "beyond the model's token limit is cut off (the page says how many tokens were "
+        "dropped), or explained in overlapping windows: see 'Long texts' in the sidebar.",
+    )
+
+
+def with_text_pair(request: explain.AttributionRequest) -> explain.AttributionRequest:
+    """``request`` with the second text typed below it, where its method takes one."""
+    return replace(request, text_pair=text_pair_input(request.method))
+
+
+def text_pair_input(method: str) -> str | None:
+    """The optional second text of a sentence pair; None when empty or not taken by ``method``."""
+    takes = accepts(method, "text_pair")
+    preset = str(initial("text_pair", ""))
+    title = explain.get_method(method).title
+    with st.expander(
+        "Second text (for sentence-pair models)", expanded=bool(preset), key="text_pair_box"
+    ):
+        pair = st.text_area(
+            "Second text",
+            value=preset,
+            max_chars=MAX_TEXT_CHARS,
+            height=80,
+            key="text_pair",
+            disabled=not takes,
+            help="For checkpoints trained on two texts at once (entailment, paraphrase, "
+            "question and answer): they are read as [CLS] first [SEP] second [SEP], and both "
+            "are explained. Leave empty to explain the text above alone."
+            if takes
+            else f"{title} explains the text above alone. Methods that explain sentence pairs: "
+            f"{titles_with('sentence_pairs')}.",
+        )
+    return pair if takes and pair.strip() else None

@@ -1,0 +1,416 @@
+"""Shareable links: an explanation request as a page address's query parameters, and back.
+
+A link carries the text, checkpoint, method, target, output, baseline and the
+method's settings (``n_steps`` as ``steps``), and, when they are set, the
+second text of a sentence pair (``pair``), the contrast label (``contrast``),
+auto steps and their tolerance (``auto=1``, ``tol``), long texts in windows and
+their stride (``long=windows``, ``stride``) and the baseline's options (by
+their names, such as ``baseline_seed``). Labels are written by name, and the
+predicted label as ``target=predicted``.
+
+Reading a link checks every value before anything uses it, with the checks the
+service's requests get (:mod:`explain.io.request_checks`): an unusable value is
+left out, and a notice says what was wrong and what is used instead. A link
+opens registered checkpoints only (:func:`link_checkpoint`). Its labels are
+checked once the model, and so its labels, are known (:func:`read_link_labels`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+
+from explain.core.errors import CheckpointError, InputError
+from explain.core.limits import MAX_TEXT_CHARS
+from explain.core.results import LONG_MODES, LongMode
+from explain.core.settings import FloatSetting, IntSetting, Setting, SettingValue, TextSetting
+from explain.core.targets import DEFAULT_OUTPUT, check_output
+from explain.io.request_checks import check_checkpoint, check_option
+from explain.methods.baselines import DEFAULT_BASELINE, get_baseline
+from explain.methods.registry import (
+    DEFAULT_METHOD,
+    baseline_settings,
+    get_method,
+    method_options,
+    tolerance_setting,
+)
+from explain.methods.request import AttributionRequest
+from explain.model.checkpoints import checkpoint_names
+
+PREDICTED_IN_LINK = "predicted"
+"""The target a link names when the predicted label was explained."""
+LINK_NAMES = {"n_steps": "steps"}  # method setting -> its shorter name in links
+LINK_FLAGS = {"1": True, "0": False}  # how a link writes auto steps
+
+Pairs = tuple[tuple[str, SettingValue], ...]
+
+
+@dataclass(frozen=True)
+class LinkValues:
+    """What a link asks for, every value checked.
+
+    A value the link leaves out, or that was unusable, is None (or absent from
+    its pairs); ``notices`` say what was unusable and what is used instead.
+
+    Args:
+        method: the method; the default one when the link names none or an unknown one.
+        checkpoint: a checkpoint the link may open. Default: None
+        text: the text, cut to :data:`explain.core.limits.MAX_TEXT_CHARS`. Default: None
+        output: an output kind. Default: None
+        baseline: a baseline's name. Default: None
+        settings: the method's settings, ``(name, value)``. Default: ``()``
+        baseline_options: the options the baseline declares and the method
+            reads, ``(name, value)``. Default: ``()``
+        text_pair: the second text, where the method takes one. Default: None
+        target: the target label's name, or :data:`PREDICTED_IN_LINK`;
+            checked by :func:`read_link_labels`. Default: None
+        contrast: the contrast label's name, where the method takes one;
+            checked by :func:`read_link_labels`. Default: None
+        auto_steps: auto steps on or off, where the method has them. Default: None
+        tolerance: the delta tolerance, where the method has auto steps. Default: None
+        long: the long-text mode, where the method takes it. Default: None
+        stride: the windows' stride, with windows. Default: None
+        notices: one sentence per unusable value. Default: ``()``
+    """
+
+    method: str
+    checkpoint: str | None = None
+    text: str | None = None
+    output: str | None = None
+    baseline: str | None = None
+    settings: Pairs = ()
+    baseline_options: Pairs = ()
+    text_pair: str | None = None
+    target: str | None = None
+    contrast: str | None = None
+    auto_steps: bool | None = None
+    tolerance: float | None = None
+    long: LongMode | None = None
+    stride: int | None = None
+    notices: tuple[str, ...] = ()
+
+    @property
+    def runs(self) -> bool:
+        """Whether opening the link explains at once: it carries some text."""
+        return bool(self.text and self.text.strip())
+
+
+@dataclass(frozen=True)
+class LinkLabels:
+    """A link's target and contrast labels, as indices of the model's labels.
+
+    Args:
+        target: the target's index; None for the predicted label.
+        contrast: the contrast's index; None for no contrast.
+        notices: one sentence per unusable label; the page then waits for Run.
+    """
+
+    target: int | None
+    contrast: int | None
+    notices: tuple[str, ...]
+
+
+def link_checkpoint(name: str, registered: Collection[str]) -> str:
+    """The checkpoint a link names, once a link may open it: one of ``registered``.
+
+    A link must not make the server download or read a checkpoint on its own.
+
+    Args:
+        name: the link's checkpoint.
+        registered: the checkpoints a link may open.
+
+    Returns:
+        ``name`` without surrounding whitespace.
+
+    Raises:
+        CheckpointError: it is not one of ``registered``; the message says how
+            to open it anyway.
+    """
+    try:
+        return check_checkpoint(name, registered, directories=False)
+    except CheckpointError:
+        raise CheckpointError(
+            f"This link names the checkpoint {name.strip()[:200]!r}. Links open registered "
+            "checkpoints only: to use it, choose 'Other' in the sidebar and type it."
+        ) from None
+
+
+def read_link(params: Mapping[str, str], registered: Collection[str] | None = None) -> LinkValues:
+    """The values a link's query parameters ask for, each checked.
+
+    Args:
+        params: the query parameters, by name.
+        registered: the checkpoints a link may open. Default: None, every
+            registered checkpoint
+
+    Returns:
+        The usable values, and a notice for each unusable one.
+    """
+    notices: list[str] = []
+    checkpoint = params.get("checkpoint", "").strip() or None
+    if checkpoint is not None:
+        try:
+            checkpoint = link_checkpoint(
+                checkpoint, checkpoint_names() if registered is None else registered
+            )
+        except CheckpointError as error:
+            notices.append(str(error))
+            checkpoint = None
+    text = params.get("text")
+    if text is not None and len(text) > MAX_TEXT_CHARS:
+        notices.append(f"The link's text was cut to the first {MAX_TEXT_CHARS} characters.")
+    method = params.get("method", DEFAULT_METHOD)
+    try:
+        method = get_method(method).name
+    except InputError:
+        notices.append(f"Unknown method {method!r} in the link; using {DEFAULT_METHOD}.")
+        method = DEFAULT_METHOD
+    output = _named(params, "output", check_output, DEFAULT_OUTPUT, notices)
+    baseline = _named(
+        params, "baseline", lambda name: get_baseline(name).name, DEFAULT_BASELINE, notices
+    )
+    settings = _settings(params, get_method(method).settings, LINK_NAMES, notices)
+    baseline_options = _settings(
+        params, baseline_settings(method, baseline or DEFAULT_BASELINE), {}, notices
+    )
+    text_pair, contrast = _pair_and_contrast(params, method, notices)
+    auto_steps, tolerance = _auto_steps(params, method, notices)
+    long, stride = _long(params, method, notices)
+    return LinkValues(
+        method=method,
+        checkpoint=checkpoint,
+        text=None if text is None else text[:MAX_TEXT_CHARS],
+        output=output,
+        baseline=baseline,
+        settings=settings,
+        baseline_options=baseline_options,
+        text_pair=text_pair,
+        target=params.get("target"),
+        contrast=contrast,
+        auto_steps=auto_steps,
+        tolerance=tolerance,
+        long=long,
+        stride=stride,
+        notices=tuple(notices),
+    )
+
+
+def _named(
+    params: Mapping[str, str],
+    name: str,
+    check: Callable[[str], str],
+    default: str,
+    notices: list[str],
+) -> str | None:
+    """The link's value for ``name`` if ``check`` takes it; None if absent or refused."""
+    value = params.get(name)
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except InputError:
+        notices.append(f"Unknown {name} {value!r} in the link; using {default}.")
+        return None
+
+
+def _settings(
+    params: Mapping[str, str],
+    specs: tuple[Setting | TextSetting, ...],
+    link_names: Mapping[str, str],
+    notices: list[str],
+) -> Pairs:
+    """The usable values the link gives ``specs``, each under its name in links."""
+    found: list[tuple[str, SettingValue]] = []
+    for spec in specs:
+        raw = params.get(link_names.get(spec.name, spec.name))
+        if raw is None:
+            continue
+        value = setting_from_link(spec, raw, notices)
+        if value is not None:
+            found.append((spec.name, value))
+    return tuple(found)
+
+
+def setting_from_link(
+    spec: Setting | TextSetting, raw: str, notices: list[str]
+) -> SettingValue | None:
+    """The link's text ``raw`` as a checked value of ``spec``; None, with a notice, if unusable.
+
+    Args:
+        spec: the declared setting.
+        raw: the link's text for it.
+        notices: where the notice goes.
+    """
+    try:
+        value = check_option(spec.name, parse_setting(spec, raw), {spec.name: spec})
+    except ValueError as error:
+        notices.append(
+            f"The link's {spec.label.lower()} {raw[:50]!r} is not usable ({error}); "
+            f"using {spec.default}."
+        )
+        return None
+    assert not isinstance(value, bool)  # only auto_steps is a flag, and it is no setting
+    return value
+
+
+def parse_setting(spec: Setting | TextSetting, raw: str) -> SettingValue:
+    """A link's text for ``spec`` as the type the setting takes.
+
+    Raises:
+        ValueError: the text is not a number where one is needed.
+    """
+    if isinstance(spec, IntSetting):
+        return int(raw)
+    if isinstance(spec, FloatSetting):
+        return float(raw)
+    return raw
+
+
+def _pair_and_contrast(
+    params: Mapping[str, str], method: str, notices: list[str]
+) -> tuple[str | None, str | None]:
+    """The link's second text and contrast label, where ``method`` takes them."""
+    title = get_method(method).title
+    taken = method_options(method)
+    pair, contrast = params.get("pair"), params.get("contrast")
+    if pair is not None and "text_pair" not in taken:
+        notices.append(f"{title} explains one text, so the link's second text is ignored.")
+        pair = None
+    elif pair is not None and len(pair) > MAX_TEXT_CHARS:
+        notices.append(f"The link's second text was cut to the first {MAX_TEXT_CHARS} characters.")
+        pair = pair[:MAX_TEXT_CHARS]
+    if contrast is not None and "contrast" not in taken:
+        notices.append(f"{title} explains one label, so the link's contrast label is ignored.")
+        contrast = None
+    return pair, contrast
+
+
+def _auto_steps(
+    params: Mapping[str, str], method: str, notices: list[str]
+) -> tuple[bool | None, float | None]:
+    """The link's auto steps and tolerance, where ``method`` has auto steps."""
+    title = get_method(method).title
+    tolerance = tolerance_setting(method)
+    auto, raw = params.get("auto"), params.get("tol")
+    flag: bool | None = None
+    if auto is not None and tolerance is None:
+        notices.append(f"{title} does not raise its own steps, so the link's auto steps are off.")
+    elif auto is not None and auto not in LINK_FLAGS:
+        notices.append(f"The link's auto steps {auto[:50]!r} is not 1 or 0; auto steps are off.")
+    elif auto is not None:
+        flag = LINK_FLAGS[auto]
+    if raw is None or tolerance is None:
+        return flag, None
+    value = setting_from_link(tolerance, raw, notices)
+    return flag, None if value is None else float(value)
+
+
+def _long(
+    params: Mapping[str, str], method: str, notices: list[str]
+) -> tuple[LongMode | None, int | None]:
+    """The link's long-text mode and stride, where ``method`` explains in windows."""
+    long, raw = params.get("long"), params.get("stride")
+    if long is None:
+        return None, None
+    if long not in LONG_MODES:
+        notices.append(f"Unknown long {long[:50]!r} in the link; long texts are truncated.")
+        return None, None
+    spec = get_method(method)
+    if long == "windows" and not spec.capabilities.windows:
+        notices.append(
+            f"{spec.title} cannot explain in windows, so the link's long text is truncated."
+        )
+        return None, None
+    mode: LongMode = "windows" if long == "windows" else "truncate"
+    if raw is None or mode != "windows":
+        return mode, None
+    if not raw.isdigit() or int(raw) < 1:
+        notices.append(
+            f"The link's stride {raw[:50]!r} is not a positive whole number; using half a window."
+        )
+        return mode, None
+    return mode, int(raw)
+
+
+def read_link_labels(
+    target: str | None, contrast: str | None, labels: tuple[str, ...]
+) -> LinkLabels:
+    """A link's target and contrast labels, checked against the model's ``labels``.
+
+    Args:
+        target: the link's target label by name, or :data:`PREDICTED_IN_LINK`,
+            or None when it names none.
+        contrast: the link's contrast label by name; None when it names none.
+        labels: the model's labels.
+
+    Returns:
+        The labels' indices, and a notice for each unusable one: an unknown
+        target falls back to the predicted label, an unknown contrast (or the
+        target itself) to none.
+    """
+    notices: list[str] = []
+    index: int | None = None
+    if target is not None and target != PREDICTED_IN_LINK and target in labels:
+        index = labels.index(target)
+    elif target is not None and target != PREDICTED_IN_LINK:
+        notices.append(
+            f"The link's target label {target!r} is not one of this model's labels "
+            f"({', '.join(labels)}); using the predicted label. Press Run to explain it."
+        )
+    if contrast is None:
+        return LinkLabels(index, None, tuple(notices))
+    if contrast not in labels or labels.index(contrast) == index:
+        reason = (
+            "the target label itself"
+            if contrast in labels
+            else f"not one of this model's labels ({', '.join(labels)})"
+        )
+        notices.append(
+            f"The link's contrast label {contrast[:100]!r} is {reason}; explaining the target "
+            "alone. Pick a label to compare with and press Run."
+        )
+        return LinkLabels(index, None, tuple(notices))
+    return LinkLabels(index, labels.index(contrast), tuple(notices))
+
+
+def link_params(request: AttributionRequest, labels: tuple[str, ...]) -> dict[str, str]:
+    """The query parameters of a link to ``request``; options at their defaults stay out.
+
+    Args:
+        request: what was explained.
+        labels: the model's labels, to name the target and contrast by.
+
+    Returns:
+        The parameters, by name, in the order the link lists them.
+    """
+    settings = {LINK_NAMES.get(name, name): str(value) for name, value in request.settings}
+    optional = {
+        **({"pair": request.text_pair} if request.text_pair is not None else {}),
+        **(
+            {"contrast": label_name(labels, request.contrast)}
+            if request.contrast is not None
+            else {}
+        ),
+        **({"auto": "1"} if request.auto_steps else {}),
+        **({"tol": str(request.tolerance)} if request.tolerance is not None else {}),
+        **({"long": request.long} if request.long != "truncate" else {}),
+        **({"stride": str(request.stride)} if request.stride is not None else {}),
+        **{name: str(value) for name, value in request.baseline_options},
+    }
+    return {
+        "text": request.text,
+        "checkpoint": request.checkpoint,
+        "method": request.method,
+        "target": PREDICTED_IN_LINK
+        if request.target is None
+        else label_name(labels, request.target),
+        "output": request.output,
+        "baseline": request.baseline,
+        **settings,
+        **optional,
+    }
+
+
+def label_name(labels: tuple[str, ...], label: int | str) -> str:
+    """A label as a link names it: by name."""
+    return label if isinstance(label, str) else labels[label]
