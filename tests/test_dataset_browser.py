@@ -41,7 +41,7 @@ def test_open_a_results_directory_and_see_the_words(
     results = write_results_directory(tmp_path / "run", tiny_model, str(tiny_dir))
     problems: list[str] = []
     with dashboard({"TOKENLIGHT_CHECKPOINT": str(tiny_dir)}) as url:
-        page = chromium.new_page(viewport={"width": 1400, "height": 1100})
+        page = chromium.new_page(viewport={"width": 1400, "height": 2400})
         page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.goto(url, wait_until="networkidle")

@@ -14,7 +14,7 @@ from explain.core.errors import InputError
 from explain.core.results import LONG_MODES
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
 from explain.methods.registry import DEFAULT_METHOD
-from explain.methods.request import AttributionRequest
+from explain.methods.request import AttributionRequest, Pairs, Value
 
 FIELDS = ("target", "output", "baseline", "text_pair", "contrast", "auto_steps", "tolerance")
 
@@ -48,9 +48,7 @@ def replay_request(manifest: Mapping[str, object], text: str) -> AttributionRequ
     if baseline not in BASELINES:
         raise InputError(f"Unknown baseline {baseline!r}. Choose one of: {', '.join(BASELINES)}.")
     declared = {spec.name for spec in BASELINES[baseline].settings}
-    baseline_options = tuple(
-        (name, options.pop(name)) for name in sorted(options) if name in declared
-    )
+    baseline_options = _pairs({name: options.pop(name) for name in sorted(declared & set(options))})
     long = str(options.pop("long", "truncate"))
     if long not in LONG_MODES:
         raise InputError(f"Unknown long mode {long!r}. Choose one of: {', '.join(LONG_MODES)}.")
@@ -65,12 +63,30 @@ def replay_request(manifest: Mapping[str, object], text: str) -> AttributionRequ
         target=target if isinstance(target, int | str) else None,
         output=str(named.get("output") or "probability"),
         baseline=baseline,
-        settings=tuple(sorted(options.items())),  # type: ignore[arg-type]
+        settings=_pairs(options),
         text_pair=text_pair if isinstance(text_pair, str) else None,
         contrast=contrast if isinstance(contrast, int | str) else None,
-        baseline_options=baseline_options,  # type: ignore[arg-type]
+        baseline_options=baseline_options,
         auto_steps=bool(named.get("auto_steps")),
         tolerance=float(tolerance) if isinstance(tolerance, int | float) else None,
         long="windows" if long == "windows" else "truncate",
         stride=int(stride) if isinstance(stride, int) else None,
     )
+
+
+def _pairs(options: Mapping[str, object]) -> Pairs:
+    """``options`` as sorted ``(name, value)`` pairs.
+
+    Raises:
+        InputError: a value is not a number, a string or a flag.
+    """
+    pairs: list[tuple[str, Value]] = []
+    for name in sorted(options):
+        value = options[name]
+        if not isinstance(value, int | float | str):
+            raise InputError(
+                f"The manifest's option {name!r} is {value!r}, not a number or a string. "
+                "Give a results directory that tokenlight explain wrote."
+            )
+        pairs.append((name, value))
+    return tuple(pairs)
