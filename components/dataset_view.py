@@ -56,7 +56,10 @@ def dataset_panel() -> None:
     )
     try:
         report = dataset_cache.report(directory, int(min_count), int(top))
-    except explain.TokenlightError as error:
+    except explain.InputError as error:  # not a results directory after all
+        st.info(str(error))
+        st.stop()
+    except explain.TokenlightError as error:  # the [report] extra is missing
         st.error(str(error))
         st.stop()
     overview(report)

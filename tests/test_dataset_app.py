@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -70,6 +71,31 @@ def test_a_bad_directory_gets_a_clear_message(
 def test_a_directory_without_results_is_refused(dataset: AppTest, tmp_path: Path) -> None:
     dataset.text_input(key="dataset_dir").input(str(tmp_path)).run()
     assert any("holds no results" in info.value for info in dataset.info)
+
+
+def test_parts_without_a_manifest_are_refused(
+    dataset: AppTest, results_dir: Path, tmp_path: Path
+) -> None:
+    for part in results_dir.glob("part-*.parquet"):
+        shutil.copy(part, tmp_path / part.name)
+    dataset.text_input(key="dataset_dir").input(str(tmp_path)).run()
+    assert not dataset.exception
+    assert any("_manifest.json" in info.value for info in dataset.info)
+
+
+def test_the_run_many_texts_just_saved_opens_by_itself(
+    tiny_dir: Path, results_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_page(tiny_dir, monkeypatch)
+    at.session_state["last_results_dir"] = str(results_dir)
+    at.radio(key="mode").set_value("Dataset").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="dataset_dir").value == str(results_dir)
+    assert any("Read 9 row(s)" in success.value for success in at.success)
+    at.text_input(key="dataset_dir").input("").run()
+    at.button(key="dataset_use_last").click().run()
+    assert at.text_input(key="dataset_dir").value == str(results_dir)
+    assert any("Read 9 row(s)" in success.value for success in at.success)
 
 
 def test_opening_shows_the_tables_and_charts(dataset: AppTest, results_dir: Path) -> None:

@@ -96,9 +96,9 @@ def confusion_chart(errors: ErrorSummary) -> go.Figure:
     )
     figure.update_layout(
         title=f"Confusion matrix ({errors.rows} texts): gold label down, predicted across",
-        xaxis={"title": "predicted label", "side": "top", "type": "category"},
+        xaxis={"title": "predicted label", "type": "category"},
         yaxis={"title": "gold label", "autorange": "reversed", "type": "category"},
         height=160 + 60 * max(len(labels), 1),
-        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
     return figure
