@@ -18,6 +18,7 @@ import yaml
 
 import explain
 from explain.io import entry
+from explain.report import cli as report_cli
 from explain.scale import cli as explain_cli
 from explain.serve import cli as serve_cli
 
@@ -91,7 +92,7 @@ def code_in(text: str) -> Iterator[str]:
 
 def parsers() -> list[argparse.ArgumentParser]:
     """Every parser of the project's own commands, subcommands included."""
-    found = [explain_cli.parser(), serve_cli.parser()]
+    found = [explain_cli.parser(), serve_cli.parser(), report_cli.parser()]
     pending = [entry.parser()]
     while pending:
         parser = pending.pop()

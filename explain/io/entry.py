@@ -1,8 +1,9 @@
-"""``tokenlight``: the installed command, with ``run``, ``explain``, ``build`` and ``serve``.
+"""``tokenlight``: the installed command: ``run``, ``explain``, ``build``, ``serve``, ``report``.
 
 ``tokenlight explain`` is ``python -m explain`` (:mod:`explain.io.cli`, and
 :mod:`explain.scale.cli` with ``--ray``), ``tokenlight build`` is
-:mod:`explain.io.build` and ``tokenlight serve`` is ``python -m explain.serve``,
+:mod:`explain.io.build`, ``tokenlight serve`` is ``python -m explain.serve`` and
+``tokenlight report`` is ``python -m explain.report``,
 flags unchanged: everything after the subcommand goes to them as it is.
 """
 
@@ -41,6 +42,13 @@ def _serve(argv: Sequence[str]) -> int:
     return 0  # only where os.execv is replaced, as in the tests
 
 
+def _report(argv: Sequence[str]) -> int:
+    # The report sits in the layer above io, so it runs as its own module, as the service does.
+    command = [sys.executable, "-m", "explain.report", *argv]
+    os.execv(command[0], command)
+    return 0  # only where os.execv is replaced, as in the tests
+
+
 # Subcommands whose own parser takes every argument after the name.
 DELEGATED: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "explain": (
@@ -57,6 +65,12 @@ DELEGATED: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
         _serve,
         "start the shared attribution service on Ray Serve, for many viewers at once "
         "(needs requirements-scale.txt; tokenlight serve --help lists its flags)",
+    ),
+    "report": (
+        _report,
+        "report what a results directory's explanations say: words per label, shortcut "
+        "candidates, clusters, errors, as JSON or HTML (needs requirements-report.txt; "
+        "tokenlight report --help lists its flags)",
     ),
 }
 
