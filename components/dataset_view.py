@@ -2,7 +2,7 @@
 
 Words per label, shortcut candidates, clusters and, with gold labels, the
 mistakes, as sortable tables and charts. :mod:`explain.report` computes them,
-:mod:`explain.render.dataset_figures` draws them; this module only lays out.
+:mod:`explain.render.report_figures` draws them; this module only lays out.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from components import dataset_cache, word_texts
 from components.markdown import literal
 from explain.core.report_results import DatasetReport, WordStat
 from explain.model.checkpoints import allowed_roots
-from explain.render import dataset_figures
+from explain.render import report_figures
 from explain.report.build import DEFAULT_TOP
 from explain.scale.directories import check_results_directory
 
@@ -184,7 +184,7 @@ def words_section(report: DatasetReport, directory: Path) -> None:
         width="stretch",
     )
     st.plotly_chart(
-        dataset_figures.word_stats_chart(stats, label),
+        report_figures.word_chart(label, stats),
         key=f"dataset_words_chart_{labels.index(label)}",
         config={"displaylogo": False},
     )
@@ -281,6 +281,11 @@ def shortcuts_section(report: DatasetReport) -> None:
         },
         width="stretch",
     )
+    st.plotly_chart(
+        report_figures.shortcut_chart(report.shortcuts),
+        key="dataset_shortcuts_chart",
+        config={"displaylogo": False},
+    )
 
 
 def clusters_section(report: DatasetReport) -> None:
@@ -334,7 +339,7 @@ def errors_section(report: DatasetReport) -> None:
         help=f"Over the {errors.rows} explained texts with a gold label.",
     )
     st.plotly_chart(
-        dataset_figures.confusion_chart(errors),
+        report_figures.confusion_heatmap(errors),
         key="dataset_confusion",
         config={"displaylogo": False},
     )

@@ -129,7 +129,7 @@ def test_opening_shows_the_tables_and_charts(dataset: AppTest, results_dir: Path
     assert not table(at, "reliance").empty  # the shortcut candidates
     assert not table(at, "top words").empty  # the clusters
     keys = {chart.proto.id for chart in at.get("plotly_chart")}
-    assert len(keys) == 2  # the label's words and the confusion matrix
+    assert len(keys) == 3  # the label's words, the shortcut candidates, the confusion matrix
     accuracy = (ok["predicted_label"] == ok["gold_label"]).mean()
     assert any(metric.value == f"{accuracy:.1%}" for metric in at.metric)
 
