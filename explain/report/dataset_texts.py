@@ -19,7 +19,7 @@ from explain.report.directory import import_duckdb
 PARTS = "part-*.parquet"
 DEFAULT_LIMIT = 20
 
-_QUERY = """
+_RANKED = """
 WITH hits AS (
     SELECT row_id, sum(score) AS score, count(*) AS occurrences
     FROM (
@@ -30,15 +30,15 @@ WITH hits AS (
     )
     WHERE lower(word) = $word
     GROUP BY row_id
-),
-ranked AS (
-    SELECT *, count(*) OVER () AS total FROM hits ORDER BY score DESC, row_id LIMIT $limit
 )
-SELECT ranked.row_id, rows.text, rows.result_json, ranked.score, ranked.occurrences,
-       ranked.total
-FROM ranked JOIN read_parquet($parts) AS rows USING (row_id)
-WHERE rows.status = 'ok'
-ORDER BY ranked.score DESC, ranked.row_id
+SELECT row_id, score, occurrences, count(*) OVER () AS total
+FROM hits ORDER BY score DESC, row_id LIMIT $limit
+"""
+# The texts and stored results of the ranked rows only: a filter on row_id lets DuckDB
+# skip the big columns of every other row, where a join would read them all.
+_STORED = """
+SELECT row_id, text, result_json FROM read_parquet(?)
+WHERE status = 'ok' AND row_id IN ({marks})
 """
 
 
@@ -102,20 +102,30 @@ def texts_with_word(
     if not any(directory.glob(PARTS)):
         raise InputError(f"{directory} holds no {PARTS} files. Give a results directory.")
     wanted = word.lower()
+    parts = str(directory / PARTS)
     with import_duckdb().connect() as connection:
-        found = connection.execute(
-            _QUERY,
-            {"parts": str(directory / PARTS), "label": label, "word": wanted, "limit": limit},
+        ranked = connection.execute(
+            _RANKED, {"parts": parts, "label": label, "word": wanted, "limit": limit}
         ).fetchall()
+        ids = [row[0] for row in ranked]
+        stored = (
+            connection.execute(
+                _STORED.format(marks=", ".join("?" for _ in ids)), [parts, *ids]
+            ).fetchall()
+            if ids
+            else []
+        )
+    found = {row_id: (text, result_json) for row_id, text, result_json in stored}
     texts = tuple(
         WordText(
             row_id=str(row_id),
-            text=str(text),
+            text=str(found[row_id][0]),
             score=float(score),
             occurrences=int(occurrences),
-            result_json=str(result_json),
+            result_json=str(found[row_id][1]),
         )
-        for row_id, text, result_json, score, occurrences, _ in found
+        for row_id, score, occurrences, _ in ranked
+        if row_id in found
     )
-    total = int(found[0][5]) if found else 0
+    total = int(ranked[0][3]) if ranked else 0
     return WordTexts(word=wanted, label=label, total=total, texts=texts)
