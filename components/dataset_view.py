@@ -25,6 +25,7 @@ LAST_RESULTS = "last_results_dir"  # where Many texts' save button wrote its run
 DIR_KEY = "dataset_dir"
 DEFAULT_MIN_COUNT = 3
 KEPT = "dataset_kept"  # the directory last opened, kept while other modes are shown
+KEPT_SETTINGS = "dataset_kept_settings"  # the minimum count and top, kept likewise
 
 
 def dataset_panel() -> None:
@@ -36,12 +37,13 @@ def dataset_panel() -> None:
         "nothing is explained again. Words are compared lowercased."
     )
     directory = directory_or_stop()
+    kept = st.session_state.get(KEPT_SETTINGS, (DEFAULT_MIN_COUNT, DEFAULT_TOP))
     left, right = st.columns(2)
     min_count = left.number_input(
         "Seen in at least (texts)",
         min_value=1,
         max_value=1_000_000,
-        value=DEFAULT_MIN_COUNT,
+        value=kept[0],
         key="dataset_min_count",
         help="Leave out words held by fewer texts than this, in every table: a mean over "
         "one or two texts is an anecdote.",
@@ -50,10 +52,11 @@ def dataset_panel() -> None:
         "Words per table",
         min_value=1,
         max_value=500,
-        value=DEFAULT_TOP,
+        value=kept[1],
         key="dataset_top",
         help="The most words listed per label, shortcut candidates and error words per label pair.",
     )
+    st.session_state[KEPT_SETTINGS] = (int(min_count), int(top))
     try:
         report = dataset_cache.report(directory, int(min_count), int(top))
     except explain.InputError as error:  # not a results directory after all
@@ -87,7 +90,7 @@ def directory_or_stop() -> Path:
             "Open the run Many texts just saved",
             key="dataset_use_last",
             on_click=lambda: st.session_state.update({DIR_KEY: last}),
-            help=f"Open {last}.",
+            help=f"Open {literal(last)}.",
         )
     st.session_state[KEPT] = typed  # the widget's own entry goes when another mode is shown
     if not typed:

@@ -41,9 +41,9 @@ def texts_panel(directory: Path, word: str, label: str, report: DatasetReport) -
     shown = len(found.texts)
     st.markdown(f"**Texts holding '{literal(word)}', explained towards '{literal(label)}'**")
     st.caption(
-        f"{shown} of {found.total} text(s), highest score of the word first"
-        + (f" (the first {shown})" if found.total > shown else "")
-        + ". Highlighted from the stored scores, word by word."
+        f"{found.total} text(s) hold it"
+        + (f"; the {shown} where it scores highest" if found.total > shown else "")
+        + ", highest score of the word first. Highlighted from the stored scores, word by word."
     )
     manifest = {"checkpoint": report.checkpoint, "method": report.method, "options": report.options}
     for number, item in enumerate(found.texts):
