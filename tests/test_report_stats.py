@@ -13,6 +13,9 @@ from scipy.stats import t
 from explain.core.errors import InputError
 from explain.core.report_results import report_to_dict, report_to_json
 from explain.report.build import build_report
+from explain.report.cli import main
+from explain.report.directory import open_results
+from explain.report.word_texts import word_texts
 from tests.reportdata import synthetic_rows, write_directory
 
 pytest.importorskip("duckdb")
@@ -158,3 +161,36 @@ def test_not_a_results_directory(tmp_path: Path) -> None:
         build_report(tmp_path / "empty")
     with pytest.raises(InputError, match="--min-count"):
         build_report(tmp_path, min_count=0)
+
+
+def test_html_is_one_self_contained_page(directory: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert main([str(directory), "--format", "html", "--out", str(out), "--top", "5"]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    assert page.count("plotly.js v") == 1  # embedded once, no CDN
+    assert '<script src="http' not in page
+    assert "Words towards negative" in page
+    assert "Shortcut candidates" in page
+    assert "Errors: accuracy" in page
+
+
+def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ")
+    assert "Traceback" not in err
+
+
+def test_word_texts_highest_score_first(directory: Path) -> None:
+    words = per_row_words(synthetic_rows(300))
+    expected = words[(words["word"] == "great") & (words["label"] == "positive")]
+    with open_results(directory) as results:
+        found = word_texts(results, "GREAT", label="positive", limit=1000)
+    assert len(found) == len(expected)
+    assert [t.score for t in found] == sorted((t.score for t in found), reverse=True)
+    by_row = dict(zip(expected["row_id"], expected["score"], strict=True))
+    for text in found:
+        assert text.score == pytest.approx(by_row[text.row_id], rel=1e-9, abs=1e-12)
+        assert text.label == "positive"
+        assert "great" in [w.lower() for w in text.words]

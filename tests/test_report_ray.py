@@ -1,0 +1,64 @@
+"""``tokenlight report --confirm --ray``: re-predicting on a local Ray gives the same figures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from explain.report.build import build_report
+from explain.report.confirm import confirm_shortcuts
+from tests.test_report_shortcut import PLANTED, _explained
+
+ray = pytest.importorskip("ray", reason="pip install -r requirements-scale.txt")
+pytest.importorskip("duckdb")
+pytestmark = pytest.mark.slow  # starts a local Ray: about 20 s on two idle cores
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _explained(tmp_path_factory.mktemp("shortcut-ray"))[1]
+    finally:
+        torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def local_ray() -> Iterator[None]:
+    """A local Ray with 2 CPUs, no dashboard, no usage statistics and a small object store."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RAY_USAGE_STATS_ENABLED", "0")
+        ray.init(
+            address="local",
+            num_cpus=2,
+            include_dashboard=False,
+            object_store_memory=128 * 1024 * 1024,
+            logging_level="warning",
+            log_to_driver=False,
+            runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}},
+        )
+        try:
+            yield
+        finally:
+            ray.shutdown()
+
+
+def test_confirm_on_ray_equals_confirm_in_process(directory: Path, local_ray: None) -> None:
+    report = build_report(directory, min_count=5, top=5)
+    here = confirm_shortcuts(report, 3, sample=30)
+    there = confirm_shortcuts(report, 3, sample=30, ray_address="local")
+    assert ray.is_initialized()  # a Ray the caller started is left running
+    assert here.shortcuts[0].word == PLANTED
+    for mine, theirs in zip(here.shortcuts, there.shortcuts, strict=True):
+        assert (mine.word, mine.label, mine.sampled) == (theirs.word, theirs.label, theirs.sampled)
+        if mine.confirmed:
+            assert theirs.flip_rate == pytest.approx(mine.flip_rate, rel=1e-6)
+            assert theirs.mean_probability_drop == pytest.approx(
+                mine.mean_probability_drop, rel=1e-4, abs=1e-6
+            )
