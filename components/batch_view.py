@@ -16,11 +16,14 @@ from explain.core.limits import MAX_TEXT_CHARS
 from explain.evaluation.gold import GoldReport
 from explain.io import export, readers
 from explain.methods.batch import MAX_TEXTS, top_tokens
+from explain.scale.batch_directory import save_batch
 
 MAX_BYTES = readers.MAX_BYTES
 MAX_PASTE_CHARS = 200_000
 NO_LABEL = "(none)"  # a multi-label row with no label at or above the threshold
 ORDER_KEY = "batch_order"  # the batch indices of the table's rows, as shown
+LAST_RESULTS_DIR = "last_results_dir"  # the path (str) the Dataset mode opens as "just written"
+SAVED_KEY = "batch_saved"  # (batch request, directory): shows the path beside its own batch
 EXAMPLE_LINES = (
     "I would never trust a self-driving car to take my kids to school.\n"
     "The new update made my phone so much faster, love it!\n"
@@ -153,6 +156,7 @@ def batch_panel(
     results_table(outcome, request, report, only, threshold)
     summary_chart(outcome, report if report is not None and report.scored else None)
     batch_downloads(outcome, threshold)
+    save_directory(outcome, asked)
 
 
 def batch_note(outcome: explain.BatchResult) -> None:
@@ -352,3 +356,30 @@ def batch_downloads(
         help="One row per token of every text, with the settings, versions and each "
         "text's predicted label set.",
     )
+
+
+def save_directory(outcome: explain.BatchResult, asked: BatchRequest) -> None:
+    """The button that saves the batch as a results directory, and the path it wrote."""
+    if st.button(
+        "Save as a results directory",
+        key="batch_save_dir",
+        help="Write this batch as the results directory that `tokenlight explain --file F "
+        "--column C --out DIR` writes: Parquet rows with their words and gold labels, and "
+        "_manifest.json with these settings. It goes under the cache directory's results/ "
+        "folder, and the Dataset mode and `tokenlight report` read it.",
+    ):
+        label_column = st.session_state.get("batch_label_column") if asked.gold else None
+        try:
+            summary = save_batch(outcome, asked.request, asked.source, asked.gold, label_column)
+        except explain.TokenlightError as error:
+            st.error(str(error))
+            return
+        st.session_state[LAST_RESULTS_DIR] = str(summary.out)
+        st.session_state[SAVED_KEY] = (asked, str(summary.out))
+    saved = st.session_state.get(SAVED_KEY)
+    if saved is not None and saved[0] == asked:
+        st.success(
+            f"Saved {len(outcome.items)} rows to the results directory below. The Dataset "
+            "mode can open it, and `tokenlight report` reads it."
+        )
+        st.code(saved[1], language=None)

@@ -67,7 +67,23 @@ def three_label_model(tmp_path_factory: pytest.TempPathFactory) -> explain.Loade
 
 
 @pytest.fixture(scope="session", autouse=True)
-def allow_test_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def without_the_users_settings() -> Iterator[None]:
+    """Unset the user's ``TOKENLIGHT_*`` variables for the session and its subprocesses.
+
+    A newcomer's shell may hold a cache directory, a device, a default checkpoint
+    or a service URL; the tests set the ones they need themselves.
+    """
+    patch = pytest.MonkeyPatch()
+    for name in [name for name in os.environ if name.startswith("TOKENLIGHT_")]:
+        patch.delenv(name)
+    yield
+    patch.undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def allow_test_checkpoints(
+    without_the_users_settings: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[None]:
     """Let the dashboard load the checkpoints tests write under pytest's temp directory."""
     patch = pytest.MonkeyPatch()
     patch.setenv("TOKENLIGHT_ALLOWED_ROOTS", str(tmp_path_factory.getbasetemp()))

@@ -24,6 +24,7 @@ from explain.methods.prepared import prepare
 from explain.model import architecture
 from explain.model.encoding import encode, pad_batch
 from tests.architectures import ARCHITECTURES, SAMPLE
+from tests.tolerances import float32_model_tolerance
 
 # Methods whose scores add up to F(input) - F(baseline) by construction, up to the
 # quadrature or the solver. DeepLIFT (rescale rule through attention) and GradientSHAP
@@ -128,7 +129,8 @@ def test_the_pad_baseline_uses_the_tokenizers_pad_id_and_keeps_positions(
             inputs["position_ids"] = torch.arange(ids.shape[1]).unsqueeze(0) + pad + 1
         with torch.no_grad():
             logits = architecture_model.model(input_ids=baseline_ids, **inputs).logits
-    assert prepared.f_baseline == pytest.approx(float(logits[0, prepared.label]), abs=1e-5)
+    by_hand = float(logits[0, prepared.label])  # another forward pass: float32 rounding apart
+    assert prepared.f_baseline == pytest.approx(by_hand, abs=float32_model_tolerance(by_hand))
 
 
 def test_token_types_only_where_the_family_has_them(
@@ -187,4 +189,5 @@ def test_shortcuts_are_used_only_where_exact(architecture_model: explain.LoadedM
         with last_layer_pooled(model) as used:
             pooled = model(input_ids=encoding.input_ids, **encoding.model_inputs()).logits
     assert used == (name == "bert")
-    torch.testing.assert_close(pooled, full, atol=1e-5, rtol=1e-5)
+    # The pooled last layer sums the same terms in other shapes: float32 rounding apart.
+    torch.testing.assert_close(pooled, full, atol=float32_model_tolerance(full), rtol=1e-5)

@@ -1,9 +1,10 @@
-"""Loading checkpoints: what is accepted, what is refused, and how fast."""
+"""Loading checkpoints: what is accepted, what is refused, and how an offline Hub id fails."""
 
 from __future__ import annotations
 
 import json
-import time
+import socket
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import torch
 from transformers import BertConfig, BertModel
 
 import explain
-from explain.model import bundled
+from explain.model import bundled, checkpoints
 from explain.model.checkpoints import classify_spec
 from explain.model.devices import resolve_device
 from tests.tiny import save_tiny_classifier
@@ -69,12 +70,46 @@ def test_spec_kinds(tiny_dir: Path) -> None:
 
 
 def test_hub_id_without_network_fails_fast_and_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One connection attempt, bounded by the probe's timeout, then the error: no download."""
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
-    started = time.perf_counter()
-    with pytest.raises(explain.CheckpointError, match="Cannot reach the Hugging Face Hub"):
-        explain.load_checkpoint("someone/some-classifier")
-    assert time.perf_counter() - started < 10
+    attempts: list[tuple[object, object]] = []
+    connect = socket.create_connection
+
+    def recorded(address: tuple[str, int], timeout: float, *args: object) -> socket.socket:
+        attempts.append((address, timeout))
+        return connect(address, timeout, *args)
+
+    def download(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an unreachable Hub must not start a download")
+
+    monkeypatch.setattr(socket, "create_connection", recorded)
+    monkeypatch.setattr(checkpoints, "_load_from", download)
+    with socket.socket() as refusing:  # bound, never listening: a connection is refused
+        refusing.bind(("127.0.0.1", 0))
+        port = refusing.getsockname()[1]
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+        with pytest.raises(explain.CheckpointError, match="Cannot reach the Hugging Face Hub"):
+            explain.load_checkpoint("someone/some-classifier")
+    assert attempts == [(("127.0.0.1", port), checkpoints.HUB_PROBE_SECONDS)]
+
+
+def test_the_hub_probe_gives_up_on_a_connection_that_hangs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A resolver that never answers: the probe returns while the attempt still hangs."""
+    release, finished = threading.Event(), threading.Event()
+
+    def hanging(*args: object, **kwargs: object) -> socket.socket:
+        release.wait(60)  # bounded, so the abandoned thread ends
+        finished.set()
+        raise OSError("no answer")
+
+    monkeypatch.setattr(socket, "create_connection", hanging)
+    try:
+        assert checkpoints.hub_reachable(timeout=0.01) is False
+        assert not finished.is_set(), "the probe waited for the hanging attempt"
+    finally:
+        release.set()
 
 
 def test_hub_id_with_offline_flag_says_so(monkeypatch: pytest.MonkeyPatch) -> None:

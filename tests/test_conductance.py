@@ -14,6 +14,7 @@ from explain.engine.straight_path import gauss_legendre
 from explain.render.conductance_figures import conductance_heatmap
 from explain.views.conductance import AllLayerConductance, LayerConductanceResult
 from tests.tiny import save_tiny_classifier
+from tests.tolerances import float32_model_tolerance
 
 TEXT = "The movie was not very good, but the ride was smooth!"
 HOSTILE_LABEL = "<b>positive</b>"
@@ -88,8 +89,12 @@ def test_equals_captum_layer_conductance_for_every_layer(
     )
     assert expected.shape == (5, len(result.tokens))
     assert expected.abs().max() > 1e-3, "the scores must be far from zero for this to mean much"
+    # Captum sums the same steps in its own order: float32 rounding apart.
     torch.testing.assert_close(
-        torch.tensor(result.scores, dtype=torch.float32), expected, atol=1e-6, rtol=1e-4
+        torch.tensor(result.scores, dtype=torch.float32),
+        expected,
+        atol=float32_model_tolerance(expected),
+        rtol=1e-4,
     )
 
 
@@ -151,7 +156,8 @@ def test_internal_batch_size_does_not_change_the_result(
     whole = AllLayerConductance(tiny_model).attribute(TEXT, n_steps=20, internal_batch_size=21)
     chunked = AllLayerConductance(tiny_model).attribute(TEXT, n_steps=20, internal_batch_size=batch)
     for expected, row in zip(whole.scores, chunked.scores, strict=True):
-        assert row == pytest.approx(expected, abs=1e-7)
+        # Other chunks of steps, so other matrix shapes: float32 rounding apart.
+        assert row == pytest.approx(expected, abs=float32_model_tolerance(whole.scores))
 
 
 def test_target_by_name_on_three_labels(three_label_model: explain.LoadedModel) -> None:

@@ -17,6 +17,7 @@ from explain.evaluation.faithfulness import (
     rank_methods,
 )
 from explain.render.evaluation_figures import aopc_curves, faithfulness_bars
+from tests.tolerances import float32_model_tolerance
 
 TEXT = "The movie was not very good, but the ride was smooth!"
 CLS, SEP = 101, 102
@@ -154,8 +155,10 @@ def test_batched_forward_equals_one_at_a_time(tiny_model: explain.LoadedModel) -
         with torch.inference_mode():
             logits = tiny_model.model(input_ids=tensor, attention_mask=torch.ones_like(tensor))
         alone.append(float(torch.softmax(logits.logits, dim=-1)[0, 1]))
-    torch.testing.assert_close(batched, torch.tensor(alone), atol=1e-6, rtol=1e-5)
-    torch.testing.assert_close(chunked, batched, atol=1e-6, rtol=1e-5)
+    # Padded batches, chunks and single passes: float32 rounding apart, not bit for bit.
+    tolerance = float32_model_tolerance(alone)
+    torch.testing.assert_close(batched, torch.tensor(alone), atol=tolerance, rtol=1e-5)
+    torch.testing.assert_close(chunked, batched, atol=tolerance, rtol=1e-5)
     assert len(set(batched.tolist())) == len(sequences), "the model must react to deletions"
 
 

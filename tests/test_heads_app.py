@@ -21,6 +21,7 @@ from components.batch_view import NO_LABEL
 from components.inputs import EXAMPLE_TEXT
 from tests.apphelpers import open_page, rendered_html
 from tests.tiny import save_tiny_classifier
+from tests.tolerances import float32_model_tolerance
 
 LABELS = ("toxic", "insult", "threat", "obscene")
 COMPARE_PAGE = str(Path(__file__).resolve().parent / "compare_teach_page.py")
@@ -203,9 +204,9 @@ def test_a_regression_batch_lists_scores(
     at = run_batch(open_page(regression_dir, monkeypatch))
     table = at.dataframe(key="batch_table").value
     loaded = explain.load_checkpoint(str(regression_dir), device="cpu")
-    assert list(table["score"]) == pytest.approx(
-        [explain.predict(loaded, text).probabilities[0] for text in BATCH], rel=1e-4
-    )
+    alone = [explain.predict(loaded, text).probabilities[0] for text in BATCH]
+    # Padded in the batch, alone without padding: float32 rounding apart.
+    assert list(table["score"]) == pytest.approx(alone, abs=float32_model_tolerance(alone))
     assert "probability" not in table.columns
 
 

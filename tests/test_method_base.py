@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 import re
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +12,8 @@ import pytest
 
 import explain
 from explain.core.settings import ChoiceSetting, FloatSetting, IntSetting
+from explain.methods import base as base_module
+from explain.methods import prepared as prepared_module
 from explain.methods.base import COMMON_OPTIONS, Capabilities, PreparedExplainer, Values
 from explain.methods.prepared import Prepared
 from explain.methods.registry import EXPLAINERS, METHODS, method_options, methods_with
@@ -20,7 +21,7 @@ from explain.methods.registry import EXPLAINERS, METHODS, method_options, method
 TEXT = "The ride was smooth"
 ROOT = Path(__file__).resolve().parents[1]
 WIDTH = IntSetting("width", "Width", 2, 1, 5, 1, "How wide.")
-SLEEP = 0.05
+WORK_SECONDS = 2.5
 
 
 def _locked_elsewhere(lock: threading.RLock) -> bool:
@@ -39,8 +40,21 @@ def _locked_elsewhere(lock: threading.RLock) -> bool:
     return taken[0]
 
 
+class Clock:
+    """Stands in for the ``time`` module of the method modules: it moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
 class Constant(PreparedExplainer):
-    """A toy method: every token scores its ``width``; records whether the lock was held."""
+    """A toy method: every token scores its ``width``; records whether the lock was held.
+
+    Its work moves ``clock``, when it has one, on by :data:`WORK_SECONDS`.
+    """
 
     name = "constant"
     title = "Constant"
@@ -54,21 +68,28 @@ class Constant(PreparedExplainer):
     def __init__(self, loaded: explain.LoadedModel) -> None:
         super().__init__(loaded)
         self.held: list[bool] = []
+        self.clock: Clock | None = None
 
     def compute(self, prepared: Prepared, text: str, values: Values) -> Sequence[float]:
         self.held.append(_locked_elsewhere(self.loaded.lock))
-        time.sleep(SLEEP)
+        if self.clock is not None:
+            self.clock.now += WORK_SECONDS
         return [float(values["width"])] * prepared.seq_len
 
 
 def test_the_base_class_checks_options_holds_the_lock_times_and_builds_the_result(
-    tiny_model: explain.LoadedModel,
+    tiny_model: explain.LoadedModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     explainer = Constant(tiny_model)
+    # A clock that moves only inside compute: the recorded seconds must span the
+    # method's work, whatever this machine's speed (no sleep, no wall-clock bar).
+    explainer.clock = Clock()
+    for module in (base_module, prepared_module):  # both read the clock around the method's work
+        monkeypatch.setattr(module, "time", explainer.clock)
     result = explainer.attribute(TEXT, width=3)
     assert explainer.held == [True]
     assert not _locked_elsewhere(tiny_model.lock)  # released afterwards
-    assert result.seconds >= SLEEP
+    assert result.seconds == WORK_SECONDS
     assert result.signed is False
     assert result.delta is None
     assert result.f_baseline is None

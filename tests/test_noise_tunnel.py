@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import explain
+from tests.tolerances import float32_model_tolerance
 
 TEXT = "the ride was not smooth, but i love the car"
 NOISE_METHODS = ("smoothgrad", "smoothgrad_ig", "vargrad", "vargrad_ig")
@@ -26,8 +27,9 @@ def test_smoothgrad_without_noise_is_saliency(tiny_model: explain.LoadedModel) -
     smooth = explain.attribute(tiny_model, TEXT, method="smoothgrad", stdev=0.0, n_samples=4)
     plain = explain.attribute(tiny_model, TEXT, method="saliency")
     text = [i for i, special in enumerate(plain.special_tokens) if not special]
+    # Four copies in one batch against one pass: float32 rounding apart.
     assert [smooth.scores[i] for i in text] == pytest.approx(
-        [plain.scores[i] for i in text], rel=1e-5, abs=1e-7
+        [plain.scores[i] for i in text], rel=1e-5, abs=float32_model_tolerance(plain.scores)
     )
     assert all(s == 0.0 for s, sp in zip(smooth.scores, smooth.special_tokens, strict=True) if sp)
     assert not smooth.signed
@@ -38,7 +40,9 @@ def test_smoothgrad_ig_without_noise_is_layer_ig(tiny_model: explain.LoadedModel
         tiny_model, TEXT, method="smoothgrad_ig", stdev=0.0, n_samples=2, n_steps=16
     )
     plain = explain.attribute(tiny_model, TEXT, n_steps=16)
-    assert smooth.scores == pytest.approx(plain.scores, rel=1e-4, abs=1e-6)
+    assert smooth.scores == pytest.approx(
+        plain.scores, rel=1e-4, abs=float32_model_tolerance(plain.scores)
+    )
     assert smooth.delta is None
 
 
@@ -47,7 +51,12 @@ def test_vargrad_without_noise_is_zero_and_with_noise_is_not(
     tiny_model: explain.LoadedModel, name: str
 ) -> None:
     still = explain.attribute(tiny_model, TEXT, method=name, stdev=0.0, n_samples=3)
-    assert max(abs(score) for score in still.scores) < 1e-6  # E[x²] - E[x]² in float32
+    # The copies agree, so E[x²] - E[x]² leaves only float32 rounding: a few ulps of the
+    # summed squares it cancels, the squared gradient norm (saliency) times the squared
+    # embedding difference (of order one, LayerNorm'd) for VarGrad over IG.
+    saliency = explain.attribute(tiny_model, TEXT, method="saliency")
+    rounding = float32_model_tolerance(max(saliency.scores) ** 2, count=16)
+    assert max(abs(score) for score in still.scores) < rounding
     noisy = explain.attribute(tiny_model, TEXT, method=name, stdev=0.5, n_samples=6)
     text_scores = [
         s for s, special in zip(noisy.scores, noisy.special_tokens, strict=True) if not special

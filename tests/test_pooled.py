@@ -9,6 +9,7 @@ from transformers import BertConfig, BertForMaskedLM
 import explain
 from explain.engine.attention import attention_implementation
 from explain.engine.pooled import PooledTokenLayer, last_layer_pooled, supports_pooled_layer
+from tests.tolerances import float32_model_tolerance
 
 TEXTS = ["the movie was not very good", "bad", "i love this car, but the ride is loud !"]
 
@@ -23,7 +24,9 @@ def test_same_logits_with_padding(tiny_model: explain.LoadedModel, attention: st
             assert active
             assert isinstance(tiny_model.model.bert.encoder.layer[-1], PooledTokenLayer)
             pooled = tiny_model.model(**batch).logits
-    torch.testing.assert_close(pooled, expected, atol=1e-5, rtol=1e-5)
+    # The last layer on the [CLS] row only: the same sums in other shapes, so float32
+    # rounding apart.
+    torch.testing.assert_close(pooled, expected, atol=float32_model_tolerance(expected), rtol=1e-5)
 
 
 def test_same_input_gradients(tiny_model: explain.LoadedModel) -> None:
@@ -39,7 +42,7 @@ def test_same_input_gradients(tiny_model: explain.LoadedModel) -> None:
     expected = gradient()
     with last_layer_pooled(tiny_model.model):
         pooled = gradient()
-    torch.testing.assert_close(pooled, expected, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(pooled, expected, atol=float32_model_tolerance(expected), rtol=1e-5)
 
 
 def test_layer_restored_even_after_an_error(tiny_model: explain.LoadedModel) -> None:

@@ -18,6 +18,7 @@ from explain.engine.straight_path import (
     integrate_gradients,
     supports_path_first_layer,
 )
+from tests.tolerances import float32_model_tolerance
 
 TEXTS = ["the movie was not very good", "bad", "i love this car, but the ride is loud !"]
 
@@ -122,7 +123,10 @@ def test_shortcut_equals_the_plain_first_layer(
         without = integrate_gradients(
             outputs_at, torch.nn.Identity(), start, end, 6, steps_per_pass=4
         )
-    torch.testing.assert_close(with_shortcut, without, atol=1e-5, rtol=1e-4)
+    # The shortcut projects the ends and interpolates: the same sums, rounded otherwise.
+    torch.testing.assert_close(
+        with_shortcut, without, atol=float32_model_tolerance(without), rtol=1e-4
+    )
 
 
 def test_equals_captum_integrated_gradients(tiny_model: explain.LoadedModel) -> None:
@@ -144,7 +148,8 @@ def test_equals_captum_integrated_gradients(tiny_model: explain.LoadedModel) -> 
     captum = IntegratedGradients(logit).attribute(
         end, baselines=start, n_steps=20, method="gausslegendre"
     )
-    torch.testing.assert_close(ours, captum, atol=1e-6, rtol=1e-4)
+    # Captum batches and sums the steps its own way: float32 rounding apart.
+    torch.testing.assert_close(ours, captum, atol=float32_model_tolerance(captum), rtol=1e-4)
 
 
 def test_first_layer_restored_even_after_an_error(tiny_model: explain.LoadedModel) -> None:

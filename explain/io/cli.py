@@ -152,7 +152,10 @@ def parser(prog: str = PROG) -> argparse.ArgumentParser:
         default="probability",
         choices=OUTPUT_KINDS,
         help="what is explained: "
-        + "; ".join(f"{kind}: {text}" for kind, text in OUTPUT_DESCRIPTIONS.items()),
+        + "; ".join(f"{kind}: {OUTPUT_DESCRIPTIONS[kind]}" for kind in OUTPUT_KINDS)
+        + ". A multi-label head explains its label's sigmoid probability instead of "
+        "probability, a regression head its predicted score whatever --output says, and "
+        "--contrast explains the logit difference",
     )
     build.add_argument(
         "--baseline",

@@ -1,9 +1,9 @@
 """``tokenlight``: the installed command: ``run``, ``explain``, ``build``, ``serve``, ``report``.
 
 ``tokenlight explain`` is ``python -m explain`` (:mod:`explain.io.cli`, and
-:mod:`explain.scale.cli` with ``--ray``), ``tokenlight build`` is
-:mod:`explain.io.build`, ``tokenlight serve`` is ``python -m explain.serve`` and
-``tokenlight report`` is ``python -m explain.report``,
+:mod:`explain.scale.cli` for a results directory, with or without ``--ray``),
+``tokenlight build`` is :mod:`explain.io.build`, ``tokenlight serve`` is
+``python -m explain.serve`` and ``tokenlight report`` is ``python -m explain.report``,
 flags unchanged: everything after the subcommand goes to them as it is.
 """
 
@@ -53,7 +53,8 @@ def _report(argv: Sequence[str]) -> int:
 DELEGATED: dict[str, tuple[Callable[[Sequence[str]], int], str]] = {
     "explain": (
         _explain,
-        "explain texts, a .txt or a .csv column, as JSON, CSV or an HTML report "
+        "explain texts, a .txt or a .csv column, as JSON, CSV or an HTML report, or a "
+        "whole file into a results directory (--out DIR), in process or on Ray "
         "(the same flags as python -m explain; tokenlight explain --help lists them)",
     ),
     "build": (

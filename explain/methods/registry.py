@@ -21,7 +21,7 @@ from explain.methods.gradient_shap import EmbeddingGradientShap
 from explain.methods.input_x_gradient import TokenInputXGradient
 from explain.methods.kernel_shap import TokenKernelShap
 from explain.methods.last_layer_attention import LastLayerAttention
-from explain.methods.layer_integrated_gradients import PRECISION, EmbeddingIntegratedGradients
+from explain.methods.layer_integrated_gradients import EmbeddingIntegratedGradients
 from explain.methods.lime import TokenLime
 from explain.methods.occlusion import TokenOcclusion
 from explain.methods.saliency import TokenSaliency
@@ -34,11 +34,6 @@ from explain.model.checkpoints import LoadedModel
 
 Method = type[Explainer]
 """A registered method: its class, whose attributes are its declarations."""
-
-# Layer IG keeps bfloat16 scores only within its delta tolerance. This belongs in its own
-# class body, ``tolerance_checked_when = ((PRECISION.name, "bfloat16"),)``; it stands here
-# until that module declares it.
-EmbeddingIntegratedGradients.tolerance_checked_when = ((PRECISION.name, "bfloat16"),)
 
 EXPLAINERS: tuple[Method, ...] = (
     EmbeddingIntegratedGradients,

@@ -1,8 +1,11 @@
-"""The command line with ``--ray``: explain a whole file on Ray, one row per input row.
+"""The command line: plain, or a whole file as a results directory, in process or on Ray.
 
-``python -m explain`` runs :func:`main`: without ``--ray`` it is the plain
-command line (:mod:`explain.io.cli`); with it, the file goes to
-:func:`explain.scale.dataset.explain_dataset` and ``--out`` is a directory.
+``python -m explain`` runs :func:`main`. ``--file`` with ``--column`` and an
+``--out`` that is a directory (see :func:`writes_directory`) explains every row
+into a results directory of Parquet parts: in this process
+(:func:`explain.scale.local.explain_in_process`), or on Ray with ``--ray``
+(:func:`explain.scale.dataset.explain_dataset`). Anything else is the plain
+command line (:mod:`explain.io.cli`), exactly as before.
 """
 
 from __future__ import annotations
@@ -14,19 +17,42 @@ from collections.abc import Sequence
 from explain.core.errors import TokenlightError
 from explain.io import cli as plain
 from explain.methods.registry import get_method
-from explain.scale.dataset import ScaleJob, Workers, explain_dataset
+from explain.scale.inputs import SUFFIXES
+from explain.scale.job import ScaleJob, Workers
+from explain.scale.writer import Summary
 
-SCALE_FLAGS = ("workers", "gpus_per_worker", "batch_size", "resume", "max_failed_fraction")
+RAY_FLAGS = ("workers", "gpus_per_worker")
+DIRECTORY_FLAGS = ("batch_size", "resume", "max_failed_fraction")
+SCALE_FLAGS = (*RAY_FLAGS, *DIRECTORY_FLAGS)
+FILE_SUFFIXES = tuple(f".{name}" for name in plain.FORMATS)
+
+
+def writes_directory(args: argparse.Namespace) -> bool:
+    """Whether the arguments ask for a results directory rather than one output file.
+
+    They do with ``--ray``, or when ``--file`` is a ``.csv``, ``.parquet`` or ``.jsonl``
+    file, ``--column`` is given, no sentences are, and ``--out`` is an existing
+    directory or does not end in ``.json``, ``.csv``, ``.html`` or ``.ipynb``.
+    """
+    if args.ray is not None:
+        return True
+    if args.sentences or args.file is None or args.column is None or args.out is None:
+        return False
+    if args.file.suffix.lower() not in SUFFIXES:
+        return False
+    return bool(args.out.is_dir() or args.out.suffix.lower() not in FILE_SUFFIXES)
 
 
 def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--ray`` and the flags that tune a dataset job to ``parser``."""
     group = parser.add_argument_group(
-        "whole datasets on Ray (pip install -r requirements-scale.txt)",
-        "With --ray, --file is a .csv, .parquet or .jsonl file, --column names the text "
-        "column, and --out is a directory of Parquet files, one row per input row, plus "
-        "_manifest.json. Turn a small directory into JSON, CSV or HTML with "
-        "python -m explain.scale.convert DIR.",
+        "whole datasets as a results directory, in process or on Ray",
+        "When --file is a .csv, .parquet or .jsonl file, --column names the text column "
+        "and --out is a directory (an existing one, or a name not ending in .json, .csv, "
+        ".html or .ipynb), every row is explained into --out: Parquet files, one row per "
+        "input row, plus _manifest.json; --label-column fills the gold_label column. It "
+        "runs in this process, or on Ray with --ray (pip install -r requirements-scale.txt). "
+        "Turn a small directory into JSON, CSV or HTML with python -m explain.scale.convert DIR.",
     )
     group.add_argument(
         "--ray",
@@ -54,7 +80,8 @@ def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ROWS",
         type=int,
         default=None,
-        help="rows per actor call, grouped by length inside it (default: 32)",
+        help="rows per actor call (or per step in process), grouped by length inside it "
+        "(default: 32)",
     )
     group.add_argument(
         "--resume",
@@ -105,6 +132,8 @@ def job_from_args(args: argparse.Namespace) -> ScaleJob:
         ("text_pair", args.pair),
         ("contrast", _label(args.contrast)),
         ("auto_steps", True if args.auto_steps else None),
+        ("long", None if args.long == "truncate" else args.long),
+        ("stride", args.stride),
     ):
         if value is not None:
             options[name] = value
@@ -114,10 +143,11 @@ def job_from_args(args: argparse.Namespace) -> ScaleJob:
         file=args.file,
         column=args.column,
         out=args.out,
+        label_column=args.label_column,
         checkpoint=args.checkpoint,
         method=args.method,
         options=options,
-        address=args.ray,
+        address=args.ray or "local",
         workers=Workers.parse(args.workers or "1"),
         gpus_per_worker=args.gpus_per_worker or 0.0,
         batch_size=args.batch_size or 32,
@@ -135,19 +165,32 @@ def main(argv: Sequence[str] | None = None, prog: str = plain.PROG) -> int:
     """
     build = parser(prog)
     args = build.parse_args(argv)
-    if args.ray is None:
-        given = [f"--{name.replace('_', '-')}" for name in SCALE_FLAGS if getattr(args, name)]
+    directory = writes_directory(args)
+    ray_only = [f"--{name.replace('_', '-')}" for name in RAY_FLAGS if getattr(args, name)]
+    if args.ray is None and ray_only:
+        build.error(f"{', '.join(ray_only)} only work with --ray")
+    if not directory:
+        given = [f"--{name.replace('_', '-')}" for name in DIRECTORY_FLAGS if getattr(args, name)]
         if given:
-            build.error(f"{', '.join(given)} only work with --ray")
+            build.error(
+                f"{', '.join(given)} only work with a results directory: --file (.csv, "
+                ".parquet or .jsonl), --column and an --out directory, or --ray"
+            )
         return plain.main(argv, prog)
     if args.sentences or args.file is None or args.column is None or args.out is None:
         build.error("--ray needs --file, --column and --out (a directory), and no sentences")
+    if args.format != "json":
+        build.error(
+            f"--format {args.format} writes one file, but --out {args.out} is a results "
+            "directory (Parquet). Give --out a name ending in "
+            f".{args.format} for one file, or leave --format out."
+        )
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     try:
         job = job_from_args(args)
-        summary = explain_dataset(job)
+        summary = _explain_directory(job, on_ray=args.ray is not None)
     except (TokenlightError, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -162,3 +205,14 @@ def main(argv: Sequence[str] | None = None, prog: str = plain.PROG) -> int:
         )
         return 1
     return 0
+
+
+def _explain_directory(job: ScaleJob, on_ray: bool) -> Summary:
+    """Run ``job`` on Ray or in process; Ray is imported only on its own path."""
+    if on_ray:
+        from explain.scale.dataset import explain_dataset
+
+        return explain_dataset(job)
+    from explain.scale.local import explain_in_process
+
+    return explain_in_process(job)

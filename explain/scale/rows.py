@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
+import pandas as pd
 import pyarrow as pa
 
 from explain.core.errors import InputError
@@ -212,6 +213,34 @@ def _alone(
         return failed_row(text, "input_error", str(error))
     except Exception as error:
         return failed_row(text, "error", _describe(error))
+
+
+def explain_frame(
+    loaded: LoadedModel,
+    frame: pd.DataFrame,
+    method: str,
+    options: Mapping[str, object],
+    worker: str,
+) -> pa.Table:
+    """The finished rows of a slice of the input, as both runners write them.
+
+    Args:
+        loaded: the model, loaded once per worker.
+        frame: input rows with ``row_id``, ``row_index``, ``text`` and ``gold_label``
+            (from :func:`explain.scale.inputs.read_texts`).
+        method: a name from :data:`explain.METHODS`.
+        options: ``target``, ``output``, ``baseline`` and the method's settings.
+        worker: ``"<host>:<pid>"`` of the process explaining them.
+
+    Returns:
+        One row per input row, in order, with :data:`ROW_SCHEMA`.
+    """
+    rows = explain_rows(loaded, frame["text"].tolist(), method, options)
+    labels = frame["gold_label"] if "gold_label" in frame else [None] * len(frame)
+    ids = zip(frame["row_id"], frame["row_index"], labels, strict=True)
+    for row, (rid, index, gold) in zip(rows, ids, strict=True):
+        row.update(row_id=rid, row_index=int(index), worker=worker, gold_label=gold)
+    return to_table(rows)
 
 
 def to_table(rows: Sequence[Mapping[str, object]]) -> pa.Table:
