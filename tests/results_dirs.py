@@ -73,11 +73,13 @@ def write_results_directory(
     write_manifest(
         directory,
         {
-            "file": file_name,
-            "column": "review",
-            "checkpoint": checkpoint,
-            "method": METHOD,
-            "options": dict(OPTIONS),
+            "settings": {
+                "file": file_name,
+                "column": "review",
+                "checkpoint": checkpoint,
+                "method": METHOD,
+                "options": dict(OPTIONS),
+            },
             "state": "finished",
             "counts": counts,
         },

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 import explain
 from explain.report.dataset_texts import texts_with_word
-from tests.apphelpers import open_page, rendered_html
+from tests.apphelpers import fixed_steps, open_page, rendered_html
 from tests.results_dirs import OPTIONS, write_results_directory
 
 pytest.importorskip("duckdb", reason="the Dataset mode needs the [report] extra")
@@ -193,3 +193,26 @@ def test_a_listed_text_opens_in_one_text_with_the_jobs_settings(
     html = rendered_html(at)
     assert "<mark" in html, "the text was explained at once"
     assert any(f"{OPTIONS['n_steps']} steps" in caption.value for caption in at.caption)
+
+
+def test_a_batch_saved_in_many_texts_opens_in_dataset(
+    app: AppTest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOKENLIGHT_CACHE_DIR", str(tmp_path))
+    at = app
+    at.radio(key="mode").set_value("Many texts").run()
+    at.text_area(key="batch_text").input("the movie was good\nthe movie is bad\ni hate it").run()
+    fixed_steps(at, 4)
+    at.button(key="batch_run").click().run()
+    at.button(key="batch_save_dir").click().run()
+    saved = at.session_state["last_results_dir"]
+    at.radio(key="mode").set_value("Dataset").run()
+    assert not at.exception, at.exception
+    assert at.text_input(key="dataset_dir").value == saved
+    assert any("Read 3 row(s): 3 explained" in success.value for success in at.success)
+    at.number_input(key="dataset_min_count").set_value(1).run()
+    words: set[str] = set()
+    for index, label in enumerate(at.selectbox(key="dataset_label").options):
+        at.selectbox(key="dataset_label").select(label).run()
+        words |= set(at.dataframe(key=f"dataset_words_{index}").value["word"])
+    assert {"the", "movie", "hate"} <= words
