@@ -8,6 +8,7 @@ from components import (
     backend,
     batch_view,
     compare,
+    dataset_view,
     demo_mode,
     examples,
     exports,
@@ -29,7 +30,8 @@ spec = sidebar.checkpoint_picker(backend.default_checkpoint())
 loaded = model_panel.load_or_stop(spec)
 threshold = label_pickers.threshold_slider(loaded.head)
 permalink.show_notices(notices + permalink.restore_target(loaded.labels))
-one_text = inputs.mode_switch() == inputs.MODE_ONE
+mode = inputs.mode_switch()
+one_text = mode == inputs.MODE_ONE
 if one_text:
     examples.example_picker()
 text = inputs.text_input() if one_text else ""
@@ -46,5 +48,7 @@ if one_text:
     labels_view.label_panels(result, run_panel.shown_request(), threshold)
     exports.export_buttons(result)
     compare.render(spec, loaded, run_panel.shown_request())
-else:
+elif mode == inputs.MODE_MANY:
     batch_view.batch_panel(current, threshold)
+else:
+    dataset_view.dataset_panel()

@@ -14,11 +14,12 @@ from explain.core.limits import MAX_TEXT_CHARS
 EXAMPLE_TEXT = "I would never trust a self-driving car to take my kids to school."
 MODE_ONE = "One text"
 MODE_MANY = "Many texts"
+MODE_DATASET = "Dataset"
 
 
 def mode_switch() -> str:
-    """Explain one text in depth, or many texts in a table."""
-    modes = [MODE_ONE, MODE_MANY]
+    """Explain one text in depth, many texts in a table, or explore a results directory."""
+    modes = [MODE_ONE, MODE_MANY, MODE_DATASET]
     return st.radio(
         "View",
         modes,
@@ -27,7 +28,9 @@ def mode_switch() -> str:
         key="mode",
         label_visibility="collapsed",
         help="One text: highlighting, charts and checks for a single text. Many texts: "
-        "pasted lines or an uploaded TXT/CSV file, explained together into a table.",
+        "pasted lines or an uploaded TXT/CSV file, explained together into a table. "
+        "Dataset: what a results directory's stored explanations say, word by word, "
+        "with shortcut candidates, clusters and mistakes.",
     )
 
 
