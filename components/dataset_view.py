@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import explain
-from components import dataset_cache, word_texts
+from components import dataset_cache, demo_mode, word_texts
 from components.markdown import literal
 from explain.core.report_results import DatasetReport, WordStat
 from explain.model.checkpoints import allowed_roots
@@ -75,6 +75,16 @@ def dataset_panel() -> None:
 def directory_or_stop() -> Path:
     """The directory typed (or just saved by Many texts), checked; stops the page otherwise."""
     last: str | None = st.session_state.get(LAST_RESULTS)
+    demo = demo_mode.policy()
+    if demo is not None and not demo.typed_directories:
+        if not last:
+            st.info(
+                "In this demo, the Dataset view opens the run you save from Many texts: "
+                "explain a few texts there, then press 'Save as a results directory'."
+            )
+            st.stop()
+        st.caption(f"The run saved from Many texts: {literal(last)}")
+        return check_results_directory(last, None)
     typed = st.text_input(
         "Results directory",
         value=st.session_state.get(KEPT, last or ""),

@@ -169,3 +169,13 @@ def test_two_checkpoints_compares_only_among_the_demo_checkpoints(
     assert at.selectbox(key="ckpt2_choice").options == [str(second_dir)]
     assert not [box for box in at.text_input if box.key == "ckpt2_custom"]
     assert not at.error, [error.value for error in at.error]
+
+
+def test_a_demo_opens_no_typed_results_directory(
+    tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = open_demo([tiny_dir], monkeypatch)
+    at.radio(key="mode").set_value("Dataset").run()
+    assert not at.exception
+    assert not [box for box in at.text_input if box.key == "dataset_dir"]
+    assert any("opens the run you save from Many texts" in info.value for info in at.info)

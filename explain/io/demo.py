@@ -71,6 +71,9 @@ class DemoPolicy:
             Default: :data:`DEMO_MAX_TEXTS` (50)
         max_upload_bytes: the largest file Many texts reads.
             Default: :data:`DEMO_MAX_UPLOAD_BYTES` (200 KB)
+        typed_directories: whether the Dataset view opens a results directory a
+            viewer types. A demo opens only the run the viewer saved from Many
+            texts: a typed path would reach the host's disk. Default: False
 
     Raises:
         DemoError: no checkpoint, or a cap below one.
@@ -79,6 +82,7 @@ class DemoPolicy:
     checkpoints: tuple[str, ...]
     max_texts: int = DEMO_MAX_TEXTS
     max_upload_bytes: int = DEMO_MAX_UPLOAD_BYTES
+    typed_directories: bool = False
 
     def __post_init__(self) -> None:
         if not self.checkpoints:
