@@ -49,7 +49,6 @@ OTHER_TOOLS_FLAGS = frozenset(
     }
 )
 # Demo mode's flags arrive with another change; the section is checked by hand at merge.
-DEMO_SECTION = re.compile(r"<!-- demo-mode:start.*?<!-- demo-mode:end -->", re.DOTALL)
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
 SPAN = re.compile(r"`([^`\n]+)`")
 FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
@@ -77,11 +76,9 @@ def nav_pages() -> list[str]:
 
 
 def documents() -> dict[str, str]:
-    """The README and every page, by name, without the demo-mode section."""
+    """The README and every page, by name."""
     paths = [README, *sorted(DOCS.glob("*.md"))]
-    return {
-        path.relative_to(ROOT).as_posix(): DEMO_SECTION.sub("", path.read_text()) for path in paths
-    }
+    return {path.relative_to(ROOT).as_posix(): path.read_text() for path in paths}
 
 
 def code_in(text: str) -> Iterator[str]:
