@@ -14,8 +14,6 @@ from explain.core.errors import InputError
 from explain.core.report_results import report_to_dict, report_to_json
 from explain.report.build import build_report
 from explain.report.cli import main
-from explain.report.directory import open_results
-from explain.report.word_texts import word_texts
 from tests.reportdata import synthetic_rows, write_directory
 
 pytest.importorskip("duckdb")
@@ -180,17 +178,3 @@ def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err
     assert err.startswith("error: ")
     assert "Traceback" not in err
-
-
-def test_word_texts_highest_score_first(directory: Path) -> None:
-    words = per_row_words(synthetic_rows(300))
-    expected = words[(words["word"] == "great") & (words["label"] == "positive")]
-    with open_results(directory) as results:
-        found = word_texts(results, "GREAT", label="positive", limit=1000)
-    assert len(found) == len(expected)
-    assert [t.score for t in found] == sorted((t.score for t in found), reverse=True)
-    by_row = dict(zip(expected["row_id"], expected["score"], strict=True))
-    for text in found:
-        assert text.score == pytest.approx(by_row[text.row_id], rel=1e-9, abs=1e-12)
-        assert text.label == "positive"
-        assert "great" in [w.lower() for w in text.words]

@@ -313,26 +313,3 @@ def report_to_json(report: DatasetReport, indent: int | None = 2) -> str:
     return json.dumps(
         report_to_dict(report), indent=indent, ensure_ascii=False, allow_nan=False, default=str
     )
-
-
-@dataclass(frozen=True)
-class WordText:
-    """One explained text that holds a word, with the word's score in it.
-
-    Args:
-        row_id: the row's id in the results directory.
-        text: the text.
-        label: the explained label.
-        predicted_label: the predicted label.
-        score: the word's score in this text (the sum over its occurrences).
-        words: the text's words, as the page grouped them (not lowercased).
-        word_scores: each word's stored score, to highlight without recomputing.
-    """
-
-    row_id: str
-    text: str
-    label: str
-    predicted_label: str
-    score: float
-    words: tuple[str, ...]
-    word_scores: tuple[float, ...]
