@@ -32,7 +32,7 @@ def policy() -> DemoPolicy | None:
 
 
 def banner_or_stop() -> None:
-    """Show the demo banner; stop the page, unlocked nowhere, if the demo is misconfigured."""
+    """Show the demo banner; if the demo is misconfigured, stop the page rather than open it."""
     try:
         demo = policy()
     except DemoError as error:
