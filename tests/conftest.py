@@ -138,3 +138,16 @@ def architecture_model(
 ) -> explain.LoadedModel:
     """Each architecture's tiny checkpoint, with its own tokenizer kind, in turn."""
     return load_architecture(request.param)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """Debian's Chromium, headless, for one browser test module (tests/browser.py's flags)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

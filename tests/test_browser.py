@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, browser_unavailable, dashboard
+from tests.browser import ROOT, browser_unavailable, dashboard
 from tests.hostile import HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
 from tests.tiny import save_tiny_classifier
 
@@ -23,16 +22,6 @@ ARTIFACTS = ROOT / "artifacts"
 reason = browser_unavailable()
 if reason and os.environ.get("CI", "").lower() not in ("1", "true"):
     pytestmark = [pytest.mark.browser, pytest.mark.skip(reason=f"browser tests skipped: {reason}")]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url: str, problems: list[str]):

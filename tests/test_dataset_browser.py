@@ -7,13 +7,12 @@ outside CI.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import explain
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, browser_unavailable, dashboard
+from tests.browser import ROOT, browser_unavailable, dashboard
 from tests.results_dirs import write_results_directory
 
 pytestmark = pytest.mark.browser
@@ -22,16 +21,6 @@ ARTIFACTS = ROOT / "artifacts"
 reason = browser_unavailable()
 if reason and os.environ.get("CI", "").lower() not in ("1", "true"):
     pytestmark = [pytest.mark.browser, pytest.mark.skip(reason=f"browser tests skipped: {reason}")]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_open_a_results_directory_and_see_the_words(

@@ -7,12 +7,11 @@ Outside CI these tests skip when Chromium or Playwright is missing; in CI
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, browser_unavailable, dashboard
+from tests.browser import ROOT, browser_unavailable, dashboard
 from tests.tiny import save_tiny_classifier
 
 pytestmark = pytest.mark.browser
@@ -21,16 +20,6 @@ ARTIFACTS = ROOT / "artifacts"
 reason = browser_unavailable()
 if reason and os.environ.get("CI", "").lower() not in ("1", "true"):
     pytestmark = [pytest.mark.browser, pytest.mark.skip(reason=f"browser tests skipped: {reason}")]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url: str, problems: list[str]):
