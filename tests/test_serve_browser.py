@@ -14,9 +14,7 @@ import pytest
 import explain
 from explain.serve.client import BACKEND_URL_ENV
 from tests.browser import ROOT, browser_unavailable, dashboard
-from tests.test_browser import chromium, open_page, type_and_run, wait_for_result
-
-__all__ = ["chromium"]  # the module-scoped browser fixture, shared with test_browser
+from tests.test_browser import open_page, type_and_run, wait_for_result
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
