@@ -27,6 +27,8 @@ from tokenizers.trainers import BpeTrainer, UnigramTrainer
 from transformers import (
     AlbertConfig,
     AlbertForSequenceClassification,
+    AutoModelForQuestionAnswering,
+    AutoModelForTokenClassification,
     BertConfig,
     BertForSequenceClassification,
     DebertaV2Config,
@@ -46,6 +48,10 @@ from transformers import (
     XLMRobertaForSequenceClassification,
 )
 
+TASK_CLASSES = {
+    "token-classification": AutoModelForTokenClassification,
+    "question-answering": AutoModelForQuestionAnswering,
+}
 TokenizerKind = Literal["wordpiece", "bpe", "unigram"]
 HIDDEN = 32
 LAYERS = 2
@@ -409,6 +415,7 @@ def save_architecture(
     labels: tuple[str, ...] = ("negative", "positive"),
     seed: int = 0,
     problem_type: str | None = None,
+    task: str = "sequence-classification",
 ) -> Path:
     """Write a tiny random classifier of architecture ``name`` and its tokenizer to ``directory``.
 
@@ -418,6 +425,9 @@ def save_architecture(
         labels: the label names; one label makes a regressor.
         seed: seeds the weights.
         problem_type: the config's ``problem_type``. Default: None
+        task: ``"token-classification"`` or ``"question-answering"`` saves that
+            task's model (its ``*For...`` class) instead of a sequence
+            classifier. Default: ``"sequence-classification"``
 
     Returns:
         ``directory``.
@@ -432,7 +442,11 @@ def save_architecture(
         common["problem_type"] = problem_type
     config = architecture.config(tokenizer, common)
     torch.manual_seed(seed)
-    model = architecture.classifier(config)
+    model = (
+        TASK_CLASSES[task].from_config(config)
+        if task in TASK_CLASSES
+        else (architecture.classifier(config))
+    )
     model.save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory

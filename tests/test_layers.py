@@ -19,6 +19,7 @@ LAYERS = (
     "engine",
     "text",
     "methods",
+    "tasks",
     "views",
     "evaluation",
     "render",

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 from explain.core.targets import MULTI_LABEL_THRESHOLD, Head, OutputKind, predicted_set
+from explain.core.task_results import DEFAULT_TASK, TaskInfo, TaskName
 
 LongMode = Literal["truncate", "windows"]
 """What happens to a text longer than the model's window: cut it, or explain it in windows."""
@@ -121,6 +122,13 @@ class Attribution:
     ``head`` is the classifier's: ``probabilities`` are a softmax for
     ``"single_label"``, independent sigmoids for ``"multi_label"``, and the
     predicted score itself for ``"regression"``.
+
+    ``task`` says what the checkpoint does (see :mod:`explain.tasks`), and
+    ``task_info`` what a task other than sequence classification predicted
+    and which part of it the scores explain. ``labels`` are then the task's
+    choices: a token classifier's entity groups (``probabilities`` are the
+    explained span's mean), a zero-shot run's candidate labels, or a QA
+    model's ``("start", "end")`` (the answer's start and end probabilities).
     """
 
     text: str
@@ -153,6 +161,8 @@ class Attribution:
     error_estimate: float | None = None
     head: Head = "single_label"
     windows: int = 1
+    task: TaskName = DEFAULT_TASK
+    task_info: TaskInfo | None = None
 
     def __post_init__(self) -> None:
         n = len(self.tokens)
@@ -200,6 +210,8 @@ class Attribution:
             raise ValueError("Attribution probabilities do not sum to 1.")
         if self.head == "multi_label" and not all(0 <= p <= 1 for p in self.probabilities):
             raise ValueError("Attribution probabilities of a multi-label head lie in [0, 1].")
+        if (self.task == DEFAULT_TASK) != (self.task_info is None):
+            raise ValueError(f"Attribution of task {self.task!r} with task_info {self.task_info}.")
         if self.windows < 1:
             raise ValueError("Attribution.windows must be at least 1.")
         if self.tokens_dropped < 0 or self.seconds < 0 or self.max_length < 1:
@@ -253,11 +265,17 @@ class Attribution:
     def to_dict(self, threshold: float = MULTI_LABEL_THRESHOLD) -> dict[str, object]:
         """A JSON-ready dict of every field plus the derived labels.
 
+        A task's record (``task_info``) is written as its own top-level fields
+        (see :mod:`explain.core.task_results`).
+
         Args:
             threshold: the multi-label threshold behind ``"predicted_labels"``
                 (recorded as ``"threshold"`` for a multi-label head). Default: 0.5
         """
         data = asdict(self)
+        del data["task_info"]
+        if self.task_info is not None:
+            data.update(self.task_info.fields())
         data["predicted_label"] = self.predicted_label
         data["predicted_labels"] = list(self.predicted_labels_at(threshold))
         if self.head == "multi_label":

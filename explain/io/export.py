@@ -20,6 +20,7 @@ import plotly.io as pio
 from explain.core.errors import InputError
 from explain.core.results import Attribution, AttributionSettings
 from explain.core.targets import MULTI_LABEL_THRESHOLD, check_threshold
+from explain.core.task_results import DEFAULT_TASK, TASK_FIELDS, task_info_from_fields
 from explain.evaluation.completeness import completeness
 from explain.render.charts import probability_chart, token_bar_chart
 from explain.render.highlight import escape, highlight_html
@@ -103,8 +104,11 @@ def from_json(text: str) -> list[Attribution]:
     try:
         for data in document["results"]:
             fields: dict[str, Any] = {
-                key: _tuples(value) for key, value in data.items() if key not in DERIVED
+                key: _tuples(value)
+                for key, value in data.items()
+                if key not in DERIVED and key not in TASK_FIELDS
             }
+            fields["task_info"] = task_info_from_fields(fields.get("task", DEFAULT_TASK), data)
             fields["settings"] = AttributionSettings(**data["settings"])
             results.append(Attribution(**fields))
     except (KeyError, TypeError, AttributeError) as error:

@@ -27,6 +27,10 @@ class AttentionExplainer(PreparedExplainer):
     signed = False
     has_delta = False
     uses_baseline = False
+    sequence_only = (
+        "it reads the attention of the [CLS] token, which a sentence classifier's head reads; "
+        "a tagger's, an answer's or a zero-shot candidate's output does not come from there"
+    )
 
     @abc.abstractmethod
     def scores(self, attentions: np.ndarray) -> np.ndarray:

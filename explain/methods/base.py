@@ -120,6 +120,9 @@ class Explainer(abc.ABC):
     capabilities: ClassVar[Capabilities] = Capabilities()
     integration: ClassVar[str | None] = None
     """The integration rule, recorded in results, for methods that integrate."""
+    sequence_only: ClassVar[str | None] = None
+    """Why the method explains sequence classifiers only, or None when it serves every task
+    (see :mod:`explain.tasks`)."""
 
     def __init__(self, loaded: LoadedModel) -> None:
         self.loaded = loaded
@@ -299,6 +302,7 @@ class Explainer(abc.ABC):
                 cannot use them, or of a sentence pair.
         """
         started = time.perf_counter()
+        self.check_task()
         mode = self.check_long(long, stride)
         values = self.check_options(options)
         with self.loaded.lock:
@@ -307,6 +311,23 @@ class Explainer(abc.ABC):
             else:
                 result = self._run(text, target, output, baseline, values)
         return replace(result, seconds=time.perf_counter() - started)
+
+    def check_task(self) -> None:
+        """Refuse a token classifier or QA model given as it is loaded, outside its task's view.
+
+        Raises:
+            InputError: the model's outputs are per token or per answer end,
+                which only :func:`explain.tasks.explain_task` turns into a target.
+        """
+        loaded = self.loaded
+        if loaded.task in ("token-classification", "question-answering") and (
+            loaded.head_override is None
+        ):
+            raise InputError(
+                f"{loaded.name} is a {loaded.task} checkpoint: its outputs are per token, not "
+                "one label per text. Explain it with explain.explain_task (an entity or token, "
+                "or the answer), or pick a sequence classifier."
+            )
 
     def _run_windows(
         self,

@@ -1,4 +1,4 @@
-"""Find, vet and load sequence-classification checkpoints.
+"""Find, vet and load checkpoints: sequence and token classifiers, NLI and QA models.
 
 A checkpoint is named one of three ways:
 
@@ -23,19 +23,14 @@ from typing import Literal, cast
 from urllib.parse import urlparse
 
 import torch
-from transformers import (
-    AutoConfig,
-    AutoModelForSequenceClassification,
-    AutoTokenizer,
-    PreTrainedModel,
-    PreTrainedTokenizerBase,
-)
+from transformers import AutoConfig, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
 from explain.core.errors import BundledCheckpointMissing, CheckpointError
 from explain.core.targets import Head
 from explain.model import architecture, bundled
 from explain.model.devices import resolve_device
 from explain.model.locations import cache_dir
+from explain.model.tasks import DEFAULT_TASK, TaskName, model_class, task_for
 
 Source = Literal["registered", "local", "hub"]
 
@@ -108,11 +103,17 @@ DEFAULT_CHECKPOINT = bundled.BUNDLED_NAME
 
 @dataclass(frozen=True, eq=False)
 class LoadedModel:
-    """A classifier and its tokenizer, ready for attribution.
+    """A checkpoint and its tokenizer, ready for attribution.
 
     ``lock`` guards every use of ``model`` and ``tokenizer``: attribution
     installs forward hooks on the shared model, and Hugging Face tokenizers
     are not safe to share across threads.
+
+    ``task`` is what the checkpoint does (see :mod:`explain.model.tasks`). A
+    task's explanation runs the methods on a view of the model whose ``model``
+    returns one explained output per choice (:mod:`explain.tasks`); such a
+    view sets ``head_override`` to ``"regression"``, so those outputs are
+    explained as they are.
     """
 
     name: str
@@ -121,6 +122,8 @@ class LoadedModel:
     tokenizer: PreTrainedTokenizerBase
     device: torch.device
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    task: TaskName = DEFAULT_TASK
+    head_override: Head | None = None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -141,6 +144,8 @@ class LoadedModel:
     @property
     def head(self) -> Head:
         """``"single_label"`` (softmax), ``"multi_label"`` (sigmoids) or ``"regression"``."""
+        if self.head_override is not None:
+            return self.head_override
         return architecture.head_of(self.model.config, self.name)
 
     @property
@@ -246,16 +251,12 @@ def hub_reachable(timeout: float = HUB_PROBE_SECONDS) -> bool:
     return bool(outcome and outcome[0])
 
 
-def _require_classifier(config: object, name: str) -> None:
-    architecture.head_of(config, name)
-    architectures = getattr(config, "architectures", None) or []
-    if not any(arch.endswith("ForSequenceClassification") for arch in architectures):
-        found = ", ".join(architectures) or "none recorded"
-        raise CheckpointError(
-            f"{name} is not a sequence classifier (architectures: {found}). Loading it as one "
-            "would bolt on an untrained, random classification head, and its explanations "
-            "would mean nothing. Pick a checkpoint fine-tuned for sequence classification."
-        )
+def _require_task(config: object, name: str, task: str | None) -> TaskName:
+    """The task to load ``name`` for (see :func:`explain.model.tasks.task_for`), head checked."""
+    chosen = task_for(config, name, task)
+    if chosen in ("sequence-classification", "zero-shot"):
+        architecture.head_of(config, name)
+    return chosen
 
 
 def _load_from(
@@ -264,6 +265,7 @@ def _load_from(
     source: Source,
     device: torch.device,
     local_only: bool = True,
+    task: str | None = None,
 ) -> LoadedModel:
     try:
         config = AutoConfig.from_pretrained(
@@ -271,12 +273,12 @@ def _load_from(
         )
     except (OSError, ValueError, KeyError) as error:
         raise CheckpointError(f"Could not read the config of {name}: {error}") from error
-    _require_classifier(config, name)
+    chosen = _require_task(config, name, task)
     try:
         tokenizer = AutoTokenizer.from_pretrained(
             location, trust_remote_code=False, local_files_only=local_only
         )
-        model, info = AutoModelForSequenceClassification.from_pretrained(
+        model, info = model_class(chosen).from_pretrained(
             location,
             config=config,
             use_safetensors=True,
@@ -301,7 +303,9 @@ def _load_from(
     model.eval()
     model.to(device)
     architecture.positions_from_attention_mask(model)
-    return LoadedModel(name=name, source=source, model=model, tokenizer=tokenizer, device=device)
+    return LoadedModel(
+        name=name, source=source, model=model, tokenizer=tokenizer, device=device, task=chosen
+    )
 
 
 def allowed_roots() -> tuple[Path, ...]:
@@ -336,9 +340,12 @@ def check_allowed(directory: Path, roots: tuple[Path, ...]) -> None:
 
 
 def load_checkpoint(
-    spec: str, device: str | None = None, roots: tuple[Path, ...] | None = None
+    spec: str,
+    device: str | None = None,
+    roots: tuple[Path, ...] | None = None,
+    task: str | None = None,
 ) -> LoadedModel:
-    """Load a sequence classifier and its tokenizer, in eval mode, on the best device.
+    """Load a checkpoint and its tokenizer, in eval mode, on the best device.
 
     Args:
         spec: a registered name (see :data:`CHECKPOINTS`), a local directory or
@@ -347,14 +354,18 @@ def load_checkpoint(
             or ``"auto"`` (CUDA when available).
         roots: accept local directories only under these (see :func:`allowed_roots`);
             a server passes them, a notebook need not. Default: None, any directory.
+        task: the task to load it for (see :data:`explain.model.tasks.TASKS`).
+            Default: None, the task its config describes.
 
     Returns:
         The loaded model.
 
     Raises:
         BundledCheckpointMissing: the bundled checkpoint has not been built.
-        CheckpointError: the checkpoint is missing, untrusted, corrupt, not a
-            sequence classifier, or on the Hub with no network to reach it.
+        CheckpointError: the checkpoint is missing, untrusted, corrupt, of no
+            task Tokenlight explains or not of ``task``, or on the Hub with no
+            network to reach it.
+        InputError: ``task`` is not a task.
     """
     spec = spec.strip()
     if not spec:
@@ -368,14 +379,14 @@ def load_checkpoint(
     if source == "registered":
         directory = CHECKPOINTS[spec].locate()
         vet_directory(directory)
-        return _load_from(str(directory), spec, source, target)
+        return _load_from(str(directory), spec, source, target, task=task)
     if source == "local":
         if roots is not None:
             check_allowed(Path(spec), roots)
         directory = Path(spec).expanduser().resolve()
         vet_directory(directory)
-        return _load_from(str(directory), spec, source, target)
-    return _load_from_hub(spec, target)
+        return _load_from(str(directory), spec, source, target, task=task)
+    return _load_from_hub(spec, target, task)
 
 
 def _hub_cached(spec: str) -> bool:
@@ -384,9 +395,9 @@ def _hub_cached(spec: str) -> bool:
     return isinstance(try_to_load_from_cache(spec, "config.json"), str)
 
 
-def _load_from_hub(spec: str, device: torch.device) -> LoadedModel:
+def _load_from_hub(spec: str, device: torch.device, task: str | None = None) -> LoadedModel:
     if _hub_cached(spec):
-        return _load_from(spec, spec, "hub", device, local_only=True)
+        return _load_from(spec, spec, "hub", device, local_only=True, task=task)
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in (
         "1",
         "true",
@@ -404,4 +415,4 @@ def _load_from_hub(spec: str, device: torch.device) -> LoadedModel:
             "seems to have no network. Download it where there is one and pass its local "
             "directory, or use the bundled checkpoint."
         )
-    return _load_from(spec, spec, "hub", device, local_only=False)
+    return _load_from(spec, spec, "hub", device, local_only=False, task=task)

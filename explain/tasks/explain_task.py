@@ -1,0 +1,243 @@
+"""Explain one text of a task other than sequence classification, with any method that serves it.
+
+The task decides the target and the explained output ``F``; the method is the
+registered one, run on a view of the model whose outputs are ``F`` per choice
+(:mod:`explain.tasks.heads`). The result is an ordinary
+:class:`~explain.core.results.Attribution` whose ``labels`` are the task's
+choices, with the task's prediction in ``task_info``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import Any
+
+from explain.core.errors import InputError
+from explain.core.results import Attribution
+from explain.core.targets import OUTPUT_KINDS, OutputKind
+from explain.core.task_results import (
+    QuestionAnsweringInfo,
+    TaskName,
+    TokenClassificationInfo,
+    ZeroShotInfo,
+)
+from explain.methods.baselines import DEFAULT_BASELINE
+from explain.methods.registry import DEFAULT_METHOD, METHODS, Method, get_method
+from explain.model.checkpoints import LoadedModel
+from explain.model.encoding import encode
+from explain.tasks import question_answering as qa
+from explain.tasks import token_classification as tokens
+from explain.tasks import zero_shot
+from explain.tasks.heads import AnswerHead, SpanHead, view_of
+
+TaskTarget = tokens.TokenTarget | zero_shot.ZeroShotTarget | qa.AnswerTarget
+TARGET_TASKS: dict[type, TaskName] = {
+    tokens.TokenTarget: "token-classification",
+    zero_shot.ZeroShotTarget: "zero-shot",
+    qa.AnswerTarget: "question-answering",
+}
+REFUSED_OPTIONS = {
+    "contrast": "a contrast label",
+    "text_pair": "a second text (a question-answering run gives its question apart)",
+}
+
+
+def refusal(method: Method, task: TaskName) -> str | None:
+    """Why ``method`` cannot explain ``task``, or None when it can."""
+    if task == "sequence-classification":
+        return None
+    if method.sequence_only is not None:
+        return f"{method.title} cannot explain {task}: {method.sequence_only}."
+    if task == "question-answering" and not method.capabilities.sentence_pairs:
+        return (
+            f"{method.title} cannot explain question answering: it reads one text, and an "
+            "answer needs the question and the context as a pair."
+        )
+    return None
+
+
+def methods_for(task: TaskName) -> tuple[str, ...]:
+    """The registered methods that serve ``task``."""
+    return tuple(name for name, method in METHODS.items() if refusal(method, task) is None)
+
+
+def explain_task(
+    loaded: LoadedModel,
+    text: str,
+    target: TaskTarget,
+    method: str = DEFAULT_METHOD,
+    output: OutputKind = "probability",
+    baseline: str = DEFAULT_BASELINE,
+    **options: Any,
+) -> Attribution:
+    """Explain one output of a token classifier, a zero-shot NLI model or a QA model.
+
+    Args:
+        loaded: the checkpoint, loaded for the target's task.
+        text: the text (for question answering, the context).
+        target: a :class:`~explain.tasks.token_classification.TokenTarget`,
+            :class:`~explain.tasks.zero_shot.ZeroShotTarget` or
+            :class:`~explain.tasks.question_answering.AnswerTarget`.
+        method: a method that serves the task (:func:`methods_for`).
+            Default: ``"layer_integrated_gradients"``
+        output: ``"probability"``, ``"logit"`` or ``"log_odds"`` of the
+            target. Default: ``"probability"``
+        baseline: a baseline name. Default: ``"pad"``
+        **options: the method's own settings (``n_steps``, ...).
+
+    Returns:
+        The :class:`Attribution`, with ``task`` and ``task_info`` set; its
+        scores add up to ``f_input - f_baseline`` up to ``delta``.
+
+    Raises:
+        InputError: the method cannot serve the task (the message says why
+            and lists those that can), the output or an option is unknown,
+            the text with its question or hypotheses does not fit the model's
+            window, or the target is out of range.
+        CheckpointError: the checkpoint is not of the target's task.
+    """
+    started = time.perf_counter()
+    task = TARGET_TASKS[type(target)]
+    explainer = get_method(method)
+    reason = refusal(explainer, task)
+    if reason is not None:
+        raise InputError(f"{reason} Methods that can: {', '.join(methods_for(task))}.")
+    _check_fits(loaded, task)
+    refused = sorted(set(options) & set(REFUSED_OPTIONS))
+    if refused or options.get("long", "truncate") != "truncate":
+        what = REFUSED_OPTIONS[refused[0]] if refused else "windows over a long text"
+        raise InputError(f"A {task} explanation takes no {what}: the task sets what is explained.")
+    if output not in OUTPUT_KINDS:
+        raise InputError(f"Unknown output {output!r}. Choose one of: {', '.join(OUTPUT_KINDS)}.")
+    if isinstance(target, tokens.TokenTarget):
+        result = _tokens(loaded, text, target, explainer, output, baseline, options)
+    elif isinstance(target, zero_shot.ZeroShotTarget):
+        result = _zero_shot(loaded, text, target, explainer, output, baseline, options)
+    else:
+        result = _answer(loaded, text, target, explainer, output, baseline, options)
+    return replace(
+        result,
+        seconds=time.perf_counter() - started,
+        settings=replace(result.settings, checkpoint=loaded.name, output=output),
+    )
+
+
+def _check_fits(loaded: LoadedModel, task: TaskName) -> None:
+    wanted = "sequence-classification" if task == "zero-shot" else task
+    have = "sequence-classification" if loaded.task == "zero-shot" else loaded.task
+    if wanted != have:
+        raise InputError(
+            f"{loaded.name} is loaded for {loaded.task}, not {task}. Load it with task={task!r} "
+            f"(--task {task})."
+        )
+
+
+def _whole(loaded: LoadedModel, text: str, text_pair: str | None = None):
+    """The text encoded, refused when the model's window would cut it."""
+    encoding = encode(loaded.tokenizer, text, loaded.max_length, loaded.device, text_pair)
+    if encoding.tokens_dropped:
+        raise InputError(
+            f"The input takes {encoding.input_ids.shape[1] + encoding.tokens_dropped} tokens, "
+            f"more than the model's {loaded.max_length}; {encoding.tokens_dropped} would be cut. "
+            "Shorten the text."
+        )
+    return encoding
+
+
+def _tokens(
+    loaded: LoadedModel,
+    text: str,
+    target: tokens.TokenTarget,
+    explainer: Method,
+    output: OutputKind,
+    baseline: str,
+    options: dict[str, Any],
+) -> Attribution:
+    with loaded.lock:
+        encoding = _whole(loaded, text)
+        logits = tokens.token_logits(loaded, encoding)  # (seq_len, labels)
+        entities = tokens.predicted_entities(
+            logits, encoding, loaded.tokenizer, text, loaded.labels
+        )
+    groups, members = tokens.label_groups(loaded.labels)
+    positions, chosen = tokens.resolve_span(target, entities, encoding, logits, groups, members)
+    head = SpanHead(loaded.model, groups, members, positions, output)
+    result = explainer(view_of(loaded, head)).attribute(
+        text, target=chosen, output=output, baseline=baseline, **options
+    )
+    probabilities = tokens.span_probabilities(logits, positions, members)
+    start, end = encoding.offsets[positions[0]][0], encoding.offsets[positions[-1]][1]
+    return replace(
+        result,
+        probabilities=probabilities,
+        predicted_index=max(range(len(groups)), key=probabilities.__getitem__),
+        head="single_label",
+        task="token-classification",
+        task_info=TokenClassificationInfo(entities, positions, start, end, groups[chosen]),
+        settings=replace(result.settings, requested_label=target.label),
+    )
+
+
+def _zero_shot(
+    loaded: LoadedModel,
+    text: str,
+    target: zero_shot.ZeroShotTarget,
+    explainer: Method,
+    output: OutputKind,
+    baseline: str,
+    options: dict[str, Any],
+) -> Attribution:
+    with loaded.lock:
+        encoding = _whole(loaded, text)
+        head = zero_shot.hypotheses_head(loaded, text, encoding, target, output)
+        probabilities = zero_shot.candidate_probabilities(head, encoding)
+    labels = target.candidate_labels
+    best = max(range(len(labels)), key=probabilities.__getitem__)
+    chosen = best if target.label is None else labels.index(target.label)
+    result = explainer(view_of(loaded, head)).attribute(
+        text, target=chosen, output=output, baseline=baseline, **options
+    )
+    info = ZeroShotInfo(labels, probabilities, target.hypothesis_template, target.multi_label)
+    return replace(
+        result,
+        probabilities=probabilities,
+        predicted_index=best,
+        head="multi_label" if target.multi_label else "single_label",
+        task="zero-shot",
+        task_info=info,
+        settings=replace(result.settings, requested_label=target.label),
+    )
+
+
+def _answer(
+    loaded: LoadedModel,
+    context: str,
+    target: qa.AnswerTarget,
+    explainer: Method,
+    output: OutputKind,
+    baseline: str,
+    options: dict[str, Any],
+) -> Attribution:
+    with loaded.lock:
+        encoding = _whole(loaded, target.question, context)
+        answer, allowed, probabilities = qa.predict_answer(loaded, encoding, context)
+    head = AnswerHead(loaded.model, answer.start_token, answer.end_token, allowed, output)
+    chosen = 0 if target.explained == "start" else 1
+    result = explainer(view_of(loaded, head)).attribute(
+        target.question,
+        target=chosen,
+        output=output,
+        baseline=baseline,
+        text_pair=context,
+        **options,
+    )
+    return replace(
+        result,
+        probabilities=probabilities,
+        predicted_index=chosen,
+        head="multi_label",
+        task="question-answering",
+        task_info=QuestionAnsweringInfo(target.question, answer, target.explained),
+        settings=replace(result.settings, requested_label=target.explained),
+    )

@@ -1,0 +1,184 @@
+"""Zero-shot classification through an NLI model, as Hugging Face's pipeline does it.
+
+Each candidate label fills the hypothesis template, and the model reads the
+text (the premise) with each hypothesis. In single-label mode a candidate's
+probability is the softmax of the entailment logits across candidates; in
+multi-label mode it is entailment against contradiction for that candidate
+alone. The explanation attributes a candidate's output to the premise's
+tokens; the hypotheses stay as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from explain.core.errors import CheckpointError, InputError
+from explain.core.targets import OutputKind
+from explain.model.checkpoints import LoadedModel
+from explain.model.encoding import Encoding
+from explain.model.tasks import contradiction_index, entailment_index
+from explain.tasks.heads import HypothesesHead
+
+DEFAULT_TEMPLATE = "This example is {}."
+MAX_CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class ZeroShotTarget:
+    """The candidates to rank, how to phrase them, and which one to explain.
+
+    Args:
+        candidate_labels: the candidates, in order (at least one; at least two
+            in single-label mode, where they compete).
+        hypothesis_template: a sentence with one ``{}`` for the candidate.
+            Default: ``"This example is {}."``
+        multi_label: score each candidate on its own. Default: False
+        label: the candidate to explain; None for the most probable. Default: None
+    """
+
+    candidate_labels: tuple[str, ...]
+    hypothesis_template: str = DEFAULT_TEMPLATE
+    multi_label: bool = False
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        labels = tuple(label.strip() for label in self.candidate_labels)
+        if not labels or any(not label for label in labels):
+            raise InputError(
+                "Give the candidate labels, separated by commas (for example "
+                "'sports, politics, science'); none may be empty."
+            )
+        if len(set(labels)) != len(labels):
+            raise InputError("A candidate label is given twice; give each once.")
+        if len(labels) > MAX_CANDIDATES:
+            raise InputError(
+                f"{len(labels)} candidate labels is more than {MAX_CANDIDATES}: each one is a "
+                "forward pass of the model per step. Give fewer."
+            )
+        if not self.multi_label and len(labels) < 2:
+            raise InputError(
+                "One candidate label always has probability 1 in single-label mode. Give two or "
+                "more, or choose multi-label mode to score it on its own."
+            )
+        template = self.hypothesis_template
+        if template.count("{}") != 1 or "{" in template.replace("{}", ""):
+            raise InputError(
+                f"The hypothesis template {template!r} must hold exactly one '{{}}' where the "
+                f"candidate label goes, as in {DEFAULT_TEMPLATE!r}."
+            )
+        if self.label is not None and self.label not in labels:
+            raise InputError(
+                f"Unknown candidate {self.label!r}. The candidates are: {', '.join(labels)}."
+            )
+        object.__setattr__(self, "candidate_labels", labels)
+
+
+def parse_candidates(text: str) -> tuple[str, ...]:
+    """Candidate labels from a comma-separated string, blanks around each removed."""
+    return tuple(label.strip() for label in text.split(","))
+
+
+def nli_labels(loaded: LoadedModel, multi_label: bool) -> tuple[int, int | None]:
+    """The entailment label's index, and the contradiction's (needed in multi-label mode).
+
+    Raises:
+        CheckpointError: the model has no entailment label, or no contradiction
+            label for multi-label mode.
+    """
+    names = loaded.labels
+    entail = entailment_index(names)
+    if entail is None:
+        raise CheckpointError(
+            f"{loaded.name} has no entailment label (its labels: {', '.join(names)}): zero-shot "
+            "classification needs an NLI model."
+        )
+    contra = contradiction_index(names)
+    if multi_label and contra is None:
+        raise CheckpointError(
+            f"{loaded.name} has no contradiction label (its labels: {', '.join(names)}), which "
+            "multi-label mode weighs each candidate's entailment against. Use single-label mode."
+        )
+    return entail, contra
+
+
+def hypotheses_head(
+    loaded: LoadedModel, text: str, encoding: Encoding, target: ZeroShotTarget, output: OutputKind
+) -> HypothesesHead:
+    """The NLI model as one output per candidate, for the premise ``text`` and its ``encoding``.
+
+    Each pair is encoded as the tokenizer encodes ``(premise, hypothesis)``;
+    the part after the premise's own encoding is the hypothesis's.
+
+    Raises:
+        CheckpointError: the tokenizer does not begin a pair with the premise's
+            own encoding, so the premise's tokens cannot be shared.
+        InputError: a pair is longer than the model's window.
+    """
+    tokenizer = loaded.tokenizer
+    premise_ids = encoding.input_ids[0].tolist()
+    premise = tokenizer.decode(premise_ids)  # only for messages
+    rows: list[tuple[list[int], list[int] | None]] = []
+    for label in target.candidate_labels:
+        pair = tokenizer(text, target.hypothesis_template.format(label), truncation=False)
+        ids = list(pair["input_ids"])
+        if ids[: len(premise_ids)] != premise_ids:
+            raise CheckpointError(
+                f"{loaded.name}'s tokenizer does not start a sentence pair with the first text's "
+                f"own tokens ({premise[:60]!r}), so the premise cannot be shared across the "
+                "candidates."
+            )
+        if len(ids) > loaded.max_length:
+            raise InputError(
+                f"The text with the hypothesis for {label!r} takes {len(ids)} tokens, more than "
+                f"the model's {loaded.max_length}. Shorten the text."
+            )
+        types = pair.get("token_type_ids")
+        rows.append((ids[len(premise_ids) :], None if types is None else types[len(premise_ids) :]))
+    width = max(len(ids) for ids, _ in rows)
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    device = encoding.input_ids.device
+    pair_ids = torch.tensor(
+        [premise_ids + ids + [pad] * (width - len(ids)) for ids, _ in rows], device=device
+    )
+    pair_mask = torch.tensor(
+        [[1] * (len(premise_ids) + len(ids)) + [0] * (width - len(ids)) for ids, _ in rows],
+        device=device,
+    )
+    pair_types = None
+    if encoding.token_type_ids is not None and all(types is not None for _, types in rows):
+        premise_types = encoding.token_type_ids[0].tolist()
+        pair_types = torch.tensor(
+            [premise_types + list(types) + [0] * (width - len(types)) for _, types in rows],  # type: ignore[arg-type]
+            device=device,
+        )
+    entail, contra = nli_labels(loaded, target.multi_label)
+    return HypothesesHead(
+        loaded.model,
+        target.candidate_labels,
+        pair_ids,
+        pair_mask,
+        pair_types,
+        len(premise_ids),
+        entail,
+        contra,
+        target.multi_label,
+        output,
+    )
+
+
+def candidate_probabilities(head: HypothesesHead, encoding: Encoding) -> tuple[float, ...]:
+    """Each candidate's probability, as the pipeline computes it."""
+    with torch.inference_mode():
+        logits = head.pair_logits(
+            encoding.input_ids, encoding.attention_mask, encoding.token_type_ids
+        )
+        entail = logits[0, :, head.entailment]  # (candidates,)
+        if head.multi_label:
+            assert head.contradiction is not None
+            pair = logits[0][:, [head.contradiction, head.entailment]]
+            probabilities = torch.softmax(pair, dim=-1)[:, 1]
+        else:
+            probabilities = torch.softmax(entail, dim=-1)
+    return tuple(float(p) for p in probabilities.tolist())
