@@ -25,6 +25,8 @@ from explain.core.targets import (
     check_output,
     check_threshold,
 )
+from explain.core.task_results import TASKS, TaskName
+from explain.core.task_targets import AnswerTarget, TaskTarget, TokenTarget, ZeroShotTarget
 from explain.evaluation.agreement import AgreementMatrix, agreement_matrix, spearman, top_k_overlap
 from explain.evaluation.faithfulness import (
     Faithfulness,
@@ -65,6 +67,7 @@ from explain.render.charts import (
 from explain.render.conductance_figures import conductance_heatmap
 from explain.render.highlight import escape, highlight_html, visualization_record
 from explain.render.word_figures import word_highlight_html
+from explain.tasks.explain_task import explain_request, explain_task, methods_for
 from explain.text.words import Word, WordAttribution, group_words, merge_words
 from explain.views.attention_maps import AttentionMaps, attention_maps
 from explain.views.conductance import AllLayerConductance, LayerConductanceResult
@@ -82,8 +85,10 @@ __all__ = [
     "MULTI_LABEL_THRESHOLD",
     "OUTPUT_DESCRIPTIONS",
     "OUTPUT_KINDS",
+    "TASKS",
     "AgreementMatrix",
     "AllLayerConductance",
+    "AnswerTarget",
     "AttentionMaps",
     "Attribution",
     "AttributionRequest",
@@ -113,12 +118,16 @@ __all__ = [
     "PreparedExplainer",
     "SanityCheck",
     "Setting",
+    "TaskName",
+    "TaskTarget",
     "TextSetting",
     "TokenMean",
+    "TokenTarget",
     "TokenlightError",
     "TrainingRecipe",
     "Word",
     "WordAttribution",
+    "ZeroShotTarget",
     "agreement_matrix",
     "attention_maps",
     "attribute",
@@ -131,6 +140,8 @@ __all__ = [
     "convergence",
     "escape",
     "evaluate_faithfulness",
+    "explain_request",
+    "explain_task",
     "faithfulness",
     "from_json",
     "get_baseline",
@@ -144,6 +155,7 @@ __all__ = [
     "mean_token_chart",
     "mean_token_scores",
     "merge_words",
+    "methods_for",
     "predict",
     "probability_chart",
     "randomization_cascade",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from explain.core.errors import InputError
 from explain.core.results import LongMode
 from explain.core.targets import OUTPUT_KINDS
+from explain.core.task_targets import TaskTarget, target_task
 from explain.methods.base import LONG_OPTIONS
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
 from explain.methods.registry import DEFAULT_METHOD, METHODS, check_long, method_options
@@ -67,6 +68,11 @@ class AttributionRequest:
             (``"windows"``). Default: ``"truncate"``
         stride: with windows, text tokens from one window's start to the
             next's; None is half a window. Default: None
+        task_target: what a token classifier, zero-shot NLI model or QA model
+            is asked to explain (see :mod:`explain.core.task_targets`); None for
+            a sequence classifier. A task's target holds its own label, so
+            ``target``, ``contrast``, ``text_pair`` and windows are refused with
+            it. Default: None
 
     Raises:
         InputError: the method, output or baseline is unknown (the message
@@ -90,6 +96,7 @@ class AttributionRequest:
     tolerance: float | None = None
     long: LongMode = "truncate"
     stride: int | None = None
+    task_target: TaskTarget | None = None
 
     def __post_init__(self) -> None:
         for field, name, valid in (
@@ -104,6 +111,23 @@ class AttributionRequest:
             self, "baseline_options", _sorted_pairs(self.baseline_options, "baseline option")
         )
         check_long(self.method, self.long, self.stride)
+        if self.task_target is not None:
+            given = [
+                name
+                for name, value in (
+                    ("target", self.target),
+                    ("contrast", self.contrast),
+                    ("text_pair", self.text_pair),
+                    ("stride", self.stride),
+                )
+                if value is not None
+            ] + (["long"] if self.long != "truncate" else [])
+            if given:
+                task = target_task(self.task_target)
+                raise InputError(
+                    f"A {task} request takes no {', '.join(given)}: its task target says what "
+                    "is explained (the label, candidate or answer end is part of it)."
+                )
         taken = method_options(self.method)
         refused = sorted(set(self.options()) - set(taken) - set(LONG_OPTIONS))
         if refused:
@@ -111,6 +135,15 @@ class AttributionRequest:
                 f"Method {self.method!r} takes no option {', '.join(map(repr, refused))}. "
                 f"Its options are: {', '.join(taken)}."
             )
+
+    def method_settings(self) -> dict[str, object]:
+        """The method's own settings and the baseline's options, with auto steps when set."""
+        optional = {"auto_steps": True if self.auto_steps else None, "tolerance": self.tolerance}
+        return {
+            **dict(self.settings),
+            **dict(self.baseline_options),
+            **{name: value for name, value in optional.items() if value is not None},
+        }
 
     def options(self) -> dict[str, object]:
         """The keyword options for ``explain.attribute(loaded, text, method=..., **options)``.

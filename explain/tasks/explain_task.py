@@ -22,8 +22,16 @@ from explain.core.task_results import (
     TokenClassificationInfo,
     ZeroShotInfo,
 )
+from explain.core.task_targets import (
+    AnswerTarget,
+    TaskTarget,
+    TokenTarget,
+    ZeroShotTarget,
+    target_task,
+)
 from explain.methods.baselines import DEFAULT_BASELINE
-from explain.methods.registry import DEFAULT_METHOD, METHODS, Method, get_method
+from explain.methods.registry import DEFAULT_METHOD, METHODS, Method, attribute, get_method
+from explain.methods.request import AttributionRequest
 from explain.model.checkpoints import LoadedModel
 from explain.model.encoding import encode
 from explain.tasks import question_answering as qa
@@ -31,12 +39,6 @@ from explain.tasks import token_classification as tokens
 from explain.tasks import zero_shot
 from explain.tasks.heads import AnswerHead, SpanHead, view_of
 
-TaskTarget = tokens.TokenTarget | zero_shot.ZeroShotTarget | qa.AnswerTarget
-TARGET_TASKS: dict[type, TaskName] = {
-    tokens.TokenTarget: "token-classification",
-    zero_shot.ZeroShotTarget: "zero-shot",
-    qa.AnswerTarget: "question-answering",
-}
 REFUSED_OPTIONS = {
     "contrast": "a contrast label",
     "text_pair": "a second text (a question-answering run gives its question apart)",
@@ -62,6 +64,35 @@ def methods_for(task: TaskName) -> tuple[str, ...]:
     return tuple(name for name, method in METHODS.items() if refusal(method, task) is None)
 
 
+def explain_request(loaded: LoadedModel, request: AttributionRequest) -> Attribution:
+    """The attribution a request asks for, of any task.
+
+    A request without a task target goes to the method as it is
+    (:func:`explain.methods.registry.attribute`); one with a task target to
+    :func:`explain_task`.
+
+    Raises:
+        InputError: as :func:`explain_task` and the method do.
+        CheckpointError: the checkpoint is not loaded for the request's task.
+    """
+    if request.task_target is None:
+        if loaded.task in ("token-classification", "question-answering"):
+            raise InputError(
+                f"{loaded.name} is a {loaded.task} checkpoint; say what to explain in it "
+                "(an entity, a token, or the answer), not a label of the whole text."
+            )
+        return attribute(loaded, request.text, method=request.method, **request.options())
+    return explain_task(
+        loaded,
+        request.text,
+        request.task_target,
+        method=request.method,
+        output=request.output,  # type: ignore[arg-type]
+        baseline=request.baseline,
+        **request.method_settings(),
+    )
+
+
 def explain_task(
     loaded: LoadedModel,
     text: str,
@@ -76,9 +107,9 @@ def explain_task(
     Args:
         loaded: the checkpoint, loaded for the target's task.
         text: the text (for question answering, the context).
-        target: a :class:`~explain.tasks.token_classification.TokenTarget`,
-            :class:`~explain.tasks.zero_shot.ZeroShotTarget` or
-            :class:`~explain.tasks.question_answering.AnswerTarget`.
+        target: a :class:`~explain.core.task_targets.TokenTarget`,
+            :class:`~explain.tasks.ZeroShotTarget` or
+            :class:`~explain.core.task_targets.AnswerTarget`.
         method: a method that serves the task (:func:`methods_for`).
             Default: ``"layer_integrated_gradients"``
         output: ``"probability"``, ``"logit"`` or ``"log_odds"`` of the
@@ -98,7 +129,7 @@ def explain_task(
         CheckpointError: the checkpoint is not of the target's task.
     """
     started = time.perf_counter()
-    task = TARGET_TASKS[type(target)]
+    task = target_task(target)
     explainer = get_method(method)
     reason = refusal(explainer, task)
     if reason is not None:
@@ -110,9 +141,9 @@ def explain_task(
         raise InputError(f"A {task} explanation takes no {what}: the task sets what is explained.")
     if output not in OUTPUT_KINDS:
         raise InputError(f"Unknown output {output!r}. Choose one of: {', '.join(OUTPUT_KINDS)}.")
-    if isinstance(target, tokens.TokenTarget):
+    if isinstance(target, TokenTarget):
         result = _tokens(loaded, text, target, explainer, output, baseline, options)
-    elif isinstance(target, zero_shot.ZeroShotTarget):
+    elif isinstance(target, ZeroShotTarget):
         result = _zero_shot(loaded, text, target, explainer, output, baseline, options)
     else:
         result = _answer(loaded, text, target, explainer, output, baseline, options)
@@ -148,7 +179,7 @@ def _whole(loaded: LoadedModel, text: str, text_pair: str | None = None):
 def _tokens(
     loaded: LoadedModel,
     text: str,
-    target: tokens.TokenTarget,
+    target: TokenTarget,
     explainer: Method,
     output: OutputKind,
     baseline: str,
@@ -182,7 +213,7 @@ def _tokens(
 def _zero_shot(
     loaded: LoadedModel,
     text: str,
-    target: zero_shot.ZeroShotTarget,
+    target: ZeroShotTarget,
     explainer: Method,
     output: OutputKind,
     baseline: str,
@@ -213,7 +244,7 @@ def _zero_shot(
 def _answer(
     loaded: LoadedModel,
     context: str,
-    target: qa.AnswerTarget,
+    target: AnswerTarget,
     explainer: Method,
     output: OutputKind,
     baseline: str,

@@ -9,37 +9,14 @@ tokens and the first ([CLS]) token, as v4 normalised them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
 from explain.core.errors import InputError
-from explain.core.task_results import ANSWER_ENDS, Answer, AnswerEnd
+from explain.core.task_results import Answer
 from explain.model.checkpoints import LoadedModel
 from explain.model.encoding import Encoding
 
 MAX_ANSWER_TOKENS = 15
-
-
-@dataclass(frozen=True)
-class AnswerTarget:
-    """The question asked of the context, and which end of the answer to explain.
-
-    Args:
-        question: the question.
-        explained: ``"start"`` or ``"end"``. Default: ``"start"``
-    """
-
-    question: str
-    explained: AnswerEnd = "start"
-
-    def __post_init__(self) -> None:
-        if not self.question or not self.question.strip():
-            raise InputError("The question is empty. Type a question about the text.")
-        if self.explained not in ANSWER_ENDS:
-            raise InputError(
-                f"Unknown answer end {self.explained!r}. Choose one of: {', '.join(ANSWER_ENDS)}."
-            )
 
 
 def answer_positions(

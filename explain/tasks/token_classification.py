@@ -13,43 +13,16 @@ is theirs added up). The span is the K-th predicted entity or any one token.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from transformers import PreTrainedTokenizerBase
 
 from explain.core.errors import InputError
 from explain.core.task_results import Entity
+from explain.core.task_targets import TokenTarget
 from explain.model.checkpoints import LoadedModel
 from explain.model.encoding import Encoding
 
 IGNORED_GROUP = "O"
-
-
-@dataclass(frozen=True)
-class TokenTarget:
-    """Which span and label of a token classifier's output to explain.
-
-    Args:
-        entity: the K-th predicted entity, from 0. Default: None
-        token: the N-th model token, from 0 (special tokens count). Default: None
-        label: an entity group (``PER``), or None for the entity's own group
-            (for a token, its most probable group other than ``O``). Default: None
-    """
-
-    entity: int | None = None
-    token: int | None = None
-    label: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.entity is not None and self.token is not None:
-            raise InputError("Give an entity or a token to explain, not both.")
-        for name in ("entity", "token"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-                raise InputError(f"The {name} is a whole number from 0, not {value!r}.")
-            if value is not None and value < 0:
-                raise InputError(f"The {name} is counted from 0; {value} is not one.")
 
 
 def tag_of(label: str) -> str:

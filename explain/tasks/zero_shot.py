@@ -10,74 +10,15 @@ tokens; the hypotheses stay as they are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
 from explain.core.errors import CheckpointError, InputError
 from explain.core.targets import OutputKind
+from explain.core.task_targets import ZeroShotTarget
 from explain.model.checkpoints import LoadedModel
 from explain.model.encoding import Encoding
 from explain.model.tasks import contradiction_index, entailment_index
 from explain.tasks.heads import HypothesesHead
-
-DEFAULT_TEMPLATE = "This example is {}."
-MAX_CANDIDATES = 50
-
-
-@dataclass(frozen=True)
-class ZeroShotTarget:
-    """The candidates to rank, how to phrase them, and which one to explain.
-
-    Args:
-        candidate_labels: the candidates, in order (at least one; at least two
-            in single-label mode, where they compete).
-        hypothesis_template: a sentence with one ``{}`` for the candidate.
-            Default: ``"This example is {}."``
-        multi_label: score each candidate on its own. Default: False
-        label: the candidate to explain; None for the most probable. Default: None
-    """
-
-    candidate_labels: tuple[str, ...]
-    hypothesis_template: str = DEFAULT_TEMPLATE
-    multi_label: bool = False
-    label: str | None = None
-
-    def __post_init__(self) -> None:
-        labels = tuple(label.strip() for label in self.candidate_labels)
-        if not labels or any(not label for label in labels):
-            raise InputError(
-                "Give the candidate labels, separated by commas (for example "
-                "'sports, politics, science'); none may be empty."
-            )
-        if len(set(labels)) != len(labels):
-            raise InputError("A candidate label is given twice; give each once.")
-        if len(labels) > MAX_CANDIDATES:
-            raise InputError(
-                f"{len(labels)} candidate labels is more than {MAX_CANDIDATES}: each one is a "
-                "forward pass of the model per step. Give fewer."
-            )
-        if not self.multi_label and len(labels) < 2:
-            raise InputError(
-                "One candidate label always has probability 1 in single-label mode. Give two or "
-                "more, or choose multi-label mode to score it on its own."
-            )
-        template = self.hypothesis_template
-        if template.count("{}") != 1 or "{" in template.replace("{}", ""):
-            raise InputError(
-                f"The hypothesis template {template!r} must hold exactly one '{{}}' where the "
-                f"candidate label goes, as in {DEFAULT_TEMPLATE!r}."
-            )
-        if self.label is not None and self.label not in labels:
-            raise InputError(
-                f"Unknown candidate {self.label!r}. The candidates are: {', '.join(labels)}."
-            )
-        object.__setattr__(self, "candidate_labels", labels)
-
-
-def parse_candidates(text: str) -> tuple[str, ...]:
-    """Candidate labels from a comma-separated string, blanks around each removed."""
-    return tuple(label.strip() for label in text.split(","))
 
 
 def nli_labels(loaded: LoadedModel, multi_label: bool) -> tuple[int, int | None]:

@@ -1,0 +1,130 @@
+"""What a task's explanation targets: an entity or token, a candidate label, or an answer end.
+
+Each target is a small frozen record, checked when it is made, that a request
+carries (:class:`~explain.methods.request.AttributionRequest`'s ``task_target``)
+and :func:`explain.tasks.explain_task.explain_task` reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from explain.core.errors import InputError
+from explain.core.task_results import ANSWER_ENDS, AnswerEnd, TaskName
+
+DEFAULT_TEMPLATE = "This example is {}."
+MAX_CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class TokenTarget:
+    """Which span and label of a token classifier's output to explain.
+
+    Args:
+        entity: the K-th predicted entity, from 0. Default: None
+        token: the N-th model token, from 0 (special tokens count). Default: None
+        label: an entity group (``PER``), or None for the entity's own group
+            (for a token, its most probable group other than ``O``). Default: None
+    """
+
+    entity: int | None = None
+    token: int | None = None
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.entity is not None and self.token is not None:
+            raise InputError("Give an entity or a token to explain, not both.")
+        for name in ("entity", "token"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+                raise InputError(f"The {name} is a whole number from 0, not {value!r}.")
+            if value is not None and value < 0:
+                raise InputError(f"The {name} is counted from 0; {value} is not one.")
+
+
+@dataclass(frozen=True)
+class ZeroShotTarget:
+    """The candidates to rank, how to phrase them, and which one to explain.
+
+    Args:
+        candidate_labels: the candidates, in order (at least one; at least two
+            in single-label mode, where they compete).
+        hypothesis_template: a sentence with one ``{}`` for the candidate.
+            Default: ``"This example is {}."``
+        multi_label: score each candidate on its own. Default: False
+        label: the candidate to explain; None for the most probable. Default: None
+    """
+
+    candidate_labels: tuple[str, ...]
+    hypothesis_template: str = DEFAULT_TEMPLATE
+    multi_label: bool = False
+    label: str | None = None
+
+    def __post_init__(self) -> None:
+        labels = tuple(label.strip() for label in self.candidate_labels)
+        if not labels or any(not label for label in labels):
+            raise InputError(
+                "Give the candidate labels, separated by commas (for example "
+                "'sports, politics, science'); none may be empty."
+            )
+        if len(set(labels)) != len(labels):
+            raise InputError("A candidate label is given twice; give each once.")
+        if len(labels) > MAX_CANDIDATES:
+            raise InputError(
+                f"{len(labels)} candidate labels is more than {MAX_CANDIDATES}: each one is a "
+                "forward pass of the model per step. Give fewer."
+            )
+        if not self.multi_label and len(labels) < 2:
+            raise InputError(
+                "One candidate label always has probability 1 in single-label mode. Give two or "
+                "more, or choose multi-label mode to score it on its own."
+            )
+        template = self.hypothesis_template
+        if template.count("{}") != 1 or "{" in template.replace("{}", ""):
+            raise InputError(
+                f"The hypothesis template {template!r} must hold exactly one '{{}}' where the "
+                f"candidate label goes, as in {DEFAULT_TEMPLATE!r}."
+            )
+        if self.label is not None and self.label not in labels:
+            raise InputError(
+                f"Unknown candidate {self.label!r}. The candidates are: {', '.join(labels)}."
+            )
+        object.__setattr__(self, "candidate_labels", labels)
+
+
+def parse_candidates(text: str) -> tuple[str, ...]:
+    """Candidate labels from a comma-separated string, blanks around each removed."""
+    return tuple(label.strip() for label in text.split(","))
+
+
+@dataclass(frozen=True)
+class AnswerTarget:
+    """The question asked of the context, and which end of the answer to explain.
+
+    Args:
+        question: the question.
+        explained: ``"start"`` or ``"end"``. Default: ``"start"``
+    """
+
+    question: str
+    explained: AnswerEnd = "start"
+
+    def __post_init__(self) -> None:
+        if not self.question or not self.question.strip():
+            raise InputError("The question is empty. Type a question about the text.")
+        if self.explained not in ANSWER_ENDS:
+            raise InputError(
+                f"Unknown answer end {self.explained!r}. Choose one of: {', '.join(ANSWER_ENDS)}."
+            )
+
+
+TaskTarget = TokenTarget | ZeroShotTarget | AnswerTarget
+
+
+def target_task(target: TaskTarget) -> TaskName:
+    """The task a target belongs to."""
+    if isinstance(target, TokenTarget):
+        return "token-classification"
+    if isinstance(target, ZeroShotTarget):
+        return "zero-shot"
+    return "question-answering"
