@@ -23,11 +23,13 @@ from explain.io.export import html_report, to_csv, to_json
 from explain.io.notebook import to_notebook
 from explain.io.readers import TEXT_COLUMN_NAMES, read_file, read_table
 from explain.io.request_checks import declared_settings
+from explain.io.task_args import add_task_arguments, requested_task, task_targets
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
 from explain.methods.batch import BatchItem, BatchResult
-from explain.methods.registry import DEFAULT_METHOD, METHODS, attribute, methods_with
+from explain.methods.registry import DEFAULT_METHOD, METHODS, methods_with
 from explain.methods.request import AttributionRequest
 from explain.model.checkpoints import DEFAULT_CHECKPOINT, load_checkpoint
+from explain.tasks.explain_task import explain_request
 
 PROG = "python -m explain"
 FORMATS = ("json", "csv", "html", "ipynb")
@@ -139,7 +141,8 @@ def parser(prog: str = PROG) -> argparse.ArgumentParser:
     build.add_argument(
         "--target",
         default=None,
-        help="label name or index to explain (default: each sentence's predicted label)",
+        help="label name or index to explain (default: each sentence's predicted label); for "
+        "a task, its own label: an entity group, a candidate label, or start/end of the answer",
     )
     build.add_argument(
         "--contrast",
@@ -209,6 +212,7 @@ def parser(prog: str = PROG) -> argparse.ArgumentParser:
         "is at or above this (strictly between 0 and 1); the JSON's predicted_labels and the "
         f"CSV's predicted_labels column follow it (default: {MULTI_LABEL_THRESHOLD})",
     )
+    add_task_arguments(build)
     build.add_argument("--format", choices=FORMATS, default="json", help="output format")
     build.add_argument("--out", type=Path, help="write here instead of standard output")
     return build
@@ -292,12 +296,19 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         given = {name for name in declared_settings() if getattr(args, name) is not None}
         method_names = {setting.name for m in METHODS.values() for setting in m.settings}
         baseline_names = {setting.name for b in BASELINES.values() for setting in b.settings}
+        model = load_checkpoint(args.checkpoint, task=requested_task(args))
+        targets = task_targets(args, model)
+        if gold is not None and targets != [None]:
+            raise InputError(
+                "--label-column scores a sequence classifier's predicted labels; leave it out "
+                f"for {model.task}."
+            )
         requests = [
             AttributionRequest(
                 checkpoint=args.checkpoint,
                 text=sentence,
                 method=args.method,
-                target=_label(args.target),
+                target=_label(args.target) if task_target is None else None,
                 output=args.output,
                 baseline=args.baseline,
                 settings=tuple((name, getattr(args, name)) for name in given & method_names),
@@ -310,14 +321,15 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
                 tolerance=args.tolerance,
                 long=args.long,
                 stride=args.stride,
+                task_target=task_target,
             )
             for sentence in sentences
+            for task_target in targets
         ]
-        model = load_checkpoint(args.checkpoint)
         from tqdm import tqdm
 
         results = [
-            attribute(model, request.text, method=request.method, **request.options())
+            explain_request(model, request)
             for request in tqdm(
                 requests,
                 desc="Explaining",
