@@ -22,6 +22,7 @@ from explain.evaluation.completeness import completeness
 from explain.io.export import library_versions
 from explain.methods.baselines import get_baseline
 from explain.methods.registry import get_method, method_options
+from explain.tasks.explain_task import target_of
 
 CellKind = Literal["markdown", "code"]
 TOLERANCE = 1e-5  # the reproduced numbers must match this closely
@@ -51,13 +52,15 @@ def reproduction_options(result: Attribution) -> dict[str, object]:
     """
     settings = result.settings
     accepted = set(method_options(settings.method))
-    options: dict[str, object] = {"method": settings.method, "target": result.target_index}
+    options: dict[str, object] = {"method": settings.method}
+    if result.task_info is None:
+        options["target"] = result.target_index
     candidates: dict[str, object] = {
         "output": "probability" if settings.contrast is not None else settings.output,
         "baseline": settings.baseline,
         "n_steps": settings.n_steps,
         "internal_batch_size": settings.internal_batch_size,
-        "text_pair": result.text_pair,
+        "text_pair": result.text_pair if result.task_info is None else None,
         "contrast": settings.contrast,
         "tolerance": settings.tolerance,
         **dict(settings.options),
@@ -88,7 +91,7 @@ def _captum_cells(result: Attribution) -> list[dict[str, object]]:
     settings = result.settings
     baseline = None if settings.baseline is None else get_baseline(settings.baseline)
     float32 = dict(settings.options).get("precision", "float32") == "float32"
-    if settings.method != "layer_integrated_gradients":
+    if settings.method != "layer_integrated_gradients" or result.task_info is not None:
         return []
     if (
         baseline is None
@@ -214,18 +217,29 @@ import torch
 import explain
 
 CHECKPOINT = {settings.checkpoint!r}
-TEXT = {result.text!r}
+TEXT = {(result.text_pair if result.task == "question-answering" else result.text)!r}
 OPTIONS = {options!r}
 DEVICE = {device!r} if {device!r} == "cpu" or torch.cuda.is_available() else "cpu"
 EXPECTED = json.loads({expected!r})
 TOLERANCE = {TOLERANCE!r}
 """
-    run = """
+    target = target_of(result)
+    run = (
+        (
+            """
 model = explain.load_checkpoint(CHECKPOINT, device=DEVICE)
 result = explain.attribute(model, TEXT, **OPTIONS)
-print(f"Predicted {result.predicted_label}; explained {result.target_label}; "
+"""
+            if target is None
+            else f"""
+model = explain.load_checkpoint(CHECKPOINT, device=DEVICE, task={result.task!r})
+result = explain.explain_task(model, TEXT, explain.{target!r}, **OPTIONS)
+"""
+        )
+        + """print(f"Predicted {result.predicted_label}; explained {result.target_label}; "
       f"F(input) {result.f_input:.6f}, delta {result.delta}")
 """
+    )
     check = """
 assert list(result.tokens) == EXPECTED["tokens"], "the tokenizer splits the text differently"
 assert result.target_label == EXPECTED["target_label"]

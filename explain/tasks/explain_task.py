@@ -272,3 +272,29 @@ def _answer(
         task_info=QuestionAnsweringInfo(target.question, answer, target.explained),
         settings=replace(result.settings, requested_label=target.explained),
     )
+
+
+def target_of(result: Attribution) -> TaskTarget | None:
+    """The task target that gives ``result`` again; None for a sequence classifier's result.
+
+    A token-classification span that is a predicted entity is targeted by the
+    entity's index, any other span by its one token.
+    """
+    info = result.task_info
+    if isinstance(info, TokenClassificationInfo):
+        entity = next(
+            (i for i, e in enumerate(info.entities) if e.positions == info.positions), None
+        )
+        if entity is not None:
+            return TokenTarget(entity=entity, label=info.label)
+        return TokenTarget(token=info.positions[0], label=info.label)
+    if isinstance(info, ZeroShotInfo):
+        return ZeroShotTarget(
+            candidate_labels=info.candidate_labels,
+            hypothesis_template=info.hypothesis_template,
+            multi_label=info.multi_label,
+            label=result.target_label,
+        )
+    if isinstance(info, QuestionAnsweringInfo):
+        return AnswerTarget(question=info.question, explained=info.explained)
+    return None
