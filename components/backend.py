@@ -225,7 +225,7 @@ def _predict(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> ex
 def _attribute(
     _loaded: explain.LoadedModel, checkpoint_key: str, request: explain.AttributionRequest
 ) -> explain.Attribution:
-    return explain.attribute(_loaded, request.text, method=request.method, **request.options())
+    return explain.explain_request(_loaded, request)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -233,6 +233,9 @@ def _attribute_remote(
     url: str, request: explain.AttributionRequest, _viewer: str | None
 ) -> explain.Attribution:
     # _viewer is left out of the cache key: every session shares the answers.
+    options: dict[str, Any] = request.options()
+    if request.task_target is not None:
+        options.pop("target")
     return attribute_remote(
         url,
         request.text,
@@ -240,7 +243,8 @@ def _attribute_remote(
         request.method,
         DEFAULT_TIMEOUT_S,
         _viewer,
-        **request.options(),
+        request.task_target,
+        **options,
     )
 
 

@@ -128,3 +128,71 @@ def target_task(target: TaskTarget) -> TaskName:
     if isinstance(target, ZeroShotTarget):
         return "zero-shot"
     return "question-answering"
+
+
+def target_fields(target: TaskTarget) -> dict[str, object]:
+    """A target as JSON fields, its task under ``"task"`` (:func:`target_from_fields` reads it)."""
+    fields: dict[str, object] = {"task": target_task(target), **vars(target)}
+    if isinstance(target, ZeroShotTarget):
+        fields["candidate_labels"] = list(target.candidate_labels)
+    return fields
+
+
+def target_from_fields(fields: object) -> TaskTarget:
+    """A target from JSON fields as :func:`target_fields` writes them.
+
+    Raises:
+        InputError: the fields are not an object, name no known task, or hold
+            a field of another kind or a value of the wrong type; the message
+            says which.
+    """
+    kinds: dict[str, type[TaskTarget]] = {
+        "token-classification": TokenTarget,
+        "zero-shot": ZeroShotTarget,
+        "question-answering": AnswerTarget,
+    }
+    if not isinstance(fields, dict) or fields.get("task") not in kinds:
+        raise InputError(
+            "'task_target' must be an object whose 'task' is one of: "
+            f'{", ".join(kinds)}; for example {{"task": "token-classification", '
+            '"entity": 0}.'
+        )
+    kind = kinds[str(fields["task"])]
+    values = {name: value for name, value in fields.items() if name != "task"}
+    known = set(kind.__dataclass_fields__)
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise InputError(
+            f"A {fields['task']} target takes no {', '.join(map(repr, unknown))}. "
+            f"It takes: {', '.join(sorted(known))}."
+        )
+    expected: dict[str, tuple[type, ...]] = {
+        "entity": (int,),
+        "token": (int,),
+        "label": (str,),
+        "candidate_labels": (list, tuple),
+        "hypothesis_template": (str,),
+        "multi_label": (bool,),
+        "question": (str,),
+        "explained": (str,),
+    }
+    for name, value in values.items():
+        if value is not None and not isinstance(value, expected[name]):
+            raise InputError(f"'{name}' of a task target cannot be {value!r:.80}.")
+    if "candidate_labels" in values:
+        labels = values["candidate_labels"]
+        if not all(isinstance(label, str) for label in labels):
+            raise InputError("'candidate_labels' must be a list of texts.")
+        values["candidate_labels"] = tuple(labels)
+    return kind(**values)
+
+
+def target_text_chars(target: TaskTarget) -> int:
+    """The characters of text a target carries: its question, or its candidates and template."""
+    if isinstance(target, AnswerTarget):
+        return len(target.question)
+    if isinstance(target, ZeroShotTarget):
+        return sum(len(label) for label in target.candidate_labels) + len(
+            target.hypothesis_template
+        )
+    return len(target.label or "")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from explain.core.errors import InputError, TokenlightError
 from explain.core.results import Attribution
+from explain.core.task_targets import TaskTarget, target_fields
 from explain.io.export import from_json
 
 BACKEND_URL_ENV = "TOKENLIGHT_BACKEND_URL"
@@ -84,6 +85,7 @@ def explain_remote(
     method: str,
     timeout: float = DEFAULT_TIMEOUT_S,
     viewer: str | None = None,
+    task_target: TaskTarget | None = None,
     **options: object,
 ) -> Answer:
     """Ask the service at ``url`` to explain ``text``.
@@ -99,6 +101,8 @@ def explain_remote(
             computes one request of a viewer at a time (per replica), so a
             viewer who sends many at once cannot starve the others. Default:
             None, a viewer of its own
+        task_target: what a token classifier, zero-shot NLI model or QA model
+            is asked to explain. Default: None, a sequence classifier's label
         **options: ``text_pair``, ``target``, ``output``, ``baseline`` and the
             method's and baseline's settings, by their keyword names; None
             values are left out.
@@ -112,6 +116,8 @@ def explain_remote(
     """
     fields: dict[str, object] = {"text": text, "checkpoint": checkpoint, "method": method}
     fields |= {name: value for name, value in options.items() if value is not None}
+    if task_target is not None:
+        fields["task_target"] = target_fields(task_target)
     status, body = post_json(url, "/explain", json.dumps(fields).encode("utf-8"), timeout, viewer)
     try:
         document = json.loads(body.decode("utf-8"))
@@ -143,6 +149,7 @@ def attribute_remote(
     method: str,
     timeout: float = DEFAULT_TIMEOUT_S,
     viewer: str | None = None,
+    task_target: TaskTarget | None = None,
     **options: object,
 ) -> Attribution:
     """Like :func:`explain.attribute`, computed by the service at ``url``.
@@ -151,7 +158,9 @@ def attribute_remote(
         BackendRefused: the service refused the request; the message is its reason.
         BackendError: the service is unreachable, timed out or failed.
     """
-    return explain_remote(url, text, checkpoint, method, timeout, viewer, **options).result
+    return explain_remote(
+        url, text, checkpoint, method, timeout, viewer, task_target, **options
+    ).result
 
 
 def health(url: str, timeout: float = 10.0) -> dict[str, object]:

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from explain.core.errors import TokenlightError
 from explain.core.results import Attribution
@@ -25,6 +26,7 @@ from explain.methods.registry import attribute, get_method
 from explain.model.checkpoints import CHECKPOINTS, LoadedModel, load_checkpoint
 from explain.model.encoding import Encoding, encode
 from explain.serve.requests import ExplainRequest, RequestTooLarge
+from explain.tasks.explain_task import explain_task
 
 LOG = logging.getLogger(__name__)
 MAX_PADDING = 0.5  # a batch pads its texts to at most 1.5 times the shortest one's length
@@ -102,7 +104,8 @@ def batchable(request: ExplainRequest) -> bool:
     options = dict(request.options)
     method = get_method(request.method)
     return (
-        method.capabilities.batching
+        request.task_target is None
+        and method.capabilities.batching
         and not method.uses_tolerance(options)
         and options.get("long", "truncate") == "truncate"
     )
@@ -111,7 +114,14 @@ def batchable(request: ExplainRequest) -> bool:
 def explain_alone(loaded: LoadedModel, request: ExplainRequest) -> Outcome:
     """One request computed by itself, as :func:`explain.attribute` computes it."""
     try:
-        result = attribute(loaded, request.text, request.method, **request.keywords())
+        if request.task_target is None:
+            result = attribute(loaded, request.text, request.method, **request.keywords())
+        else:
+            keywords: dict[str, Any] = request.keywords()
+            keywords.pop("target")
+            result = explain_task(
+                loaded, request.text, request.task_target, request.method, **keywords
+            )
     except Exception as error:  # every failure becomes a clear answer, never a traceback
         return refusal(error)
     return Outcome(result, 1)

@@ -15,6 +15,7 @@ from explain.core.errors import InputError
 from explain.core.limits import MAX_TEXT_CHARS, too_long
 from explain.core.settings import Setting, TextSetting
 from explain.core.targets import check_output
+from explain.core.task_targets import TaskTarget, target_from_fields, target_text_chars
 from explain.io.request_checks import (
     OptionValue,
     check_checkpoint,
@@ -45,7 +46,11 @@ MAX_BODY_BYTES = (
     + 2
     + OTHER_FIELDS_BYTES
 )
-FIELDS = ("text", "text_pair", "checkpoint", "method", "target", "output", "baseline")
+FIELDS = (
+    "text", "text_pair", "checkpoint", "method", "target", "output", "baseline", "task_target"
+)  # fmt: skip
+# A task target's texts (a question, or candidate labels and their template) take the
+# place of the second text, which a task request refuses; they share its limit.
 
 
 class RequestTooLarge(InputError):
@@ -66,6 +71,8 @@ class ExplainRequest:
         baseline: a name from :data:`explain.BASELINES`, or None for a method
             without a baseline.
         options: the method's and baseline's other settings, sorted by name.
+        task_target: what a token classifier, zero-shot NLI model or QA model
+            is asked to explain; None for a sequence classifier. Default: None
     """
 
     text: str
@@ -76,6 +83,7 @@ class ExplainRequest:
     output: str
     baseline: str | None
     options: tuple[tuple[str, OptionValue], ...]
+    task_target: TaskTarget | None = None
 
     def keywords(self) -> dict[str, object]:
         """The keyword arguments of :func:`explain.attribute` besides the model, text and method."""
@@ -88,7 +96,15 @@ class ExplainRequest:
 
     def settings_key(self) -> tuple[object, ...]:
         """What must match for two requests to be computed together: all but the texts."""
-        return (self.checkpoint, self.method, self.target, self.output, self.baseline, self.options)
+        return (
+            self.checkpoint,
+            self.method,
+            self.target,
+            self.output,
+            self.baseline,
+            self.options,
+            self.task_target,
+        )
 
 
 def parse_body(body: bytes) -> dict[str, object]:
@@ -176,6 +192,18 @@ def parse_request(body: bytes) -> ExplainRequest:
     }
     check_options(method.name, options)
     checked = {name: check_option(name, value, settings) for name, value in options.items()}
+    task_target = None
+    if data.get("task_target") is not None:
+        task_target = target_from_fields(data["task_target"])
+        if text_pair is not None or data.get("target") is not None:
+            raise InputError(
+                "A task request takes no 'text_pair' or 'target': its 'task_target' says what "
+                "is explained (the label, candidate or question is part of it)."
+            )
+        if target_text_chars(task_target) > MAX_TEXT_CHARS:
+            raise RequestTooLarge(
+                too_long("The task target's text", target_text_chars(task_target))
+            )
     return ExplainRequest(
         text=text,
         text_pair=text_pair,
@@ -185,4 +213,5 @@ def parse_request(body: bytes) -> ExplainRequest:
         output=output,
         baseline=baseline,
         options=tuple(sorted(checked.items())),
+        task_target=task_target,
     )
