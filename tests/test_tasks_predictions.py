@@ -39,9 +39,10 @@ from tests.task_checkpoints import (
 )
 from tests.tolerances import FLOAT32_EPS, ulps
 
-# The pipelines compute the same float32 softmax with numpy, and average an entity's
-# scores in float32: a few ulps apart.
-SCORE_RTOL = ulps(8, FLOAT32_EPS)
+# The pipelines take the same float32 logits through numpy's softmax (exp rounds apart from
+# torch's) and average an entity's scores in float32: up to 2 ulps apart measured, a few more
+# over a long entity's sum; 16 stays far below what another label or span changes.
+SCORE_RTOL = ulps(16, FLOAT32_EPS)
 ZERO_SHOT_ATOL = 1e-6  # the figure
 FEW_STEPS = {"n_steps": 2}  # the predictions do not depend on the attribution
 QA_CASES = ((QUESTION, TEXT), ("Was the ride quiet?", REPEATED))
