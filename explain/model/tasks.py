@@ -101,9 +101,9 @@ def detect_task(config: object, name: str) -> TaskName:
     found = ", ".join(getattr(config, "architectures", None) or []) or "none recorded"
     raise CheckpointError(
         f"{name} is not a checkpoint Tokenlight explains (architectures: {found}). Loading it "
-        "would bolt on an untrained, random head, and its explanations would mean nothing. "
-        "Pick a checkpoint fine-tuned for sequence classification, token classification (NER) "
-        "or extractive question answering."
+        "would bolt on an untrained, random classification head, and its explanations would mean "
+        "nothing. Pick a checkpoint fine-tuned for sequence classification, token classification "
+        "(NER) or extractive question answering."
     )
 
 

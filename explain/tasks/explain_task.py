@@ -252,7 +252,9 @@ def _answer(
 ) -> Attribution:
     with loaded.lock:
         encoding = _whole(loaded, target.question, context)
-        answer, allowed, probabilities = qa.predict_answer(loaded, encoding, context)
+        answer, allowed, probabilities = qa.predict_answer(
+            loaded, encoding, target.question, context
+        )
     head = AnswerHead(loaded.model, answer.start_token, answer.end_token, allowed, output)
     chosen = 0 if target.explained == "start" else 1
     result = explainer(view_of(loaded, head)).attribute(

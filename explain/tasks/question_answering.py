@@ -4,7 +4,9 @@ transformers 5 has no ``question-answering`` pipeline, so its v4 rule is
 reproduced here: over the context's tokens, the span ``s <= e < s + 15``
 with the largest ``start_logit[s] + end_logit[e]``. Its score is the start
 probability times the end probability, each a softmax over the context's
-tokens and the first ([CLS]) token, as v4 normalised them.
+tokens and the first ([CLS]) token, as v4 normalised them. Its text runs
+from the start of the word holding token ``s`` to the end of the word
+holding token ``e``, as v4 aligned answers to words (``align_to_words``).
 """
 
 from __future__ import annotations
@@ -68,10 +70,46 @@ def best_span(
     return best[1], best[2]
 
 
+def word_aligned(
+    loaded: LoadedModel, encoding: Encoding, question: str, context_text: str, s: int, e: int
+) -> tuple[int, int]:
+    """The answer's characters in the context, widened to whole words as the v4 pipeline did.
+
+    A tokenizer that tells no words (a slow one, or one whose pre-tokenizer
+    gives none) keeps the tokens' own offsets, as v4 fell back to them.
+
+    Args:
+        loaded: the model, for its tokenizer.
+        encoding: the question and context's encoding.
+        question: the question.
+        context_text: the context.
+        s: the answer's first token.
+        e: its last token.
+
+    Returns:
+        ``(start, end)`` characters in the context.
+    """
+    pair = loaded.tokenizer(question, context_text, truncation=False)
+    try:
+        if pair["input_ids"] != encoding.input_ids[0].tolist():
+            raise ValueError("the encodings differ")
+        start = pair.word_to_chars(pair.token_to_word(s), sequence_index=1).start
+        end = pair.word_to_chars(pair.token_to_word(e), sequence_index=1).end
+    except (TypeError, ValueError):  # no word ids: None, or a slow tokenizer
+        return encoding.offsets[s][0], encoding.offsets[e][1]
+    return start, end
+
+
 def predict_answer(
-    loaded: LoadedModel, encoding: Encoding, context_text: str
+    loaded: LoadedModel, encoding: Encoding, question: str, context_text: str
 ) -> tuple[Answer, torch.Tensor, tuple[float, float]]:
     """The predicted answer, the mask the probabilities normalise over, and both probabilities.
+
+    Args:
+        loaded: the QA model.
+        encoding: the question and context, encoded as a pair.
+        question: the question.
+        context_text: the context.
 
     Returns:
         ``(answer, allowed, (start probability, end probability))``.
@@ -89,7 +127,7 @@ def predict_answer(
     s, e = best_span(start_logits, end_logits, context)
     p_start = torch.softmax(start_logits.masked_fill(~allowed, -torch.inf), dim=-1)
     p_end = torch.softmax(end_logits.masked_fill(~allowed, -torch.inf), dim=-1)
-    first, last = encoding.offsets[s][0], encoding.offsets[e][1]
+    first, last = word_aligned(loaded, encoding, question, context_text, s, e)
     answer = Answer(
         text=context_text[first:last],
         start=first,
