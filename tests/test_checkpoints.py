@@ -52,7 +52,7 @@ def test_encoder_without_classifier_head_is_refused(tmp_path: Path) -> None:
         intermediate_size=64,
     )  # fmt: skip
     BertModel(config).save_pretrained(tmp_path / "ckpt")
-    with pytest.raises(explain.CheckpointError, match="untrained, random head"):
+    with pytest.raises(explain.CheckpointError, match="untrained, random classification head"):
         explain.load_checkpoint(str(tmp_path / "ckpt"))
 
 
