@@ -58,7 +58,8 @@ def test_the_service_computes_a_task_request_as_explain_task_does(
     alone = explain.explain_task(loaded, TEXT, TARGETS[name], n_steps=8)
     served = outcome.result
     assert served is not None
-    assert served.task == alone.task and served.task_info == alone.task_info
+    assert served.task == alone.task
+    assert served.task_info == alone.task_info
     assert served.scores == alone.scores
 
 
