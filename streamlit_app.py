@@ -21,29 +21,47 @@ from components import (
     results_view,
     run_panel,
     sidebar,
+    task_inputs,
+    task_view,
 )
+from explain import MULTI_LABEL_THRESHOLD
+from explain.core.task_results import DEFAULT_TASK as SEQUENCE
 
 header.page_header()
 demo_mode.banner_or_stop()
 notices = permalink.restore_from_link()
 spec = sidebar.checkpoint_picker(backend.default_checkpoint())
 loaded = model_panel.load_or_stop(spec)
-threshold = label_pickers.threshold_slider(loaded.head)
-permalink.show_notices(notices + permalink.restore_target(loaded.labels))
+task = task_inputs.task_picker(loaded)
+tagged = task != SEQUENCE  # a task with its own inputs: entities, candidates or a question
+threshold = label_pickers.threshold_slider(loaded.head) if not tagged else MULTI_LABEL_THRESHOLD
+permalink.show_notices(notices + permalink.restore_target(loaded.labels, task))
 mode = inputs.mode_switch()
 one_text = mode == inputs.MODE_ONE
-if one_text:
+if tagged and not one_text:
+    task_inputs.other_modes_notice(mode, task)
+if one_text and not tagged:
     examples.example_picker()
-text = inputs.text_input() if one_text else ""
-prediction = model_panel.prediction_or_none(spec, text) if one_text else None
-current = sidebar.attribution_controls(spec, text, loaded, prediction, threshold)
-if one_text:
+text = inputs.text_input(task) if one_text else ""
+if one_text and tagged:
+    target = task_inputs.task_target(spec, loaded, task, text)
+    current = sidebar.task_controls(spec, text, task, target)
+    threshold = label_pickers.candidate_threshold(target)
+elif not tagged:
+    prediction = model_panel.prediction_or_none(spec, text) if one_text else None
+    current = sidebar.attribution_controls(spec, text, loaded, prediction, threshold)
+if one_text and not tagged:
     current = inputs.with_text_pair(current)
 if one_text:
-    result = run_panel.requested_result(current, loaded.labels)
-    results_view.prediction_panel(result, threshold)
-    results_view.truncation_notice(result)
-    results_view.attribution_panels(result)
+    result = run_panel.requested_result(
+        current, loaded.labels, task if task != loaded.task else None
+    )
+    if tagged:
+        task_view.prediction_panel(result, threshold)
+    else:
+        results_view.prediction_panel(result, threshold)
+        results_view.truncation_notice(result)
+    results_view.attribution_panels(result, run_panel.shown_request())
     results_view.completeness_panel(result)
     labels_view.label_panels(result, run_panel.shown_request(), threshold)
     exports.export_buttons(result)

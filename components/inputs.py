@@ -10,6 +10,7 @@ import explain
 from components.session_state import initial
 from components.setting_widgets import accepts, titles_with
 from explain.core.limits import MAX_TEXT_CHARS
+from explain.core.task_results import DEFAULT_TASK
 
 EXAMPLE_TEXT = "I would never trust a self-driving car to take my kids to school."
 MODE_ONE = "One text"
@@ -34,17 +35,38 @@ def mode_switch() -> str:
     )
 
 
-def text_input() -> str:
-    """The sentence to explain."""
+def text_input(task: explain.TaskName = DEFAULT_TASK) -> str:
+    """The sentence to explain; for a question-answering model, the context.
+
+    Args:
+        task: the task the page explains. Default: ``"sequence-classification"``
+    """
+    if task == DEFAULT_TASK:
+        label = "Text to explain"
+        help_text = (
+            f"A sentence, a passage or a document, up to {MAX_TEXT_CHARS:,} characters. Text "
+            "beyond the model's token limit is cut off (the page says how many tokens were "
+            "dropped), or explained in overlapping windows: see 'Long texts' in the sidebar."
+        )
+    else:
+        label = "Context" if task == "question-answering" else "Text to explain"
+        help_text = (
+            "The passage the question below is answered from. "
+            if task == "question-answering"
+            else "A sentence or a passage. "
+        ) + (
+            "It must fit in the model's window whole"
+            + (" with the question" if task == "question-answering" else "")
+            + (" and each hypothesis" if task == "zero-shot" else "")
+            + ": a task's output belongs to the whole input, so nothing is cut off or windowed."
+        )
     return st.text_area(
-        "Text to explain",
+        label,
         value=initial("text", EXAMPLE_TEXT),
         max_chars=MAX_TEXT_CHARS,
         height=100,
         key="text",
-        help=f"A sentence, a passage or a document, up to {MAX_TEXT_CHARS:,} characters. Text "
-        "beyond the model's token limit is cut off (the page says how many tokens were "
-        "dropped), or explained in overlapping windows: see 'Long texts' in the sidebar.",
+        help=help_text,
     )
 
 

@@ -13,6 +13,7 @@ import explain
 from components.markdown import literal
 from components.session_state import initial
 from components.setting_widgets import accepts, titles_with
+from components.task_inputs import explained_output
 from explain.core.targets import DEFAULT_OUTPUT, output_choices
 
 PREDICTED = -1  # sentinel option in the target picker: "whatever the model predicts"
@@ -166,6 +167,45 @@ def output_picker(
             "the output above does not apply."
         )
     return output
+
+
+def task_output_picker(target: explain.TaskTarget) -> str:
+    """The output kind of a task's explanation, captioned with what it is for ``target``'s task."""
+    outputs = list(explain.OUTPUT_KINDS)
+    preset = initial("output", DEFAULT_OUTPUT)
+    output = st.selectbox(
+        "Explained output",
+        outputs,
+        index=outputs.index(preset) if preset in outputs else 0,
+        format_func=lambda kind: kind.replace("_", "-"),
+        key="output",
+        help="The number being explained, for the span, candidate or answer end chosen under "
+        "the text. Probability is bounded and easy to read; the logit is the raw score; "
+        "log-odds sits in between.",
+    )
+    st.caption(f"Explains {explained_output(target, output)}.")
+    return output
+
+
+def candidate_threshold(target: explain.TaskTarget) -> float:
+    """A multi-label zero-shot run's threshold, in the sidebar; the default otherwise."""
+    if not (isinstance(target, explain.ZeroShotTarget) and target.multi_label):
+        return explain.MULTI_LABEL_THRESHOLD
+    with st.sidebar:
+        return float(
+            st.slider(
+                "Threshold",
+                min_value=0.05,
+                max_value=0.95,
+                value=float(initial("threshold", explain.MULTI_LABEL_THRESHOLD)),
+                step=0.05,
+                key="threshold",
+                help="Multi-label zero-shot scores each candidate on its own, so the likely "
+                "candidates are every one at or above this threshold (none, one or several). "
+                "It changes the candidates marked on the chart and explained side by side, not "
+                "the scores.",
+            )
+        )
 
 
 def threshold_slider(head: explain.Head) -> float:

@@ -28,9 +28,10 @@ def label_panels(
         request: the request that produced it.
         threshold: the sidebar's multi-label threshold.
     """
-    if result.head != "multi_label":
-        return
-    st.subheader("Every predicted label")
+    if result.head != "multi_label" or result.task == "question-answering":
+        return  # an answer's start and end are charted with the attributions
+    zero_shot = isinstance(request.task_target, explain.ZeroShotTarget)
+    st.subheader("Every likely candidate" if zero_shot else "Every predicted label")
     chosen = [result.labels.index(label) for label in result.predicted_labels_at(threshold)]
     if not chosen:
         ranked = sorted(range(len(result.labels)), key=lambda i: -result.probabilities[i])
@@ -38,29 +39,33 @@ def label_panels(
         names = ", ".join(
             f"'{literal(result.labels[i])}' ({result.probabilities[i]:.0%})" for i in top
         )
+        noun = "candidate" if zero_shot else "label"
         st.info(
-            f"No label reaches the threshold {threshold:.2f}, so the model predicts no label "
+            f"No {noun} reaches the threshold {threshold:.2f}, so the model predicts no {noun} "
             f"for this text. The most probable are {names}: lower the threshold in the sidebar, "
             "or tick below to explain them anyway."
         )
         if not st.checkbox(
-            "Explain the most probable labels",
+            f"Explain the most probable {noun}s",
             key="labels_top",
-            help="Explain the labels with the highest sigmoid probabilities, though none is "
-            "predicted.",
+            help=f"Explain the {noun}s with the highest probabilities, though none is predicted.",
         ):
             return
         chosen = top
     st.caption(
-        "Each label is a sigmoid of its own, so each has its own explanation: the same method "
-        "and settings, one label at a time, with no label to compare with. Green tokens raised "
-        "that label's output, red tokens lowered it."
+        "In multi-label mode each candidate is scored on its own (entailment against "
+        "contradiction), so each has its own explanation: the same method and settings, one "
+        "candidate at a time. Green tokens raised that candidate's output, red tokens lowered it."
+        if zero_shot
+        else "Each label is a sigmoid of its own, so each has its own explanation: the same "
+        "method and settings, one label at a time, with no label to compare with. Green tokens "
+        "raised that label's output, red tokens lowered it."
     )
     bar = st.progress(0.0, text="Explaining each label ...")
     results: list[explain.Attribution] = []
     try:
         for done, index in enumerate(chosen, start=1):
-            results.append(backend.attribute(replace(request, target=index, contrast=None)))
+            results.append(backend.attribute(one_label(request, result.labels[index], index)))
             bar.progress(done / len(chosen), text=f"Explained {done} of {len(chosen)} labels ...")
     except explain.TokenlightError as error:
         bar.empty()
@@ -82,3 +87,13 @@ def label_panels(
                     f"Sum of scores {shown.attribution_sum:+.3f}"
                     + (f"; F(input) − F(baseline) {change:+.3f}" if change is not None else "")
                 )
+
+
+def one_label(
+    request: explain.AttributionRequest, name: str, index: int
+) -> explain.AttributionRequest:
+    """``request`` for one label alone: by index, or, for zero-shot, as the candidate ``name``."""
+    target = request.task_target
+    if isinstance(target, explain.ZeroShotTarget):
+        return replace(request, task_target=replace(target, label=name))
+    return replace(request, target=index, contrast=None)

@@ -17,9 +17,12 @@ from components.setting_widgets import (
     setting_widget,
     titles_with,
 )
+from explain.core.task_results import DEFAULT_TASK
 from explain.methods.registry import baseline_settings, tolerance_setting
 from explain.methods.request import Pairs
 from explain.model.encoding import default_stride, window_width
+from explain.render.task_figures import task_words
+from explain.tasks.explain_task import refusal
 
 LONG_MODES = {
     "truncate": "Truncate: cut to the model's length",
@@ -27,20 +30,43 @@ LONG_MODES = {
 }
 
 
-def method_picker() -> str:
-    """The attribution method, with its description and paper."""
-    methods = list(explain.METHODS)
+def method_picker(task: explain.TaskName = DEFAULT_TASK) -> str:
+    """The attribution method, with its description and paper.
+
+    Only the methods that serve ``task`` are offered (:func:`explain.methods_for`);
+    a caption names those left out. Default: ``"sequence-classification"``
+    """
+    methods = list(explain.methods_for(task))
+    if st.session_state.get("method", methods[0]) not in methods:  # chosen for another task
+        del st.session_state["method"]
+    preset = initial("method", explain.DEFAULT_METHOD)
+    left_out = [name for name in explain.METHODS if name not in methods]
+    reasons = " ".join(
+        reason for name in left_out if (reason := refusal(explain.METHODS[name], task)) is not None
+    )
     name = st.selectbox(
         "Method",
         methods,
-        index=methods.index(initial("method", explain.DEFAULT_METHOD)),
+        index=methods.index(preset) if preset in methods else 0,
         format_func=lambda name: explain.METHODS[name].title,
         key="method",
         help="How token scores are computed. Gradient methods follow the model's slope, "
         "perturbation methods (occlusion, LIME, KernelSHAP) remove tokens and watch the "
         "output, attention reads where the model looked. Signed scores say which way a "
-        "token pushed the target; unsigned ones (saliency, attention) only say how much.",
+        "token pushed the target; unsigned ones (saliency, attention) only say how much."
+        + (f" Not offered for this task: {reasons}" if reasons else ""),
     )
+    if len(methods) == 1:
+        st.caption(
+            f"Only {explain.METHODS[methods[0]].title} serves {task_words(task)}; the other "
+            f"{len(left_out)} methods cannot (the help says why)."
+        )
+    elif left_out:
+        st.caption(
+            f"Not offered for {task_words(task)} (the help says why): "
+            + ", ".join(explain.METHODS[name].title for name in left_out)
+            + "."
+        )
     method = explain.get_method(name)
     st.caption(f"{method.description} [Paper]({method.paper})")
     return name

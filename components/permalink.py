@@ -15,8 +15,18 @@ import explain
 from components import demo_mode
 from components.session_state import LINK_VALUES
 from components.setting_widgets import baseline_setting_key, setting_key
+from explain.core.task_results import DEFAULT_TASK
 from explain.io.demo import read_demo_link
-from explain.io.links import LinkValues, link_params, read_link, read_link_labels
+from explain.io.links import (
+    LinkTask,
+    LinkValues,
+    link_params,
+    read_link,
+    read_link_labels,
+    read_link_task,
+)
+
+TASK_PICKED = ("zero-shot", "sequence-classification")  # the tasks an NLI checkpoint offers
 
 
 def restore_from_link() -> list[str]:
@@ -37,13 +47,14 @@ def restore_from_link() -> list[str]:
         st.session_state["link_target"] = link.target
     if link.contrast is not None:
         st.session_state["link_contrast"] = link.contrast
+    st.session_state["link_task"] = link.task
     return list(link.notices)
 
 
 def widget_values(link: LinkValues) -> dict[str, object]:
     """The link's values as the widgets' first values, by widget key."""
     method = link.method
-    named = {
+    named: dict[str, object] = {
         "checkpoint_choice": link.checkpoint,
         "text": link.text,
         "output": link.output,
@@ -55,6 +66,8 @@ def widget_values(link: LinkValues) -> dict[str, object]:
         setting_key(method, "tolerance"): link.tolerance,
     }
     baseline = link.baseline or explain.DEFAULT_BASELINE
+    if link.task is not None and link.task.task in TASK_PICKED:
+        named["task"] = link.task.task
     return {
         "method": method,
         **{key: value for key, value in named.items() if value is not None},
@@ -63,21 +76,57 @@ def widget_values(link: LinkValues) -> dict[str, object]:
     }
 
 
-def restore_target(labels: tuple[str, ...]) -> list[str]:
-    """Select the link's target and contrast labels, once the model's labels are known."""
-    chosen = read_link_labels(
-        st.session_state.pop("link_target", None),
-        st.session_state.pop("link_contrast", None),
-        labels,
-    )
+def restore_target(labels: tuple[str, ...], task: explain.TaskName = DEFAULT_TASK) -> list[str]:
+    """Select the link's target (and a task's own values), once the model and its task are known.
+
+    Args:
+        labels: the model's labels.
+        task: the task the page explains. Default: ``"sequence-classification"``
+
+    Returns:
+        Notices for the values that were unusable; the page then waits for Run.
+    """
+    link_task: LinkTask | None = st.session_state.pop("link_task", None)
+    target = st.session_state.pop("link_target", None)
+    contrast = st.session_state.pop("link_contrast", None)
     values = st.session_state.setdefault(LINK_VALUES, {})
-    if chosen.target is not None:
-        values["target"] = chosen.target
-    if chosen.contrast is not None:
-        values["contrast"] = chosen.contrast
-    if chosen.notices:
+    checked = read_link_task(link_task, target, task, labels)
+    notices = list(checked.notices)
+    if task == DEFAULT_TASK:
+        chosen = read_link_labels(target, contrast, labels)
+        notices += chosen.notices
+        if chosen.target is not None:
+            values["target"] = chosen.target
+        if chosen.contrast is not None:
+            values["contrast"] = chosen.contrast
+    else:
+        if contrast is not None:
+            notices.append(
+                f"A {task} explanation has no label to compare with, so the link's contrast "
+                "label is not used."
+            )
+        values.update(task_values(checked.task, checked.label))
+    if notices:
         st.session_state["link_autorun"] = False
-    return list(chosen.notices)
+    return notices
+
+
+def task_values(task: LinkTask | None, label: str | None) -> dict[str, object]:
+    """A link's task values as the task inputs' first values, by widget key."""
+    named: dict[str, object] = {"entity_label": label, "candidate": label}
+    if task is not None:
+        named.update(
+            {
+                "entity": task.entity,
+                "token": task.token,
+                "candidate_labels": None if task.candidates is None else ", ".join(task.candidates),
+                "hypothesis_template": task.template,
+                "multi_label": task.multi_label,
+                "question": task.question,
+                "answer_end": task.explained,
+            }
+        )
+    return {key: value for key, value in named.items() if value is not None}
 
 
 def autorun_pending() -> bool:
@@ -85,9 +134,17 @@ def autorun_pending() -> bool:
     return bool(st.session_state.pop("link_autorun", False))
 
 
-def write_link(request: explain.AttributionRequest, labels: tuple[str, ...]) -> None:
-    """Record ``request`` in the page's URL; options left at their defaults stay out of it."""
-    st.query_params.from_dict(link_params(request, labels))
+def write_link(
+    request: explain.AttributionRequest,
+    labels: tuple[str, ...],
+    task: explain.TaskName | None = None,
+) -> None:
+    """Record ``request`` in the page's URL; options left at their defaults stay out of it.
+
+    ``task`` is written for a request without a task target on a checkpoint
+    whose own task is another (an NLI model explained as a sequence classifier).
+    """
+    st.query_params.from_dict(link_params(request, labels, task))
 
 
 def show_notices(notices: list[str]) -> None:

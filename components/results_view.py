@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
-from components import word_view
+from components import task_view, word_view
 from components.markdown import literal
 from explain.evaluation.completeness import completeness
 
@@ -142,10 +142,22 @@ def granularity_switch() -> str:
     )
 
 
-def attribution_panels(result: explain.Attribution) -> None:
+def attribution_panels(
+    result: explain.Attribution, request: explain.AttributionRequest | None = None
+) -> None:
+    """Why the result: the tokens highlighted and charted, per token or per word.
+
+    Args:
+        result: the result on screen.
+        request: the request that produced it; a question-answering result
+            needs it to chart the answer's other end. Default: None
+    """
     label = literal(result.target_label)
     contrast = contrast_label(result)
-    if result.head == "regression":
+    if result.task_info is not None:
+        title, explained = task_view.heading(result, output_label(result))
+        st.subheader(title)
+    elif result.head == "regression":
         st.subheader(f"Why a score of {result.probabilities[0]:.4g}?")
         explained = "the score"
     elif contrast is None:
@@ -169,6 +181,9 @@ def attribution_panels(result: explain.Attribution) -> None:
         )
     if granularity_switch() == WORD_VIEW:
         word_view.word_panels(result)
+        return
+    if result.task_info is not None and request is not None:
+        task_view.token_panels(result, request)
         return
     highlight, chart = st.columns(2)
     with highlight:
@@ -237,6 +252,9 @@ def completeness_panel(result: explain.Attribution) -> None:
         help="Sum of attributions minus (F(input) - F(baseline)). Near zero means the "
         "scores add up as promised. It does not say the baseline was a good choice.",
     )
+    defined = task_view.output_definition(result)
+    if defined is not None:
+        st.caption(defined)
     contrast = contrast_label(result)
     if contrast is not None:
         first, second = literal(result.target_label), literal(contrast)

@@ -6,7 +6,12 @@ import streamlit as st
 
 import explain
 from components import demo_mode
-from components.label_pickers import contrast_picker, output_picker, target_picker
+from components.label_pickers import (
+    contrast_picker,
+    output_picker,
+    target_picker,
+    task_output_picker,
+)
 from components.method_inputs import (
     auto_steps_inputs,
     baseline_option_inputs,
@@ -121,4 +126,52 @@ def attribution_controls(
         tolerance=tolerance,
         long=long,
         stride=stride,
+    )
+
+
+def task_controls(
+    spec: str, text: str, task: explain.TaskName, target: explain.TaskTarget
+) -> explain.AttributionRequest:
+    """Sidebar controls for a task's explanation: the methods that serve it, output, baseline.
+
+    There is no label, contrast, second text or long-text choice: ``target``
+    (from the inputs under the text) says what is explained, and a task's
+    input is explained whole.
+
+    Args:
+        spec: the checkpoint's spec, as picked.
+        text: the text (a question-answering model's context).
+        task: the task the page explains.
+        target: what to explain, from :func:`components.task_inputs.task_target`.
+
+    Returns:
+        The :class:`explain.AttributionRequest`, carrying ``target``.
+    """
+    with st.sidebar:
+        st.header("Explanation")
+        method = method_picker(task)
+        st.caption(
+            "What is explained is chosen under the text: "
+            + {
+                "token-classification": "an entity or a token, and an entity group.",
+                "zero-shot": "the candidate labels and the candidate.",
+                "question-answering": "the question, and the answer's start or end.",
+            }.get(task, "the task's target.")
+        )
+        output = task_output_picker(target)
+        baseline = baseline_picker(method)
+        baseline_options = baseline_option_inputs(method, baseline)
+        settings = method_setting_inputs(method)
+        auto_steps, tolerance = auto_steps_inputs(method, settings)
+    return explain.AttributionRequest(
+        checkpoint=spec,
+        text=text,
+        method=method,
+        output=output,
+        baseline=baseline,
+        settings=settings,
+        baseline_options=baseline_options,
+        auto_steps=auto_steps,
+        tolerance=tolerance,
+        task_target=target,
     )

@@ -12,6 +12,7 @@ import streamlit as st
 
 import explain
 from explain.render.highlight import escape
+from explain.render.task_figures import segment_names
 from explain.render.word_figures import word_bar_chart, word_highlight_html
 from explain.text.words import (
     AGGREGATION_DESCRIPTIONS,
@@ -48,8 +49,13 @@ def word_attribution(result: explain.Attribution, aggregation: Aggregation) -> W
     return merge_words(result, aggregation)
 
 
-def words_html(words: WordAttribution, texts: tuple[str, ...]) -> str:
-    """The words highlighted on each text; a pair's texts are named and split by a rule."""
+def words_html(
+    words: WordAttribution, texts: tuple[str, ...], names: tuple[str, ...] = SEGMENT_NAMES
+) -> str:
+    """The words highlighted on each text; a pair's texts are named and split by a rule.
+
+    ``names`` are the texts' names. Default: "First text", "Second text"
+    """
     if len(texts) == 1:
         return word_highlight_html(words, texts[0])
     parts = []
@@ -59,7 +65,7 @@ def words_html(words: WordAttribution, texts: tuple[str, ...]) -> str:
             if segment in words.segments
             else f'<div style="color:#999">{escape(text, quote=False)} (no tokens kept)</div>'
         )
-        parts.append(f"<div><b>{SEGMENT_NAMES[segment]}</b>{body}</div>")
+        parts.append(f"<div><b>{escape(names[segment], quote=False)}</b>{body}</div>")
     return f'<div class="tokenlight-pair">{BOUNDARY.join(parts)}</div>'
 
 
@@ -84,7 +90,8 @@ def word_panels(result: explain.Attribution) -> None:
     highlight, chart = st.columns(2)
     with highlight:
         words = word_attribution(result, aggregation_picker())
-        st.html(words_html(words, segment_texts(result)))
+        names = segment_names(result) if result.task == "question-answering" else SEGMENT_NAMES
+        st.html(words_html(words, segment_texts(result), names))
         st.caption(
             "Special tokens ([CLS], [SEP]) belong to no word; their scores add up to "
             f"{words.special_score:+.4f}."

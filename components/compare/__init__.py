@@ -27,7 +27,9 @@ from components.compare import (
     path_view,
     sanity_view,
 )
+from explain.core.task_targets import target_task
 from explain.evaluation.comparison import left_out
+from explain.render.task_figures import task_words
 
 VIEWS: dict[str, str] = {
     "path": "Integration path",
@@ -40,6 +42,7 @@ VIEWS: dict[str, str] = {
     "counterfactuals": "Counterfactuals",
     "checkpoints": "Two checkpoints",
 }
+TASK_VIEWS = ("methods", "baselines")  # the views that explain a task's result too
 VIEW_RENDERERS: dict[str, Callable[[explain.LoadedModel, explain.AttributionRequest], None]] = {
     "path": path_view.render,
     "baselines": baselines_view.render,
@@ -81,6 +84,15 @@ def render(spec: str, loaded: explain.LoadedModel, request: explain.AttributionR
         st.info(
             "The checkpoint in the sidebar changed since the result above was computed. "
             "Press **Run** to explain with it; these views follow the result on screen."
+        )
+        return
+    task = request.task_target
+    if task is not None and view not in TASK_VIEWS:
+        st.info(
+            f"{VIEWS[view]} explains sequence classifiers only in this version, so it does not "
+            f"apply to {task_words(target_task(task))}. "
+            + ", ".join(VIEWS[name] for name in TASK_VIEWS)
+            + " do."
         )
         return
     ignored = left_out(request)

@@ -7,9 +7,9 @@ import streamlit as st
 
 import explain
 from components import backend
-from components.compare.parts import agreement_panels, chart_grid, explainer_box
+from components.compare.parts import agreement_panels, chart_grid, compared, explainer_box
 from components.markdown import literal
-from explain.evaluation.comparison import baseline_method, comparison_request, default_baselines
+from explain.evaluation.comparison import baseline_method, default_baselines
 
 
 def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
@@ -43,9 +43,7 @@ def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> 
         st.info("Choose at least one baseline.")
         return
     with st.spinner(f"Explaining against {len(chosen)} baselines ..."):
-        results = {
-            name: backend.attribute(comparison_request(request, method, name)) for name in chosen
-        }
+        results = {name: backend.attribute(compared(request, method, name)) for name in chosen}
     st.dataframe(
         pd.DataFrame(
             [

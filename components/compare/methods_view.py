@@ -7,9 +7,15 @@ import streamlit as st
 
 import explain
 from components import backend
-from components.compare.parts import agreement_panels, chart_grid, explainer_box
+from components.compare.parts import (
+    agreement_panels,
+    chart_grid,
+    compared,
+    explainer_box,
+    task_of,
+)
 from explain.evaluation.agreement import RANKINGS
-from explain.evaluation.comparison import comparison_request, default_methods
+from explain.evaluation.comparison import default_methods
 
 
 def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> None:
@@ -24,10 +30,17 @@ def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> 
         "- **Rank correlation**: 1 means two methods order the words identically.\n"
         "- **Top-k overlap**: the share of the most important words that two methods share.",
     )
+    offered = list(explain.methods_for(task_of(request)))
+    if len(offered) < 2:
+        st.info(
+            f"Only {explain.METHODS[offered[0]].title} serves this task, so there is no other "
+            "method to compare it with."
+        )
+        return
     chosen = st.multiselect(
         "Methods",
-        list(explain.METHODS),
-        default=list(default_methods(request.method)),
+        offered,
+        default=[name for name in default_methods(request.method) if name in offered],
         format_func=lambda name: explain.METHODS[name].title,
         key="compare_methods",
         help="The request's method uses your settings from the sidebar; the others use their "
@@ -46,7 +59,7 @@ def render(loaded: explain.LoadedModel, request: explain.AttributionRequest) -> 
         return
     with st.spinner(f"Explaining with {len(chosen)} methods ..."):
         results = {
-            explain.METHODS[name].title: backend.attribute(comparison_request(request, name))
+            explain.METHODS[name].title: backend.attribute(compared(request, name))
             for name in chosen
         }
     chart_grid(results, "compare_chart", normalized=True)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
 
 import streamlit as st
 
 import explain
 from components.markdown import literal
+from explain.core.task_results import DEFAULT_TASK
+from explain.core.task_targets import target_task
 from explain.evaluation.agreement import Ranking, agreement_matrix
+from explain.evaluation.comparison import comparison_request
 from explain.render.evaluation_figures import agreement_heatmap
 
 CHART = {"displaylogo": False}
@@ -29,6 +33,22 @@ def explainer_box(view: str, body: str) -> None:
     """The view's "What am I looking at?" expander, in plain language."""
     with st.expander("What am I looking at?", key=f"{view}_help"):
         st.markdown(body)
+
+
+def compared(
+    request: explain.AttributionRequest, method: str | None = None, baseline: str | None = None
+) -> explain.AttributionRequest:
+    """:func:`~explain.evaluation.comparison.comparison_request`, with the request's task target.
+
+    A task's comparison explains the same span, candidate or answer end.
+    """
+    return replace(comparison_request(request, method, baseline), task_target=request.task_target)
+
+
+def task_of(request: explain.AttributionRequest) -> explain.TaskName:
+    """The task a request explains."""
+    target = request.task_target
+    return DEFAULT_TASK if target is None else target_task(target)
 
 
 def output_name(request: explain.AttributionRequest) -> str:

@@ -8,11 +8,20 @@ their stride (``long=windows``, ``stride``) and the baseline's options (by
 their names, such as ``baseline_seed``). Labels are written by name, and the
 predicted label as ``target=predicted``.
 
+A task's explanation adds ``task`` and what its target holds: a token
+classifier's ``entity`` (the K-th predicted entity) or ``token`` (the N-th
+model token), with the entity group as ``target``; a zero-shot run's
+``candidates`` (comma-separated), ``template``, ``multi=1`` and the explained
+candidate as ``target``; a question-answering run's ``question`` and
+``explained`` (``start`` or ``end``). An NLI checkpoint explained as the
+sequence classifier it is carries ``task=sequence-classification``.
+
 Reading a link checks every value before anything uses it, with the checks the
 service's requests get (:mod:`explain.io.request_checks`): an unusable value is
 left out, and a notice says what was wrong and what is used instead. A link
 opens registered checkpoints only (:func:`link_checkpoint`). Its labels are
-checked once the model, and so its labels, are known (:func:`read_link_labels`).
+checked once the model, and so its labels, are known (:func:`read_link_labels`),
+and its task's values once the page's task is (:func:`read_link_task`).
 """
 
 from __future__ import annotations
@@ -25,6 +34,14 @@ from explain.core.limits import MAX_TEXT_CHARS
 from explain.core.results import LONG_MODES, LongMode
 from explain.core.settings import FloatSetting, IntSetting, Setting, SettingValue, TextSetting
 from explain.core.targets import DEFAULT_OUTPUT, check_output
+from explain.core.task_results import ANSWER_ENDS, DEFAULT_TASK, AnswerEnd, TaskName
+from explain.core.task_targets import (
+    DEFAULT_TEMPLATE,
+    TaskTarget,
+    TokenTarget,
+    ZeroShotTarget,
+    parse_candidates,
+)
 from explain.io.request_checks import check_checkpoint, check_option
 from explain.methods.baselines import DEFAULT_BASELINE, get_baseline
 from explain.methods.registry import (
@@ -36,13 +53,57 @@ from explain.methods.registry import (
 )
 from explain.methods.request import AttributionRequest
 from explain.model.checkpoints import checkpoint_names
+from explain.model.tasks import check_task
+from explain.render.task_figures import task_words
+from explain.tasks.token_classification import label_groups
 
 PREDICTED_IN_LINK = "predicted"
 """The target a link names when the predicted label was explained."""
 LINK_NAMES = {"n_steps": "steps"}  # method setting -> its shorter name in links
 LINK_FLAGS = {"1": True, "0": False}  # how a link writes auto steps
+MAX_QUESTION_CHARS = 1000
+"""The longest question a page or a link asks of a context."""
+DEFAULT_CANDIDATES = ("positive", "negative", "neutral")
+"""The candidate labels a zero-shot page starts from."""
+TASK_PARAMS: dict[str, TaskName] = {
+    "entity": "token-classification",
+    "token": "token-classification",
+    "candidates": "zero-shot",
+    "template": "zero-shot",
+    "multi": "zero-shot",
+    "question": "question-answering",
+    "explained": "question-answering",
+}
+"""A task's own link parameters, and the task each belongs to."""
 
 Pairs = tuple[tuple[str, SettingValue], ...]
+
+
+@dataclass(frozen=True)
+class LinkTask:
+    """What a link asks of a task checkpoint, each value checked on its own.
+
+    Values the link leaves out, or that were unusable, are None.
+
+    Args:
+        task: the task the link was made for.
+        entity: a token classifier's K-th predicted entity, from 0. Default: None
+        token: a token classifier's N-th model token, from 0. Default: None
+        candidates: a zero-shot run's candidate labels. Default: None
+        template: its hypothesis template. Default: None
+        multi_label: its mode. Default: None
+        question: a question-answering run's question. Default: None
+        explained: the answer's ``"start"`` or ``"end"``. Default: None
+    """
+
+    task: TaskName
+    entity: int | None = None
+    token: int | None = None
+    candidates: tuple[str, ...] | None = None
+    template: str | None = None
+    multi_label: bool | None = None
+    question: str | None = None
+    explained: AnswerEnd | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +131,8 @@ class LinkValues:
         tolerance: the delta tolerance, where the method has auto steps. Default: None
         long: the long-text mode, where the method takes it. Default: None
         stride: the windows' stride, with windows. Default: None
+        task: a task's values; checked against the page's task by
+            :func:`read_link_task`. Default: None
         notices: one sentence per unusable value. Default: ``()``
     """
 
@@ -87,6 +150,7 @@ class LinkValues:
     tolerance: float | None = None
     long: LongMode | None = None
     stride: int | None = None
+    task: LinkTask | None = None
     notices: tuple[str, ...] = ()
 
     @property
@@ -176,6 +240,7 @@ def read_link(params: Mapping[str, str], registered: Collection[str] | None = No
     text_pair, contrast = _pair_and_contrast(params, method, notices)
     auto_steps, tolerance = _auto_steps(params, method, notices)
     long, stride = _long(params, method, notices)
+    task = _task(params, notices)
     return LinkValues(
         method=method,
         checkpoint=checkpoint,
@@ -191,6 +256,7 @@ def read_link(params: Mapping[str, str], registered: Collection[str] | None = No
         tolerance=tolerance,
         long=long,
         stride=stride,
+        task=task,
         notices=tuple(notices),
     )
 
@@ -332,6 +398,247 @@ def _long(
     return mode, int(raw)
 
 
+def _task(params: Mapping[str, str], notices: list[str]) -> LinkTask | None:
+    """The link's task and its own values (``entity``, ``candidates``, ``question`` ...)."""
+    raw = params.get("task")
+    given = [name for name in TASK_PARAMS if name in params]
+    if raw is None:
+        if given:
+            notices.append(
+                f"The link's {', '.join(given)} name no task (task=...), so they are not used."
+            )
+        return None
+    try:
+        task = check_task(raw)
+    except InputError:
+        notices.append(
+            f"Unknown task {raw[:50]!r} in the link; the checkpoint's own task is explained."
+        )
+        return None
+    foreign = [name for name in given if TASK_PARAMS[name] != task]
+    if foreign:
+        notices.append(
+            f"The link's {', '.join(foreign)} belong to another task than {task}, so they are "
+            "not used."
+        )
+    if task == "token-classification":
+        return _token_task(params, notices)
+    if task == "zero-shot":
+        return _zero_shot_task(params, notices)
+    if task == "question-answering":
+        return _answer_task(params, notices)
+    return LinkTask(task)
+
+
+def _position(params: Mapping[str, str], name: str, notices: list[str]) -> int | None:
+    """The link's ``entity`` or ``token``, a whole number from 0; None if absent or unusable."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9):
+        fallback = "the first entity" if name == "entity" else "the first entity, not a token"
+        notices.append(
+            f"The link's {name} {raw[:50]!r} is not a whole number from 0; explaining {fallback}."
+        )
+        return None
+    return int(raw)
+
+
+def _token_task(params: Mapping[str, str], notices: list[str]) -> LinkTask:
+    entity = _position(params, "entity", notices)
+    token = _position(params, "token", notices)
+    if entity is not None and token is not None:
+        notices.append(
+            "The link names both an entity and a token; the entity is explained. A link names "
+            "one of them."
+        )
+        token = None
+    return LinkTask("token-classification", entity=entity, token=token)
+
+
+def _zero_shot_task(params: Mapping[str, str], notices: list[str]) -> LinkTask:
+    defaults = ", ".join(DEFAULT_CANDIDATES)
+    raw = params.get("candidates")
+    candidates: tuple[str, ...] | None = None
+    if raw is not None:
+        try:
+            if len(raw) > MAX_TEXT_CHARS:
+                raise InputError(f"longer than {MAX_TEXT_CHARS} characters")
+            candidates = ZeroShotTarget(parse_candidates(raw), multi_label=True).candidate_labels
+        except InputError as error:
+            notices.append(
+                f"The link's candidate labels {raw[:100]!r} are not usable ({error}); using "
+                f"{defaults}."
+            )
+    template = params.get("template")
+    if template is not None:
+        try:
+            ZeroShotTarget(DEFAULT_CANDIDATES, template[:MAX_TEXT_CHARS])
+        except InputError as error:
+            notices.append(f"{error} The link's template is not used; using {DEFAULT_TEMPLATE!r}.")
+            template = None
+    multi, flag = params.get("multi"), None
+    if multi is not None and multi not in LINK_FLAGS:
+        notices.append(
+            f"The link's multi {multi[:50]!r} is not 1 or 0; candidates compete (single-label)."
+        )
+    elif multi is not None:
+        flag = LINK_FLAGS[multi]
+    return LinkTask("zero-shot", candidates=candidates, template=template, multi_label=flag)
+
+
+def _answer_task(params: Mapping[str, str], notices: list[str]) -> LinkTask:
+    question = params.get("question")
+    if question is not None and not question.strip():
+        notices.append("The link's question is empty; type a question about the text.")
+        question = None
+    elif question is not None and len(question) > MAX_QUESTION_CHARS:
+        notices.append(f"The link's question was cut to its first {MAX_QUESTION_CHARS} characters.")
+        question = question[:MAX_QUESTION_CHARS]
+    explained = params.get("explained")
+    end: AnswerEnd | None = None
+    if explained is not None and explained not in ANSWER_ENDS:
+        notices.append(
+            f"The link's explained {explained[:50]!r} is not {' or '.join(ANSWER_ENDS)}; "
+            "explaining the answer's start."
+        )
+    elif explained is not None:
+        end = "end" if explained == "end" else "start"
+    return LinkTask("question-answering", question=question, explained=end)
+
+
+@dataclass(frozen=True)
+class LinkTaskChoice:
+    """A link's task values and target, checked against the task the page explains.
+
+    Args:
+        task: the link's task values, when they are for the page's task; else None.
+        label: a token classifier's entity group or a zero-shot candidate to
+            explain; None for the entity's own group or the most probable candidate.
+        notices: one sentence per unusable value; the page then waits for Run.
+    """
+
+    task: LinkTask | None
+    label: str | None
+    notices: tuple[str, ...]
+
+
+def read_link_task(
+    task: LinkTask | None, target: str | None, page: TaskName, labels: tuple[str, ...]
+) -> LinkTaskChoice:
+    """A link's task values and target, for a page explaining ``page``.
+
+    A sequence classifier's target is checked by :func:`read_link_labels`;
+    this checks that the link was made for the page's task, and, for a token
+    classifier or zero-shot, its target: an entity group of the model's, or
+    one of the candidates.
+
+    Args:
+        task: the link's task values; None when it names no task.
+        target: the link's target; None when it names none.
+        page: the task the page explains.
+        labels: the model's labels.
+
+    Returns:
+        The usable values, and a notice for each unusable one.
+    """
+    notices: list[str] = []
+    if task is not None and task.task != page:
+        notices.append(
+            f"This link explains {task_words(task.task)}, and this checkpoint is "
+            f"explained as {task_words(page)}: the link's task settings are not used. "
+            "Press Run to explain it."
+        )
+        task = None
+    named = target if target not in (None, PREDICTED_IN_LINK) else None
+    if page == DEFAULT_TASK or named is None:
+        return LinkTaskChoice(task, None, tuple(notices))
+    if page == "token-classification":
+        groups = label_groups(labels)[0]
+        if named in groups:
+            return LinkTaskChoice(task, named, tuple(notices))
+        notices.append(
+            f"The link's target {named[:100]!r} is not one of this model's entity groups "
+            f"({', '.join(groups)}); explaining the entity's own group. Press Run to explain it."
+        )
+    elif page == "zero-shot":
+        candidates = task.candidates if task is not None and task.candidates else None
+        offered = candidates or DEFAULT_CANDIDATES
+        if named in offered:
+            return LinkTaskChoice(task, named, tuple(notices))
+        notices.append(
+            f"The link's target {named[:100]!r} is not one of the candidate labels "
+            f"({', '.join(offered)}); explaining the most probable. Press Run to explain it."
+        )
+    else:
+        notices.append(
+            f"A question-answering page explains the answer's start or end, so the link's target "
+            f"{named[:100]!r} is not used."
+        )
+    return LinkTaskChoice(task, None, tuple(notices))
+
+
+def read_span(
+    entity: int | None, token: int | None, entities: int, tokens: tuple[int, ...]
+) -> str | None:
+    """Why a link's entity or token does not exist in this text's prediction; None when it does.
+
+    Args:
+        entity: the link's entity, or None.
+        token: the link's token, or None.
+        entities: how many entities the model predicts in the text.
+        tokens: the positions of the text's tokens (special tokens left out).
+    """
+    if entity is not None and entity >= entities:
+        return (
+            f"The link's entity {entity} does not exist: the model predicts {entities} "
+            f"entit{'y' if entities == 1 else 'ies'} in this text"
+            + ("; explaining the first. Press Run to explain it." if entities else ".")
+        )
+    if token is not None and token not in tokens:
+        return (
+            f"The link's token {token} is not a text token of this text (those are "
+            f"{tokens[0]}-{tokens[-1]}); explaining the first entity. Press Run to explain it."
+            if tokens
+            else f"The link's token {token} is not a text token of this text."
+        )
+    return None
+
+
+def task_params(target: TaskTarget) -> dict[str, str]:
+    """A task target as link parameters: ``task``, its own values, and its ``target`` label."""
+    if isinstance(target, TokenTarget):
+        span = (
+            {"entity": str(target.entity)}
+            if target.entity is not None
+            else {"token": str(target.token)}
+            if target.token is not None
+            else {}
+        )
+        return {
+            "task": "token-classification",
+            "target": PREDICTED_IN_LINK if target.label is None else target.label,
+            **span,
+        }
+    if isinstance(target, ZeroShotTarget):
+        return {
+            "task": "zero-shot",
+            "target": PREDICTED_IN_LINK if target.label is None else target.label,
+            "candidates": ", ".join(target.candidate_labels),
+            **(
+                {"template": target.hypothesis_template}
+                if target.hypothesis_template != DEFAULT_TEMPLATE
+                else {}
+            ),
+            **({"multi": "1"} if target.multi_label else {}),
+        }
+    return {
+        "task": "question-answering",
+        "question": target.question,
+        "explained": target.explained,
+    }
+
+
 def read_link_labels(
     target: str | None, contrast: str | None, labels: tuple[str, ...]
 ) -> LinkLabels:
@@ -373,12 +680,17 @@ def read_link_labels(
     return LinkLabels(index, labels.index(contrast), tuple(notices))
 
 
-def link_params(request: AttributionRequest, labels: tuple[str, ...]) -> dict[str, str]:
+def link_params(
+    request: AttributionRequest, labels: tuple[str, ...], task: TaskName | None = None
+) -> dict[str, str]:
     """The query parameters of a link to ``request``; options at their defaults stay out.
 
     Args:
         request: what was explained.
         labels: the model's labels, to name the target and contrast by.
+        task: the task the page explained a request without a task target
+            as, when the checkpoint's own task is another (an NLI checkpoint
+            explained as a sequence classifier). Default: None
 
     Returns:
         The parameters, by name, in the order the link lists them.
@@ -397,13 +709,20 @@ def link_params(request: AttributionRequest, labels: tuple[str, ...]) -> dict[st
         **({"stride": str(request.stride)} if request.stride is not None else {}),
         **{name: str(value) for name, value in request.baseline_options},
     }
+    if request.task_target is not None:
+        target = task_params(request.task_target)
+    else:
+        target = {
+            **({"task": task} if task is not None else {}),
+            "target": PREDICTED_IN_LINK
+            if request.target is None
+            else label_name(labels, request.target),
+        }
     return {
         "text": request.text,
         "checkpoint": request.checkpoint,
         "method": request.method,
-        "target": PREDICTED_IN_LINK
-        if request.target is None
-        else label_name(labels, request.target),
+        **target,
         "output": request.output,
         "baseline": request.baseline,
         **settings,

@@ -195,7 +195,13 @@ def probability_chart(result: Attribution, threshold: float = MULTI_LABEL_THRESH
     figure.update_layout(
         xaxis={
             "range": [0, 1],
-            "title": "sigmoid probability, each label on its own" if multi else "probability",
+            "title": (
+                "probability, each candidate on its own (entailment against contradiction)"
+                if multi and result.task == "zero-shot"
+                else "sigmoid probability, each label on its own"
+                if multi
+                else "probability"
+            ),
             "tickformat": ".0%",
         },
         yaxis={"autorange": "reversed"},

@@ -1,0 +1,320 @@
+"""A task's own inputs on the One text page, in place of the label pickers.
+
+A token classifier shows its predicted entities on the text and asks which
+entity (or which token, by position) and which entity group to explain; a
+zero-shot NLI model asks for the candidate labels, the hypothesis template,
+the mode and the candidate; a question-answering model asks for the question
+(the text is the context) and which end of the answer to explain. Each input
+returns the :mod:`explain.core.task_targets` record the request carries.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import explain
+from components import backend
+from components.inputs import MODE_MANY
+from components.markdown import literal
+from components.session_state import initial
+from explain.core.task_results import DEFAULT_TASK
+from explain.core.task_targets import DEFAULT_TEMPLATE, parse_candidates
+from explain.io.links import DEFAULT_CANDIDATES, MAX_QUESTION_CHARS, read_span
+from explain.model.tasks import TASK_TITLES
+from explain.render.task_figures import entities_html, task_words
+from explain.tasks.token_classification import IGNORED_GROUP
+
+OWN_GROUP = ""  # label picker option: the entity's own group (a token's most probable)
+MOST_PROBABLE = ""  # candidate picker option: the most probable candidate
+A_TOKEN = "A token (pick it by position)"  # entity picker option: explain one token
+DEFAULT_QUESTION = "Who would never trust a self-driving car?"
+REMOTE_NOTE = (
+    " A task's explanations are computed in this page's process: the attribution service "
+    "explains sequence classifiers."
+)
+NLI_TASKS: tuple[explain.TaskName, ...] = ("zero-shot", "sequence-classification")
+NLI_TASK_NAMES = {
+    "zero-shot": "Zero-shot classification: rank candidate labels",
+    "sequence-classification": "NLI classifier: a premise and a hypothesis",
+}
+OUTPUTS: dict[str, dict[str, str]] = {
+    "token-classification": {
+        "probability": "the label's probability (its B- and I- tags added up) at each of the "
+        "span's tokens, summed over the span",
+        "logit": "the log of the summed exponentials of the label's tag logits, summed over "
+        "the span's tokens",
+        "log_odds": "the label's log-odds against every other tag, summed over the span's tokens",
+    },
+    "zero-shot": {
+        "probability": "the candidate's probability: the softmax of the entailment logits across "
+        "the candidates, as Hugging Face's zero-shot pipeline computes it",
+        "logit": "the entailment logit of the premise with the candidate's hypothesis",
+        "log_odds": "the candidate's entailment logit against the other candidates' (log-sum-exp)",
+    },
+    "zero-shot multi-label": {
+        "probability": "the candidate's probability on its own: entailment against "
+        "contradiction, as Hugging Face's zero-shot pipeline computes it",
+        "logit": "the entailment logit minus the contradiction logit, for this candidate alone",
+        "log_odds": "the entailment logit minus the contradiction logit, for this candidate alone",
+    },
+    "question-answering": {
+        "probability": "the probability that the answer starts (or ends) at its token: a "
+        "softmax over the context's tokens and the first token, as the pipeline normalises",
+        "logit": "the start (or end) logit at the answer's first (or last) token",
+        "log_odds": "the start (or end) logit against every other position an answer may take",
+    },
+}
+
+
+def task_picker(loaded: explain.LoadedModel) -> explain.TaskName:
+    """The task the page explains: the checkpoint's own, named in the sidebar.
+
+    An NLI checkpoint is also the sequence classifier it is: a sidebar
+    switch explains it either as zero-shot classification or as a premise
+    and hypothesis pair.
+    """
+    with st.sidebar:
+        if loaded.task != "zero-shot":
+            if loaded.task != DEFAULT_TASK:
+                st.caption(
+                    f"Task: **{TASK_TITLES[loaded.task]}**, read from the checkpoint's "
+                    "architecture. The page asks what to explain under the text."
+                    + REMOTE_NOTE
+                    * (backend.backend_url() is not None)
+                )
+            return loaded.task
+        preset = initial("task", "zero-shot")
+        chosen = st.radio(
+            "Explain this NLI checkpoint as",
+            NLI_TASKS,
+            index=NLI_TASKS.index(preset) if preset in NLI_TASKS else 0,
+            format_func=NLI_TASK_NAMES.__getitem__,
+            key="task",
+            help="Its labels include an entailment label, so it is an NLI model. Zero-shot "
+            "classification ranks candidate labels you type, each one a hypothesis "
+            "('This example is sports.') read after your text, as Hugging Face's "
+            "zero-shot-classification pipeline does. As an NLI classifier it explains its "
+            "entailment, neutral and contradiction labels for a premise and a hypothesis you "
+            "type (the second text).",
+        )
+        if chosen == "zero-shot" and backend.backend_url() is not None:
+            st.caption(REMOTE_NOTE.strip())
+        return chosen
+
+
+def other_modes_notice(mode: str, task: explain.TaskName) -> None:
+    """Many texts and Dataset for a task checkpoint: say plainly what they explain."""
+    title = task_words(task)
+    if mode == MODE_MANY:
+        st.info(
+            f"Many texts explains sequence classifiers only in this version; this checkpoint "
+            f"does {title}. Explain its texts one at a time under **One text**."
+        )
+        st.stop()
+    st.info(
+        "The Dataset view reads the explanations a results directory holds, which are sequence "
+        f"classifiers' in this version; it does not use this {title} checkpoint."
+    )
+
+
+def task_target(
+    spec: str, loaded: explain.LoadedModel, task: explain.TaskName, text: str
+) -> explain.TaskTarget:
+    """The task's inputs under the text, and the target they make.
+
+    Stops the page with the reason when the inputs make no target (no
+    question, one candidate in single-label mode, a text too long).
+    """
+    with st.container(border=True, key="task_inputs"):
+        st.markdown(f"**{TASK_TITLES[task]}: what to explain**")
+        try:
+            if task == "token-classification":
+                return token_target(spec, text)
+            if task == "zero-shot":
+                return zero_shot_target()
+            return answer_target()
+        except explain.InputError as error:
+            st.error(str(error))
+            st.stop()
+
+
+def _keep_if_offered(key: str, options: list) -> None:
+    """Forget a picker's choice that is no longer offered (the text changed), so it resets."""
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+
+
+def token_target(spec: str, text: str) -> explain.TokenTarget:
+    """A token classifier's inputs: its entities on the text, the span, and the entity group."""
+    if not text.strip():
+        raise explain.InputError("The text is empty. Type a sentence to tag.")
+    preview = backend.token_preview(spec, text)
+    entities, groups = preview.entities, preview.groups
+    if entities:
+        st.html(entities_html(text, entities, groups))
+        st.caption(
+            f"The model predicts {len(entities)} entit{'y' if len(entities) == 1 else 'ies'}, "
+            "grouped as Hugging Face's token-classification pipeline groups them "
+            "(aggregation_strategy='simple'); hover one for its score."
+        )
+    else:
+        st.caption(
+            "The model predicts no entity in this text: every token is tagged 'O'. Pick a "
+            "token to see what speaks for a label there."
+        )
+    names = [
+        f"{number}: {text[entity.start : entity.end]} ({entity.label}, {entity.score:.0%})"
+        for number, entity in enumerate(entities)
+    ]
+    options = [*names, A_TOKEN]
+    positions = [i for i, special in enumerate(preview.special) if not special]
+    linked_entity: int | None = initial("entity", None)
+    linked_token: int | None = initial("token", None)
+    notice = read_span(linked_entity, linked_token, len(entities), tuple(positions))
+    if notice is not None and "entity" not in st.session_state:
+        st.warning(notice)
+        st.session_state["link_autorun"] = False
+    preset = (
+        A_TOKEN
+        if linked_token is not None and linked_token in positions
+        else names[linked_entity]
+        if linked_entity is not None and linked_entity < len(entities)
+        else options[0]
+    )
+    _keep_if_offered("entity", options)
+    left, middle, right = st.columns(3)
+    chosen = left.selectbox(
+        "Entity",
+        options,
+        index=options.index(preset),
+        key="entity",
+        help="Which tokens' output to explain: a predicted entity (its tokens together), or "
+        "any one token of the text. Entities are numbered from 0 in text order; the numbers "
+        "are the CLI's --entity.",
+    )
+    token: int | None = None
+    if chosen == A_TOKEN:
+        token_names = [f"{i}: {preview.tokens[i]}" for i in positions]
+        preset_token = (
+            positions.index(linked_token)
+            if linked_token is not None and linked_token in positions
+            else 0
+        )
+        _keep_if_offered("token", token_names)
+        picked = middle.selectbox(
+            "Token (position: token)",
+            token_names,
+            index=preset_token,
+            key="token",
+            help="The model's tokens, numbered by position as the model reads them ([CLS] is "
+            "0). A token that occurs twice is two positions, each explained on its own; the "
+            "numbers are the CLI's --token.",
+        )
+        token = positions[token_names.index(picked)]
+    label_options = [OWN_GROUP, *groups]
+    linked_label = initial("entity_label", OWN_GROUP)
+    _keep_if_offered("entity_label", label_options)
+    own = "The token's most probable group" if token is not None else "The entity's own group"
+    label = right.selectbox(
+        "Label",
+        label_options,
+        index=label_options.index(linked_label) if linked_label in label_options else 0,
+        format_func=lambda group: own if group == OWN_GROUP else group,
+        key="entity_label",
+        help="The entity group whose output is explained (B-PER and I-PER are the group PER). "
+        f"By default the entity's own group; for a token, its most probable group other than "
+        f"'{IGNORED_GROUP}'. Pick another to see what speaks for or against it.",
+    )
+    if chosen == A_TOKEN:
+        return explain.TokenTarget(token=token, label=label or None)
+    entity = names.index(chosen)
+    span = entities[entity]
+    st.caption(
+        f"Explains **{literal(label or span.label)}** over "
+        f"'{literal(text[span.start : span.end])}' (tokens {span.positions[0]}"
+        + (f"-{span.positions[-1]}" if len(span.positions) > 1 else "")
+        + ")."
+    )
+    return explain.TokenTarget(entity=entity, label=label or None)
+
+
+def zero_shot_target() -> explain.ZeroShotTarget:
+    """A zero-shot run's inputs: the candidates, the template, the mode and the candidate."""
+    left, right = st.columns([3, 2])
+    typed = left.text_input(
+        "Candidate labels",
+        value=initial("candidate_labels", ", ".join(DEFAULT_CANDIDATES)),
+        max_chars=1000,
+        key="candidate_labels",
+        help="The labels to rank, separated by commas: any words or phrases, up to 50. Each "
+        "one fills the template below into a hypothesis the NLI model reads after your text.",
+    )
+    template = right.text_input(
+        "Hypothesis template",
+        value=initial("hypothesis_template", DEFAULT_TEMPLATE),
+        max_chars=300,
+        key="hypothesis_template",
+        help="The sentence each candidate label fills, at its one {}. The default is the "
+        "zero-shot pipeline's.",
+    )
+    left, right = st.columns([2, 3])
+    multi = left.toggle(
+        "Multi-label",
+        value=bool(initial("multi_label", False)),
+        key="multi_label",
+        help="Off: the candidates compete, and their probabilities (a softmax of the entailment "
+        "logits) add up to 1. On: each candidate is scored on its own, entailment against "
+        "contradiction, so several can be likely at once.",
+    )
+    candidates = parse_candidates(typed)
+    options = [MOST_PROBABLE, *dict.fromkeys(label for label in candidates if label)]
+    linked = initial("candidate", MOST_PROBABLE)
+    _keep_if_offered("candidate", options)
+    label = right.selectbox(
+        "Candidate to explain",
+        options,
+        index=options.index(linked) if linked in options else 0,
+        format_func=lambda name: "The most probable" if name == MOST_PROBABLE else name,
+        key="candidate",
+        help="Whose score to explain. By default the candidate the model finds most probable; "
+        "pick another to see what speaks for or against it.",
+    )
+    return explain.ZeroShotTarget(candidates, template, multi, label or None)
+
+
+def answer_target() -> explain.AnswerTarget:
+    """A question-answering run's inputs: the question, and the answer's end to explain."""
+    left, right = st.columns([3, 1])
+    question = left.text_input(
+        "Question",
+        value=initial("question", DEFAULT_QUESTION),
+        max_chars=MAX_QUESTION_CHARS,
+        key="question",
+        help="A question about the text above, the context. The answer is the span of the "
+        "context the model finds likeliest, as Hugging Face's question-answering pipeline "
+        "picks it (at most 15 tokens).",
+    )
+    ends = ["start", "end"]
+    end = right.segmented_control(
+        "Explain the answer's",
+        ends,
+        default=initial("answer_end", "start"),
+        required=True,
+        format_func=str.capitalize,
+        key="answer_end",
+        help="The model scores every token as the answer's start and as its end. Start "
+        "explains the start score at the answer's first token, end the end score at its "
+        "last; the page charts both.",
+    )
+    return explain.AnswerTarget(question, "end" if end == "end" else "start")
+
+
+def explained_output(target: explain.TaskTarget, output: str) -> str:
+    """What the output kind means for ``target``'s task, in words."""
+    if isinstance(target, explain.ZeroShotTarget) and target.multi_label:
+        return OUTPUTS["zero-shot multi-label"][output]
+    if isinstance(target, explain.TokenTarget):
+        return OUTPUTS["token-classification"][output]
+    if isinstance(target, explain.ZeroShotTarget):
+        return OUTPUTS["zero-shot"][output]
+    return OUTPUTS["question-answering"][output]
