@@ -1,4 +1,5 @@
-"""Tokenlight: see which tokens pushed a text classifier towards a label.
+"""Tokenlight: see which tokens pushed a text classifier towards a label (or a tagger, a
+zero-shot NLI model or a question-answering model towards its output).
 
 Run with ``streamlit run streamlit_app.py``. This file only composes the page;
 ``components/`` renders and ``explain/`` computes.
@@ -39,19 +40,19 @@ permalink.show_notices(notices + permalink.restore_target(loaded.labels, task))
 mode = inputs.mode_switch()
 one_text = mode == inputs.MODE_ONE
 if tagged and not one_text:
-    task_inputs.other_modes_notice(mode, task)
+    task_inputs.other_modes_notice(mode, task)  # Many texts stops here; Dataset goes on
 if one_text and not tagged:
     examples.example_picker()
 text = inputs.text_input(task) if one_text else ""
 if one_text and tagged:
-    target = task_inputs.task_target(spec, loaded, task, text)
+    target = task_inputs.task_target(spec, task, text)
     current = sidebar.task_controls(spec, text, task, target)
     threshold = label_pickers.candidate_threshold(target)
 elif not tagged:
     prediction = model_panel.prediction_or_none(spec, text) if one_text else None
     current = sidebar.attribution_controls(spec, text, loaded, prediction, threshold)
-if one_text and not tagged:
-    current = inputs.with_text_pair(current)
+    if one_text:
+        current = inputs.with_text_pair(current)
 if one_text:
     result = run_panel.requested_result(
         current, loaded.labels, task if task != loaded.task else None

@@ -277,6 +277,8 @@ def _predict(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> ex
 def _attribute(
     _loaded: explain.LoadedModel, checkpoint_key: str, request: explain.AttributionRequest
 ) -> explain.Attribution:
+    if request.task_target is None:
+        return explain.attribute(_loaded, request.text, method=request.method, **request.options())
     return explain.explain_request(_loaded, request)
 
 

@@ -11,5 +11,6 @@ def page_header() -> None:
     st.caption(
         "Explain why a BERT-family text classifier predicts what it does, token by token: "
         "integrated gradients and fourteen more Captum methods, one text or many, with views "
-        "that show how far to trust the result."
+        "that show how far to trust the result. Token classifiers (NER), zero-shot NLI models "
+        "and extractive question answering are explained one text at a time."
     )

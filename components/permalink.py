@@ -100,10 +100,20 @@ def restore_target(labels: tuple[str, ...], task: explain.TaskName = DEFAULT_TAS
         if chosen.contrast is not None:
             values["contrast"] = chosen.contrast
     else:
-        if contrast is not None:
+        unused = [
+            name
+            for name, given in (
+                ("contrast label", contrast is not None),
+                ("second text", values.get("text_pair") is not None),
+                ("windows", values.get("long") == "windows"),
+            )
+            if given
+        ]
+        if unused:
             notices.append(
-                f"A {task} explanation has no label to compare with, so the link's contrast "
-                "label is not used."
+                f"A {task} explanation takes its whole input as it is, with no label to compare "
+                f"with, so the link's {' and '.join(unused)} "
+                f"{'is' if len(unused) == 1 else 'are'} not used."
             )
         values.update(task_values(checked.task, checked.label))
     if notices:

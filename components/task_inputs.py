@@ -27,6 +27,7 @@ from explain.tasks.token_classification import IGNORED_GROUP
 OWN_GROUP = ""  # label picker option: the entity's own group (a token's most probable)
 MOST_PROBABLE = ""  # candidate picker option: the most probable candidate
 A_TOKEN = "A token (pick it by position)"  # entity picker option: explain one token
+SPAN_NOTICE = "link_span_notice"  # set once the link's entity or token was found unusable
 DEFAULT_QUESTION = "Who would never trust a self-driving car?"
 REMOTE_NOTE = (
     " A task's explanations are computed in this page's process: the attribution service "
@@ -72,15 +73,20 @@ def task_picker(loaded: explain.LoadedModel) -> explain.TaskName:
     An NLI checkpoint is also the sequence classifier it is: a sidebar
     switch explains it either as zero-shot classification or as a premise
     and hypothesis pair.
+
+    Args:
+        loaded: the checkpoint, loaded for its task.
+
+    Returns:
+        The task: ``loaded.task``, or the one picked for an NLI checkpoint.
     """
     with st.sidebar:
         if loaded.task != "zero-shot":
             if loaded.task != DEFAULT_TASK:
+                remote = REMOTE_NOTE if backend.backend_url() is not None else ""
                 st.caption(
                     f"Task: **{TASK_TITLES[loaded.task]}**, read from the checkpoint's "
-                    "architecture. The page asks what to explain under the text."
-                    + REMOTE_NOTE
-                    * (backend.backend_url() is not None)
+                    f"architecture. The page asks what to explain under the text.{remote}"
                 )
             return loaded.task
         preset = initial("task", "zero-shot")
@@ -103,7 +109,15 @@ def task_picker(loaded: explain.LoadedModel) -> explain.TaskName:
 
 
 def other_modes_notice(mode: str, task: explain.TaskName) -> None:
-    """Many texts and Dataset for a task checkpoint: say plainly what they explain."""
+    """Many texts and Dataset for a task checkpoint: say plainly what they explain.
+
+    Many texts stops the page after its notice; Dataset goes on (it reads a
+    results directory, not the checkpoint).
+
+    Args:
+        mode: the page's mode, Many texts or Dataset.
+        task: the task the page explains.
+    """
     title = task_words(task)
     if mode == MODE_MANY:
         st.info(
@@ -117,13 +131,20 @@ def other_modes_notice(mode: str, task: explain.TaskName) -> None:
     )
 
 
-def task_target(
-    spec: str, loaded: explain.LoadedModel, task: explain.TaskName, text: str
-) -> explain.TaskTarget:
+def task_target(spec: str, task: explain.TaskName, text: str) -> explain.TaskTarget:
     """The task's inputs under the text, and the target they make.
 
     Stops the page with the reason when the inputs make no target (no
     question, one candidate in single-label mode, a text too long).
+
+    Args:
+        spec: the checkpoint's spec, whose prediction a token classifier's inputs show.
+        task: the task the page explains (not sequence classification).
+        text: the text; a question-answering model's context.
+
+    Returns:
+        A :class:`explain.TokenTarget`, :class:`explain.ZeroShotTarget` or
+        :class:`explain.AnswerTarget`.
     """
     with st.container(border=True, key="task_inputs"):
         st.markdown(f"**{TASK_TITLES[task]}: what to explain**")
@@ -145,7 +166,11 @@ def _keep_if_offered(key: str, options: list) -> None:
 
 
 def token_target(spec: str, text: str) -> explain.TokenTarget:
-    """A token classifier's inputs: its entities on the text, the span, and the entity group."""
+    """A token classifier's inputs: its entities on the text, the span, and the entity group.
+
+    Raises:
+        InputError: the text is empty, or too long for the model's window.
+    """
     if not text.strip():
         raise explain.InputError("The text is empty. Type a sentence to tag.")
     preview = backend.token_preview(spec, text)
@@ -171,7 +196,8 @@ def token_target(spec: str, text: str) -> explain.TokenTarget:
     linked_entity: int | None = initial("entity", None)
     linked_token: int | None = initial("token", None)
     notice = read_span(linked_entity, linked_token, len(entities), tuple(positions))
-    if notice is not None and "entity" not in st.session_state:
+    if notice is not None and not st.session_state.get(SPAN_NOTICE):
+        st.session_state[SPAN_NOTICE] = True  # said once, on the run that opened the link
         st.warning(notice)
         st.session_state["link_autorun"] = False
     preset = (
@@ -239,7 +265,11 @@ def token_target(spec: str, text: str) -> explain.TokenTarget:
 
 
 def zero_shot_target() -> explain.ZeroShotTarget:
-    """A zero-shot run's inputs: the candidates, the template, the mode and the candidate."""
+    """A zero-shot run's inputs: the candidates, the template, the mode and the candidate.
+
+    Raises:
+        InputError: the candidates or the template make no target (the message says why).
+    """
     left, right = st.columns([3, 2])
     typed = left.text_input(
         "Candidate labels",
@@ -283,7 +313,11 @@ def zero_shot_target() -> explain.ZeroShotTarget:
 
 
 def answer_target() -> explain.AnswerTarget:
-    """A question-answering run's inputs: the question, and the answer's end to explain."""
+    """A question-answering run's inputs: the question, and the answer's end to explain.
+
+    Raises:
+        InputError: the question is empty.
+    """
     left, right = st.columns([3, 1])
     question = left.text_input(
         "Question",

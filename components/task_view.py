@@ -38,7 +38,13 @@ END_NAMES = {"start": "Answer start", "end": "Answer end"}
 def prediction_panel(
     result: explain.Attribution, threshold: float = explain.MULTI_LABEL_THRESHOLD
 ) -> None:
-    """The task's prediction: entities, candidate probabilities, or the answer."""
+    """The task's prediction: entities, candidate probabilities, or the answer.
+
+    Args:
+        result: a task's result (its ``task_info`` says which task).
+        threshold: a multi-label zero-shot run's threshold, drawn on its chart.
+            Default: 0.5
+    """
     st.subheader("Prediction")
     info = result.task_info
     if isinstance(info, TokenClassificationInfo):
@@ -50,6 +56,7 @@ def prediction_panel(
 
 
 def entities_prediction(result: explain.Attribution, info: TokenClassificationInfo) -> None:
+    """The entities on the text, the explained one outlined, and the groups' probabilities."""
     left, right = st.columns([3, 2])
     chosen = next(
         (i for i, entity in enumerate(info.entities) if entity.positions == info.positions), None
@@ -86,6 +93,7 @@ def entities_prediction(result: explain.Attribution, info: TokenClassificationIn
 def candidates_prediction(
     result: explain.Attribution, info: ZeroShotInfo, threshold: float
 ) -> None:
+    """The most probable candidate, and every candidate's probability as the pipeline's."""
     left, right = st.columns([1, 2])
     best = result.predicted_index
     if info.multi_label:
@@ -125,6 +133,7 @@ def candidates_prediction(
 
 
 def answer_prediction(result: explain.Attribution, info: QuestionAnsweringInfo) -> None:
+    """The answer and its score, marked in the context under the question."""
     answer = info.answer
     left, right = st.columns([1, 2])
     left.metric(
@@ -145,7 +154,15 @@ def answer_prediction(result: explain.Attribution, info: QuestionAnsweringInfo) 
 
 
 def heading(result: explain.Attribution, output: str) -> tuple[str, str]:
-    """The task result's heading, and what its scores explain, for the captions."""
+    """The task result's heading, and what its scores explain, for the captions.
+
+    Args:
+        result: a task's result.
+        output: the explained output's name ("probability", "log-odds" ...).
+
+    Returns:
+        ``(heading, explained)``, both Markdown.
+    """
     label = literal(result.target_label)
     info = result.task_info
     if isinstance(info, TokenClassificationInfo):
@@ -169,6 +186,11 @@ def token_panels(result: explain.Attribution, request: explain.AttributionReques
 
     An answer's start and end are both charted, one under the other, on the
     question's tokens and the context's.
+
+    Args:
+        result: a task's result.
+        request: the request that produced it; for an answer, the other end's
+            request is made from it.
     """
     if isinstance(result.task_info, QuestionAnsweringInfo):
         answer_panels(result, request)

@@ -180,7 +180,7 @@ def test_a_link_with_unknown_task_values_falls_back_with_notices(
     warnings = " ".join(warning.value for warning in at.warning)
     assert "entity 99 does not exist" in warnings
     assert "'ORG' is not one of this model's entity groups" in warnings
-    assert "contrast label is not used" in warnings
+    assert "the link's contrast label is not used" in warnings
     assert at.selectbox(key="entity").value == at.selectbox(key="entity").options[0]
     assert not at.subheader or "Prediction" not in [h.value for h in at.subheader]  # waits for Run
 

@@ -74,7 +74,9 @@ def test_each_task_runs_in_the_browser(chromium, task: str, tmp_path: Path) -> N
         if task == "question-answering":
             assert page.locator(".js-plotly-plot").count() >= 2  # the start and the end
         assert page.locator("[data-testid='stException']").count() == 0
+        page.evaluate("document.activeElement && document.activeElement.blur()")
         page.mouse.move(1390, 5)  # no tooltip in the picture
+        page.wait_for_timeout(500)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"browser-task-{task}.png"))
     assert not problems, problems
