@@ -128,9 +128,9 @@ def _model(request: explain.AttributionRequest) -> tuple[explain.LoadedModel, st
 
 def attribute(request: explain.AttributionRequest) -> explain.Attribution:
     """The cached attribution ``request`` asks for, of any task; with ``$TOKENLIGHT_BACKEND_URL``
-    set, the attribution service computes a sequence classifier's (a task's is computed here)."""
+    set, the attribution service computes it."""
     url = backend_url()
-    if url is not None and request.task_target is None:
+    if url is not None:
         return _attribute_remote(url, request, _viewer())
     return _attribute(*_model(request), request)
 

@@ -52,13 +52,6 @@ DOWNLOADS: tuple[tuple[str, Writer, str, str, str, str], ...] = (
 )
 
 
-SEQUENCE_ONLY = {
-    "export_ipynb": "The notebook computes a sequence classifier's explanation again; in this "
-    "version it does not rebuild a task's (entities, candidates or answers). The JSON, CSV and "
-    "HTML downloads hold this result.",
-}  # downloads that cannot hold a task's result yet, and why
-
-
 def export_buttons(result: explain.Attribution) -> None:
     st.subheader("Keep and share")
     st.caption(
@@ -68,13 +61,11 @@ def export_buttons(result: explain.Attribution) -> None:
     for column, (label, writer, file_name, mime, key, help_text) in zip(
         st.columns(len(DOWNLOADS)), DOWNLOADS, strict=True
     ):
-        unserved = key in SEQUENCE_ONLY and result.task_info is not None
         column.download_button(
             label,
             data=partial(writer, [result]),  # written when pressed
             file_name=file_name,
             mime=mime,
             key=key,
-            disabled=unserved,
-            help=SEQUENCE_ONLY[key] if unserved else help_text,
+            help=help_text,
         )

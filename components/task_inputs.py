@@ -29,10 +29,6 @@ MOST_PROBABLE = ""  # candidate picker option: the most probable candidate
 A_TOKEN = "A token (pick it by position)"  # entity picker option: explain one token
 SPAN_NOTICE = "link_span_notice"  # set once the link's entity or token was found unusable
 DEFAULT_QUESTION = "Who would never trust a self-driving car?"
-REMOTE_NOTE = (
-    " A task's explanations are computed in this page's process: the attribution service "
-    "explains sequence classifiers."
-)
 NLI_TASKS: tuple[explain.TaskName, ...] = ("zero-shot", "sequence-classification")
 NLI_TASK_NAMES = {
     "zero-shot": "Zero-shot classification: rank candidate labels",
@@ -83,10 +79,9 @@ def task_picker(loaded: explain.LoadedModel) -> explain.TaskName:
     with st.sidebar:
         if loaded.task != "zero-shot":
             if loaded.task != DEFAULT_TASK:
-                remote = REMOTE_NOTE if backend.backend_url() is not None else ""
                 st.caption(
                     f"Task: **{TASK_TITLES[loaded.task]}**, read from the checkpoint's "
-                    f"architecture. The page asks what to explain under the text.{remote}"
+                    "architecture. The page asks what to explain under the text."
                 )
             return loaded.task
         preset = initial("task", "zero-shot")
@@ -103,8 +98,6 @@ def task_picker(loaded: explain.LoadedModel) -> explain.TaskName:
             "entailment, neutral and contradiction labels for a premise and a hypothesis you "
             "type (the second text).",
         )
-        if chosen == "zero-shot" and backend.backend_url() is not None:
-            st.caption(REMOTE_NOTE.strip())
         return chosen
 
 
