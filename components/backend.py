@@ -15,7 +15,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,15 +25,13 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 import explain
 from components import demo_mode
 from explain.core.targets import check_output
-from explain.core.task_results import Entity
 from explain.evaluation.comparison import input_request
 from explain.evaluation.faithfulness import DEFAULT_PERCENTS, Faithfulness
 from explain.evaluation.sanity import SanityCheck
 from explain.model import bundled
 from explain.model.checkpoints import allowed_roots
-from explain.model.encoding import encode
 from explain.serve.client import BACKEND_URL_ENV, DEFAULT_TIMEOUT_S, attribute_remote
-from explain.tasks.token_classification import label_groups, predicted_entities, token_logits
+from explain.tasks.token_classification import TokenPrediction, predict_tokens
 from explain.views.attention_maps import AttentionMaps
 from explain.views.conductance import LayerConductanceResult
 from explain.views.counterfactuals import Suggestions
@@ -135,24 +132,7 @@ def attribute(request: explain.AttributionRequest) -> explain.Attribution:
     return _attribute(*_model(request), request)
 
 
-@dataclass(frozen=True)
-class TokenPreview:
-    """What a token classifier predicts for a text, before anything is explained.
-
-    Args:
-        entities: the predicted entities, grouped as the pipeline's "simple" strategy.
-        tokens: the model's tokens, by position.
-        special: per position, whether the token is a special one ([CLS], [SEP]).
-        groups: the model's entity groups (``PER`` for ``B-PER``/``I-PER``).
-    """
-
-    entities: tuple[Entity, ...]
-    tokens: tuple[str, ...]
-    special: tuple[bool, ...]
-    groups: tuple[str, ...]
-
-
-def token_preview(spec: str, text: str) -> TokenPreview:
+def token_preview(spec: str, text: str) -> TokenPrediction:
     """The cached entities a token classifier predicts for ``text``, and its tokens.
 
     Raises:
@@ -163,24 +143,8 @@ def token_preview(spec: str, text: str) -> TokenPreview:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _token_preview(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> TokenPreview:
-    with _loaded.lock:
-        encoding = encode(_loaded.tokenizer, text, _loaded.max_length, _loaded.device)
-        if encoding.tokens_dropped:
-            raise explain.InputError(
-                f"The text takes {encoding.input_ids.shape[1] + encoding.tokens_dropped} tokens, "
-                f"more than the model's {_loaded.max_length}: a token classifier's text must fit "
-                f"whole. Shorten it by about {encoding.tokens_dropped} tokens."
-            )
-        logits = token_logits(_loaded, encoding)
-        entities = predicted_entities(logits, encoding, _loaded.tokenizer, text, _loaded.labels)
-        tokens = tuple(_loaded.tokenizer.convert_ids_to_tokens(encoding.input_ids[0].tolist()))
-    return TokenPreview(
-        entities=entities,
-        tokens=tokens,
-        special=tuple(bool(flag) for flag in encoding.special_mask[0].tolist()),
-        groups=label_groups(_loaded.labels)[0],
-    )
+def _token_preview(_loaded: explain.LoadedModel, checkpoint_key: str, text: str) -> TokenPrediction:
+    return predict_tokens(_loaded, text)
 
 
 def _viewer() -> str | None:

@@ -33,10 +33,10 @@ from explain.methods.baselines import DEFAULT_BASELINE
 from explain.methods.registry import DEFAULT_METHOD, METHODS, Method, attribute, get_method
 from explain.methods.request import AttributionRequest
 from explain.model.checkpoints import LoadedModel
-from explain.model.encoding import encode
 from explain.tasks import question_answering as qa
 from explain.tasks import token_classification as tokens
 from explain.tasks import zero_shot
+from explain.tasks.encoding import encode_whole
 from explain.tasks.heads import AnswerHead, SpanHead, view_of
 
 REFUSED_OPTIONS = {
@@ -164,18 +164,6 @@ def _check_fits(loaded: LoadedModel, task: TaskName) -> None:
         )
 
 
-def _whole(loaded: LoadedModel, text: str, text_pair: str | None = None):
-    """The text encoded, refused when the model's window would cut it."""
-    encoding = encode(loaded.tokenizer, text, loaded.max_length, loaded.device, text_pair)
-    if encoding.tokens_dropped:
-        raise InputError(
-            f"The input takes {encoding.input_ids.shape[1] + encoding.tokens_dropped} tokens, "
-            f"more than the model's {loaded.max_length}; {encoding.tokens_dropped} would be cut. "
-            "Shorten the text."
-        )
-    return encoding
-
-
 def _tokens(
     loaded: LoadedModel,
     text: str,
@@ -186,7 +174,7 @@ def _tokens(
     options: dict[str, Any],
 ) -> Attribution:
     with loaded.lock:
-        encoding = _whole(loaded, text)
+        encoding = encode_whole(loaded, text)
         logits = tokens.token_logits(loaded, encoding)  # (seq_len, labels)
         entities = tokens.predicted_entities(
             logits, encoding, loaded.tokenizer, text, loaded.labels
@@ -220,7 +208,7 @@ def _zero_shot(
     options: dict[str, Any],
 ) -> Attribution:
     with loaded.lock:
-        encoding = _whole(loaded, text)
+        encoding = encode_whole(loaded, text)
         head = zero_shot.hypotheses_head(loaded, text, encoding, target, output)
         probabilities = zero_shot.candidate_probabilities(head, encoding)
     labels = target.candidate_labels
@@ -251,7 +239,7 @@ def _answer(
     options: dict[str, Any],
 ) -> Attribution:
     with loaded.lock:
-        encoding = _whole(loaded, target.question, context)
+        encoding = encode_whole(loaded, target.question, context)
         answer, allowed, probabilities = qa.predict_answer(
             loaded, encoding, target.question, context
         )

@@ -13,6 +13,8 @@ is theirs added up). The span is the K-th predicted entity or any one token.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from transformers import PreTrainedTokenizerBase
 
@@ -21,8 +23,44 @@ from explain.core.task_results import Entity
 from explain.core.task_targets import TokenTarget
 from explain.model.checkpoints import LoadedModel
 from explain.model.encoding import Encoding
+from explain.tasks.encoding import encode_whole
 
 IGNORED_GROUP = "O"
+
+
+@dataclass(frozen=True)
+class TokenPrediction:
+    """What a token classifier predicts for a text, before anything is explained.
+
+    Args:
+        entities: the predicted entities, grouped as the pipeline's "simple" strategy.
+        tokens: the model's tokens, by position.
+        special: per position, whether the token is a special one ([CLS], [SEP]).
+        groups: the model's entity groups (``PER`` for ``B-PER``/``I-PER``).
+    """
+
+    entities: tuple[Entity, ...]
+    tokens: tuple[str, ...]
+    special: tuple[bool, ...]
+    groups: tuple[str, ...]
+
+
+def predict_tokens(loaded: LoadedModel, text: str) -> TokenPrediction:
+    """The entities a token classifier predicts for ``text``, with its tokens by position.
+
+    Raises:
+        InputError: the text is empty or longer than the model's window.
+    """
+    with loaded.lock:
+        encoding = encode_whole(loaded, text)
+        logits = token_logits(loaded, encoding)
+        entities = predicted_entities(logits, encoding, loaded.tokenizer, text, loaded.labels)
+    return TokenPrediction(
+        entities=entities,
+        tokens=encoding.tokens,
+        special=tuple(bool(flag) for flag in encoding.special_mask[0].tolist()),
+        groups=label_groups(loaded.labels)[0],
+    )
 
 
 def tag_of(label: str) -> str:
