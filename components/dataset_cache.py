@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
-from explain.core.report_results import DatasetReport
-from explain.report.build import build_report
+from explain.core.report_results import Cluster, DatasetReport
+from explain.report.build import build_report, report_clusters
 from explain.report.dataset_texts import WordTexts, texts_with_word
 from explain.scale.dataset import part_files
 
@@ -30,12 +31,29 @@ def stamp(directory: Path) -> str:
 @st.cache_data(max_entries=MAX_REPORTS, show_spinner="Reading the results directory ...")
 def _report(directory: str, contents: str, min_count: int, top: int) -> DatasetReport:
     """``contents`` is unused in the body: it keeps a rewritten directory out of the cache."""
-    return build_report(directory, min_count=min_count, top=top)
+    return build_report(directory, min_count=min_count, top=top, with_clusters=False)
 
 
 def report(directory: Path, min_count: int, top: int) -> DatasetReport:
-    """The directory's report, computed once per contents, minimum count and top."""
+    """The directory's report without its clusters (see :func:`clusters`), computed once per
+    contents, minimum count and top."""
     return _report(str(directory), stamp(directory), min_count, top)
+
+
+@st.cache_data(
+    max_entries=MAX_REPORTS, show_spinner="Clustering the texts by their salient words ..."
+)
+def _clusters(directory: str, contents: str) -> tuple[tuple[Cluster, ...], int]:
+    return report_clusters(directory)
+
+
+def with_clusters(report: DatasetReport, directory: Path) -> DatasetReport:
+    """``report`` with its salience clusters, fitted once per directory contents.
+
+    They are fitted apart, so the page shows the words before the clustering is done.
+    """
+    found, fitted = _clusters(str(directory), stamp(directory))
+    return replace(report, clusters=found, cluster_rows=fitted)
 
 
 @st.cache_data(max_entries=MAX_WORD_TEXTS, show_spinner=False)

@@ -23,7 +23,7 @@ from explain.scale.directories import check_results_directory
 
 LAST_RESULTS = "last_results_dir"  # where Many texts' save button wrote its run
 DIR_KEY = "dataset_dir"
-DEFAULT_MIN_COUNT = 3
+DEFAULT_MIN_COUNT = 3  # lower than the CLI's 5: a run saved from Many texts is small
 KEPT = "dataset_kept"  # the directory last opened, kept while other modes are shown
 KEPT_SETTINGS = "dataset_kept_settings"  # the minimum count and top, kept likewise
 
@@ -68,7 +68,7 @@ def dataset_panel() -> None:
     overview(report)
     words_section(report, directory)
     shortcuts_section(report)
-    clusters_section(report)
+    clusters_section(dataset_cache.with_clusters(report, directory))
     errors_section(report)
 
 

@@ -58,9 +58,7 @@ def prediction_panel(
 def entities_prediction(result: explain.Attribution, info: TokenClassificationInfo) -> None:
     """The entities on the text, the explained one outlined, and the groups' probabilities."""
     left, right = st.columns([3, 2])
-    chosen = next(
-        (i for i, entity in enumerate(info.entities) if entity.positions == info.positions), None
-    )
+    chosen = info.entity
     with left:
         st.markdown(
             f"**Predicted entities** ({len(info.entities)})",

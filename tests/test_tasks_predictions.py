@@ -172,6 +172,34 @@ def test_zero_shot_probabilities_equal_the_pipeline(
     record_property("largest_absolute_difference", largest)
 
 
+@pytest.mark.parametrize(
+    ("labels", "candidates", "multi_label"),
+    [
+        (("entailment", "not_entailment"), CANDIDATES, True),
+        (("neutral", "contradiction", "entailment"), CANDIDATES, True),
+        (("entailment", "neutral", "contradiction"), CANDIDATES[:1], False),
+    ],
+    ids=["two-labels", "entailment-last", "one-candidate"],
+)
+def test_zero_shot_follows_the_pipelines_label_rules(
+    tmp_path: Path, labels: tuple[str, ...], candidates: tuple[str, ...], multi_label: bool
+) -> None:
+    """The pipeline takes the contradiction by position and scores a lone candidate alone."""
+    loaded = explain.load_checkpoint(
+        str(save_architecture("bert", tmp_path / "nli", labels=labels, seed=3)), device="cpu"
+    )
+    target = ZeroShotTarget(candidates, multi_label=multi_label)
+    result = explain_task(loaded, TEXT, target, **FEW_STEPS)
+    classifier = pipeline(
+        "zero-shot-classification", model=loaded.model, tokenizer=loaded.tokenizer, device="cpu"
+    )
+    expected = classifier(TEXT, list(candidates), multi_label=multi_label)
+    theirs = dict(zip(expected["labels"], expected["scores"], strict=True))
+    mine = result.task_info.candidate_probabilities  # type: ignore[union-attr]
+    assert mine == pytest.approx([theirs[label] for label in candidates], abs=ZERO_SHOT_ATOL)
+    assert abs(result.f_input - mine[result.target_index]) <= ZERO_SHOT_ATOL
+
+
 def _decode_spans(
     start: np.ndarray,
     end: np.ndarray,

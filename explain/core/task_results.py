@@ -63,6 +63,8 @@ class TokenClassificationInfo:
         start: the explained span's first character.
         end: one past its last character.
         label: the explained label (an entity group).
+        entity: the explained entity's index in ``entities``; None when one
+            token was explained. Default: None
     """
 
     entities: tuple[Entity, ...]
@@ -70,6 +72,7 @@ class TokenClassificationInfo:
     start: int
     end: int
     label: str
+    entity: int | None = None
 
     def fields(self) -> dict[str, object]:
         """The JSON contract's fields: ``entities`` and ``explained``."""
@@ -77,6 +80,7 @@ class TokenClassificationInfo:
             "entities": [entity.to_dict() for entity in self.entities],
             "explained": {"start": self.start, "end": self.end, "label": self.label},
             "explained_positions": list(self.positions),
+            "explained_entity": self.entity,
         }
 
 
@@ -185,6 +189,7 @@ def task_info_from_fields(task: TaskName, data: dict) -> TaskInfo | None:
             start=explained["start"],
             end=explained["end"],
             label=explained["label"],
+            entity=data.get("explained_entity"),
         )
     if task == "zero-shot":
         return ZeroShotInfo(
@@ -215,6 +220,7 @@ TASK_FIELDS = (
     "entities",
     "explained",
     "explained_positions",
+    "explained_entity",
     "candidate_labels",
     "candidate_probabilities",
     "hypothesis_template",

@@ -47,8 +47,9 @@ class ZeroShotTarget:
     """The candidates to rank, how to phrase them, and which one to explain.
 
     Args:
-        candidate_labels: the candidates, in order (at least one; at least two
-            in single-label mode, where they compete).
+        candidate_labels: the candidates, in order (at least one; a lone
+            candidate is scored on its own, as in multi-label mode, as the
+            pipeline scores it).
         hypothesis_template: a sentence with one ``{}`` for the candidate.
             Default: ``"This example is {}."``
         multi_label: score each candidate on its own. Default: False
@@ -74,16 +75,15 @@ class ZeroShotTarget:
                 f"{len(labels)} candidate labels is more than {MAX_CANDIDATES}: each one is a "
                 "forward pass of the model per step. Give fewer."
             )
-        if not self.multi_label and len(labels) < 2:
-            raise InputError(
-                "One candidate label always has probability 1 in single-label mode. Give two or "
-                "more, or choose multi-label mode to score it on its own."
-            )
         template = self.hypothesis_template
-        if template.count("{}") != 1 or "{" in template.replace("{}", ""):
+        try:
+            filled = template.format("x")
+        except (ValueError, IndexError, KeyError):
+            filled = None
+        if template.count("{}") != 1 or filled is None:
             raise InputError(
                 f"The hypothesis template {template!r} must hold exactly one '{{}}' where the "
-                f"candidate label goes, as in {DEFAULT_TEMPLATE!r}."
+                f"candidate label goes (and no other braces), as in {DEFAULT_TEMPLATE!r}."
             )
         if self.label is not None and self.label not in labels:
             raise InputError(

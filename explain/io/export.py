@@ -20,7 +20,14 @@ import plotly.io as pio
 from explain.core.errors import InputError
 from explain.core.results import Attribution, AttributionSettings
 from explain.core.targets import MULTI_LABEL_THRESHOLD, check_threshold
-from explain.core.task_results import DEFAULT_TASK, TASK_FIELDS, task_info_from_fields
+from explain.core.task_results import (
+    DEFAULT_TASK,
+    TASK_FIELDS,
+    QuestionAnsweringInfo,
+    TokenClassificationInfo,
+    ZeroShotInfo,
+    task_info_from_fields,
+)
 from explain.evaluation.completeness import completeness
 from explain.render.charts import probability_chart, token_bar_chart
 from explain.render.highlight import escape, highlight_html
@@ -32,8 +39,54 @@ CSV_COLUMNS = (
     "normalized_score", "predicted_label", "target_label", "output", "f_input", "f_baseline",
     "delta", "checkpoint", "method", "baseline", "n_steps", "integration", "device", "versions",
     "segment", "contrast_label", "options", "auto_steps", "tolerance", "predicted_labels", "long",
-    "stride", "windows", "completeness",
+    "stride", "windows", "completeness", "task", "task_info",
 )  # fmt: skip
+
+
+def task_facts(result: Attribution) -> list[tuple[str, str]]:
+    """What a task's result predicted and explained, in words: ``(name, value)`` rows.
+
+    Empty for a sequence classifier's result.
+    """
+    info = result.task_info
+    if isinstance(info, TokenClassificationInfo):
+        entities = "; ".join(
+            f"{entity.word!r} {entity.label} ({entity.score:.3f}, characters "
+            f"{entity.start}-{entity.end})"
+            for entity in info.entities
+        )
+        span = result.text[info.start : info.end]
+        return [
+            ("Task", result.task),
+            ("Entities", entities or "none (every token is O)"),
+            ("Explained span", f"{span!r}, characters {info.start}-{info.end}, as {info.label}"),
+        ]
+    if isinstance(info, ZeroShotInfo):
+        candidates = "; ".join(
+            f"{label} {probability:.3f}"
+            for label, probability in zip(
+                info.candidate_labels, info.candidate_probabilities, strict=True
+            )
+        )
+        mode = "each on its own" if info.multi_label else "against each other"
+        return [
+            ("Task", result.task),
+            ("Candidates", f"{candidates} ({mode})"),
+            ("Hypothesis template", info.hypothesis_template),
+        ]
+    if isinstance(info, QuestionAnsweringInfo):
+        answer = info.answer
+        return [
+            ("Task", result.task),
+            ("Question", info.question),
+            (
+                "Answer",
+                f"{answer.text!r}, characters {answer.start}-{answer.end} of the context, "
+                f"score {answer.score:.4f}",
+            ),
+            ("Explained", f"the answer's {info.explained}"),
+        ]
+    return []
 
 
 def library_versions() -> dict[str, str]:
@@ -146,6 +199,8 @@ def to_csv(results: Sequence[Attribution], threshold: float = MULTI_LABEL_THRESH
         contrast = "" if settings.contrast is None else spreadsheet_safe(contrast_label(result))
         predicted = spreadsheet_safe("; ".join(result.predicted_labels_at(threshold)))
         verdict = json.dumps(completeness(result).to_dict(), sort_keys=True, allow_nan=False)
+        facts = task_facts(result)
+        task_info = spreadsheet_safe("; ".join(f"{name}: {value}" for name, value in facts[1:]))
         for position, token in enumerate(result.tokens):
             start, end = result.offsets[position]
             writer.writerow(
@@ -159,7 +214,7 @@ def to_csv(results: Sequence[Attribution], threshold: float = MULTI_LABEL_THRESH
                     settings.n_steps, settings.integration, settings.device, versions,
                     result.segments[position] if result.segments else 0, contrast, options,
                     settings.auto_steps, settings.tolerance, predicted, settings.long,
-                    settings.stride, result.windows, verdict,
+                    settings.stride, result.windows, verdict, result.task, task_info,
                 )
             )  # fmt: skip
     return buffer.getvalue()
@@ -239,6 +294,7 @@ def html_report(results: Sequence[Attribution], title: str = "Tokenlight report"
         )
         facts = _table(
             [
+                *task_facts(result),
                 ("Predicted", predicted_text(result)),
                 ("Explained label", result.target_label),
                 ("Output", settings.output),

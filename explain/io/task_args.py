@@ -89,15 +89,24 @@ def add_task_arguments(build: argparse.ArgumentParser) -> None:
     )
 
 
+def given(args: argparse.Namespace, name: str) -> bool:
+    """Whether the task flag ``name`` was given: ``--entity 0`` was; an unset switch was not."""
+    value = getattr(args, name)
+    return value is not None and value is not False
+
+
+def task_flags_given(args: argparse.Namespace) -> list[str]:
+    """The task flags given, as typed (``--entity``), in :data:`TASK_FLAGS` order."""
+    return [f"--{name.replace('_', '-')}" for name in TASK_FLAGS if given(args, name)]
+
+
 def requested_task(args: argparse.Namespace) -> TaskName | None:
     """The task ``--task`` names or the task flags imply; None leaves it to the checkpoint.
 
     Raises:
         InputError: flags of two tasks are given, or flags that do not fit ``--task``.
     """
-    implied = {
-        task for name, task in TASK_FLAGS.items() if getattr(args, name) not in (None, False)
-    }
+    implied = {task for name, task in TASK_FLAGS.items() if given(args, name)}
     if args.task is not None:
         implied.add(args.task)
     if len(implied) > 1:
@@ -115,9 +124,10 @@ def task_targets(args: argparse.Namespace, loaded: LoadedModel) -> list[TaskTarg
         InputError: the checkpoint's task needs a flag that is missing (a
             question), or ``--target`` is not one of the task's labels.
     """
-    task = args.task or loaded.task
+    requested = requested_task(args)
+    task = requested or loaded.task
     if task == "zero-shot" and args.candidate_labels is None:
-        if args.task == "zero-shot":
+        if requested == "zero-shot":
             raise InputError("Zero-shot classification needs --candidate-labels 'a, b, c'.")
         return [None]  # an NLI model explained as the classifier it is
     if task == "token-classification":

@@ -61,11 +61,6 @@ def entailment_index(labels: tuple[str, ...]) -> int | None:
     return next((i for i, name in enumerate(labels) if name.lower().startswith("entail")), None)
 
 
-def contradiction_index(labels: tuple[str, ...]) -> int | None:
-    """The contradiction label's index (``contra*``), or None."""
-    return next((i for i, name in enumerate(labels) if name.lower().startswith("contra")), None)
-
-
 def config_labels(config: object) -> tuple[str, ...]:
     """A config's label names in index order."""
     id2label = getattr(config, "id2label", None) or {}

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from explain.core.errors import InputError
-from explain.core.report_results import DatasetReport
+from explain.core.report_results import Cluster, DatasetReport
 from explain.report.clusters import CLUSTERS, SAMPLE_ROWS, salience_clusters
 from explain.report.cube import build_cube, row_counts
 from explain.report.directory import open_results
@@ -40,6 +40,7 @@ def build_report(
     cluster_sample: int = SAMPLE_ROWS,
     progress: Progress | None = None,
     threads: int | None = None,
+    with_clusters: bool = True,
 ) -> DatasetReport:
     """What a results directory's explanations say: words per label, shortcuts, clusters, errors.
 
@@ -54,6 +55,9 @@ def build_report(
         cluster_sample: the most rows the clusters are fitted on. Default: 20,000
         progress: called with a line before each slow step. Default: None
         threads: DuckDB's threads. Default: None, one per core.
+        with_clusters: fit the salience clusters too; without, ``clusters`` is
+            empty and :func:`report_clusters` fits them apart (the page shows
+            the words first). Default: True
 
     Returns:
         The :class:`DatasetReport` (not yet confirmed; see
@@ -74,8 +78,11 @@ def build_report(
         labels = word_stats(results, min_count, top)
         shortcuts = shortcut_candidates(results, min_count, top)
         errors = error_summary(results, min_count, top)
-        say(f"Clustering up to {cluster_sample} row(s) ...")
-        found, fitted = salience_clusters(results, clusters, cluster_sample)
+        found: tuple[Cluster, ...] = ()
+        fitted = 0
+        if with_clusters:
+            say(f"Clustering up to {cluster_sample} row(s) ...")
+            found, fitted = salience_clusters(results, clusters, cluster_sample)
         return DatasetReport(
             rows=rows,
             ok_rows=ok_rows,
@@ -91,3 +98,28 @@ def build_report(
             cluster_rows=fitted,
             directory=str(results.path),
         )
+
+
+def report_clusters(
+    directory: Path | str,
+    clusters: int = CLUSTERS,
+    cluster_sample: int = SAMPLE_ROWS,
+    threads: int | None = None,
+) -> tuple[tuple[Cluster, ...], int]:
+    """The salience clusters of a results directory alone, as :func:`build_report` fits them.
+
+    Args:
+        directory: the results directory.
+        clusters: the clusters asked for. Default: 6
+        cluster_sample: the most rows they are fitted on. Default: 20,000
+        threads: DuckDB's threads. Default: None, one per core.
+
+    Returns:
+        ``(clusters, rows fitted on)``.
+
+    Raises:
+        InputError: the directory is not a results directory.
+        ReportMissing: DuckDB or scikit-learn is not installed.
+    """
+    with open_results(directory, threads=threads) as results:
+        return salience_clusters(results, clusters, cluster_sample)

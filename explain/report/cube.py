@@ -13,19 +13,21 @@ from explain.report.directory import ResultsDirectory
 CUBE_SQL = """
 CREATE OR REPLACE TEMP TABLE cube AS
 WITH occurrences AS (
-    SELECT hash(row_id) AS row_key, target_label AS label, predicted_label AS predicted,
+    SELECT row_key, target_label AS label, predicted_label AS predicted,
            gold_label AS gold, lower(word) AS word, score
     FROM (
-        SELECT row_id, target_label, predicted_label, gold_label,
+        SELECT hash(row_id) AS row_key, target_label, predicted_label, gold_label,
                unnest(words) AS word, unnest(word_scores) AS score
         FROM ok
     )
     WHERE score IS NOT NULL AND word IS NOT NULL
 ), per_row AS (
-    SELECT row_key, any_value(label) AS label, any_value(predicted) AS predicted,
-           any_value(gold) AS gold, word, sum(score) AS score
+    -- The labels are the row's own, so grouping by them too splits nothing; it is faster
+    -- than carrying them through the aggregate as any_value (5.5 s against 7 to 8.7 s
+    -- over 1 M rows on 2 cores).
+    SELECT row_key, label, predicted, gold, word, sum(score) AS score
     FROM occurrences
-    GROUP BY row_key, word
+    GROUP BY row_key, label, predicted, gold, word
 )
 SELECT label, predicted, gold, word,
        count(*) AS n,

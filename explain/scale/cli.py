@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from explain.core.errors import TokenlightError
 from explain.core.task_results import DEFAULT_TASK
 from explain.io import cli as plain
-from explain.io.task_args import TASK_FLAGS
+from explain.io.task_args import task_flags_given
 from explain.methods.registry import get_method
 from explain.scale.inputs import SUFFIXES
 from explain.scale.job import ScaleJob, Workers
@@ -179,14 +179,7 @@ def main(argv: Sequence[str] | None = None, prog: str = plain.PROG) -> int:
                 ".parquet or .jsonl), --column and an --out directory, or --ray"
             )
         return plain.main(argv, prog)
-    task_flags = [f"--{name.replace('_', '-')}" for name in TASK_FLAGS if getattr(args, name)]
-    if task_flags or args.task not in (None, DEFAULT_TASK):
-        build.error(
-            "a results directory holds sequence classifiers' explanations in this version; "
-            f"explain {', '.join(task_flags) or args.task} texts without --ray and an --out "
-            "directory (--format json)"
-        )
-    task_flags = [f"--{name.replace('_', '-')}" for name in TASK_FLAGS if getattr(args, name)]
+    task_flags = task_flags_given(args)
     if task_flags or args.task not in (None, DEFAULT_TASK):
         build.error(
             "a results directory holds sequence classifiers' explanations in this version; "

@@ -29,6 +29,7 @@ from explain.core.task_targets import (
     ZeroShotTarget,
     target_task,
 )
+from explain.engine.hooks import rows_per_pass
 from explain.methods.baselines import DEFAULT_BASELINE
 from explain.methods.registry import DEFAULT_METHOD, METHODS, Method, attribute, get_method
 from explain.methods.request import AttributionRequest
@@ -46,7 +47,15 @@ REFUSED_OPTIONS = {
 
 
 def refusal(method: Method, task: TaskName) -> str | None:
-    """Why ``method`` cannot explain ``task``, or None when it can."""
+    """Why ``method`` cannot explain ``task``, or None when it can.
+
+    Args:
+        method: a registered method's class.
+        task: the task.
+
+    Returns:
+        The reason in words, or None.
+    """
     if task == "sequence-classification":
         return None
     if method.sequence_only is not None:
@@ -60,7 +69,14 @@ def refusal(method: Method, task: TaskName) -> str | None:
 
 
 def methods_for(task: TaskName) -> tuple[str, ...]:
-    """The registered methods that serve ``task``."""
+    """The registered methods that serve ``task``, by name, in registry order.
+
+    Args:
+        task: the task.
+
+    Returns:
+        The names.
+    """
     return tuple(name for name, method in METHODS.items() if refusal(method, task) is None)
 
 
@@ -71,9 +87,17 @@ def explain_request(loaded: LoadedModel, request: AttributionRequest) -> Attribu
     (:func:`explain.methods.registry.attribute`); one with a task target to
     :func:`explain_task`.
 
+    Args:
+        loaded: the checkpoint the request names, loaded for its task.
+        request: what to explain and how.
+
+    Returns:
+        The :class:`Attribution`.
+
     Raises:
-        InputError: as :func:`explain_task` and the method do.
-        CheckpointError: the checkpoint is not loaded for the request's task.
+        InputError: as :func:`explain_task` and the method do; also when a
+            token classifier or QA model is asked for a whole text's label.
+        CheckpointError: the zero-shot model has no entailment label.
     """
     if request.task_target is None:
         if loaded.task in ("token-classification", "question-answering"):
@@ -108,7 +132,7 @@ def explain_task(
         loaded: the checkpoint, loaded for the target's task.
         text: the text (for question answering, the context).
         target: a :class:`~explain.core.task_targets.TokenTarget`,
-            :class:`~explain.tasks.ZeroShotTarget` or
+            :class:`~explain.core.task_targets.ZeroShotTarget` or
             :class:`~explain.core.task_targets.AnswerTarget`.
         method: a method that serves the task (:func:`methods_for`).
             Default: ``"layer_integrated_gradients"``
@@ -125,8 +149,9 @@ def explain_task(
         InputError: the method cannot serve the task (the message says why
             and lists those that can), the output or an option is unknown,
             the text with its question or hypotheses does not fit the model's
-            window, or the target is out of range.
-        CheckpointError: the checkpoint is not of the target's task.
+            window, the target is out of range, or the checkpoint is not
+            loaded for the target's task.
+        CheckpointError: the zero-shot model has no entailment label.
     """
     started = time.perf_counter()
     task = target_task(target)
@@ -193,7 +218,14 @@ def _tokens(
         predicted_index=max(range(len(groups)), key=probabilities.__getitem__),
         head="single_label",
         task="token-classification",
-        task_info=TokenClassificationInfo(entities, positions, start, end, groups[chosen]),
+        task_info=TokenClassificationInfo(
+            entities,
+            positions,
+            start,
+            end,
+            groups[chosen],
+            entity=(target.entity or 0) if target.token is None else None,
+        ),
         settings=replace(result.settings, requested_label=target.label),
     )
 
@@ -214,15 +246,20 @@ def _zero_shot(
     labels = target.candidate_labels
     best = max(range(len(labels)), key=probabilities.__getitem__)
     chosen = best if target.label is None else labels.index(target.label)
+    if explainer.capabilities.internal_batch_size and options.get("internal_batch_size") is None:
+        # Each row the method sends becomes one row per candidate, each a whole pair long.
+        pair_rows = rows_per_pass(int(head.pair_ids.shape[1])) // len(labels)
+        options = {**options, "internal_batch_size": max(1, pair_rows)}
     result = explainer(view_of(loaded, head)).attribute(
         text, target=chosen, output=output, baseline=baseline, **options
     )
-    info = ZeroShotInfo(labels, probabilities, target.hypothesis_template, target.multi_label)
+    alone = zero_shot.scored_alone(target)
+    info = ZeroShotInfo(labels, probabilities, target.hypothesis_template, alone)
     return replace(
         result,
         probabilities=probabilities,
         predicted_index=best,
-        head="multi_label" if target.multi_label else "single_label",
+        head="multi_label" if alone else "single_label",
         task="zero-shot",
         task_info=info,
         settings=replace(result.settings, requested_label=target.label),
@@ -267,16 +304,19 @@ def _answer(
 def target_of(result: Attribution) -> TaskTarget | None:
     """The task target that gives ``result`` again; None for a sequence classifier's result.
 
-    A token-classification span that is a predicted entity is targeted by the
-    entity's index, any other span by its one token.
+    A token-classification span is targeted by the entity's index when an
+    entity was explained, else by its one token.
+
+    Args:
+        result: an explanation, as computed or read back from JSON.
+
+    Returns:
+        The target, or None for a sequence classifier's result.
     """
     info = result.task_info
     if isinstance(info, TokenClassificationInfo):
-        entity = next(
-            (i for i, e in enumerate(info.entities) if e.positions == info.positions), None
-        )
-        if entity is not None:
-            return TokenTarget(entity=entity, label=info.label)
+        if info.entity is not None:
+            return TokenTarget(entity=info.entity, label=info.label)
         return TokenTarget(token=info.positions[0], label=info.label)
     if isinstance(info, ZeroShotInfo):
         return ZeroShotTarget(

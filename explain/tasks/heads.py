@@ -27,7 +27,7 @@ from transformers.modeling_outputs import SequenceClassifierOutput
 
 from explain.core.targets import OutputKind
 from explain.engine.hooks import output_replaced
-from explain.model.architecture import embeddings_layer
+from explain.model.architecture import embeddings_layer, positions_follow_ids
 from explain.model.checkpoints import LoadedModel
 
 
@@ -175,21 +175,37 @@ class PremiseEmbeddings(torch.nn.Module):
 
     A token's embedding (word, position and token type, normalised) does not
     depend on the tokens after it, so the premise's rows are the same whether
-    it is embedded alone or with a hypothesis after it.
+    it is embedded alone or with a hypothesis after it. A RoBERTa-style model
+    counts positions from the attention mask here, as the whole model does
+    (:func:`explain.model.architecture.positions_from_attention_mask`), so a
+    ``<pad>`` baseline keeps the input's positions.
 
     Args:
         embeddings: the NLI model's embeddings layer.
+        mask_positions: count positions from the attention mask.
     """
 
-    def __init__(self, embeddings: torch.nn.Module) -> None:
+    def __init__(self, embeddings: torch.nn.Module, mask_positions: bool) -> None:
         super().__init__()
         self.inner = embeddings
+        self.mask_positions = mask_positions
 
     def forward(
-        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor | None = None
+        self,
+        input_ids: torch.Tensor,
+        token_type_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        types = {} if token_type_ids is None else {"token_type_ids": token_type_ids}
-        return self.inner(input_ids=input_ids, **types)  # (batch, premise_len, hidden)
+        extra: dict[str, torch.Tensor] = {}
+        if token_type_ids is not None:
+            extra["token_type_ids"] = token_type_ids
+        if self.mask_positions:
+            attended = (
+                torch.ones_like(input_ids) if attention_mask is None else attention_mask.ne(0)
+            ).long()  # (batch, premise_len)
+            padding_idx: int = getattr(self.inner, "padding_idx")  # noqa: B009
+            extra["position_ids"] = torch.cumsum(attended, dim=1) * attended + padding_idx
+        return self.inner(input_ids=input_ids, **extra)  # (batch, premise_len, hidden)
 
 
 class _PremiseBase(torch.nn.Module):
@@ -220,7 +236,7 @@ class HypothesesHead(ChoiceHead):
         premise_len: the premise's tokens at the start of every pair.
         entailment: the entailment label's index.
         contradiction: the contradiction label's index (multi-label mode).
-        multi_label: the mode.
+        multi_label: score each candidate on its own (entailment against contradiction).
         output: the output kind.
     """
 
@@ -238,13 +254,13 @@ class HypothesesHead(ChoiceHead):
         pair_types: torch.Tensor | None,
         premise_len: int,
         entailment: int,
-        contradiction: int | None,
+        contradiction: int,
         multi_label: bool,
         output: OutputKind,
     ) -> None:
         super().__init__(inner, candidates)
         layer = embeddings_layer(inner)
-        self.premise = PremiseEmbeddings(layer)
+        self.premise = PremiseEmbeddings(layer, positions_follow_ids(inner))
         self._base = _PremiseBase(self.premise)
         types = {} if pair_types is None else {"token_type_ids": pair_types}
         with torch.no_grad():  # constant: the hypotheses are not attributed
@@ -279,7 +295,8 @@ class HypothesesHead(ChoiceHead):
         Returns:
             ``(batch, candidates, labels)``.
         """
-        vectors = self.premise(input_ids, token_type_ids)  # (batch, premise_len, hidden)
+        vectors = self.premise(input_ids, token_type_ids, attention_mask)
+        # vectors: (batch, premise_len, hidden)
         batch, length, width = vectors.shape
         count, hyp_len, _ = self.hypothesis_vectors.shape
         if attention_mask is None:
@@ -325,7 +342,6 @@ class HypothesesHead(ChoiceHead):
         if not self.multi_label:
             every = [[i] for i in range(entail.shape[-1])]
             return choice_outputs(entail, every, self.output)
-        assert self.contradiction is not None
         odds = entail - logits[..., self.contradiction]  # log(p_entail / p_contradiction)
         return torch.sigmoid(odds) if self.output == "probability" else odds
 

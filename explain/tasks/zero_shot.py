@@ -17,16 +17,25 @@ from explain.core.targets import OutputKind
 from explain.core.task_targets import ZeroShotTarget
 from explain.model.checkpoints import LoadedModel
 from explain.model.encoding import Encoding
-from explain.model.tasks import contradiction_index, entailment_index
+from explain.model.tasks import entailment_index
 from explain.tasks.heads import HypothesesHead
 
 
-def nli_labels(loaded: LoadedModel, multi_label: bool) -> tuple[int, int | None]:
-    """The entailment label's index, and the contradiction's (needed in multi-label mode).
+def nli_labels(loaded: LoadedModel) -> tuple[int, int]:
+    """The entailment label's index, and the contradiction's, as the pipeline picks them.
+
+    The pipeline finds entailment by name (``entail*``) and takes the
+    contradiction by position: the last label when entailment is the first,
+    else the first (so ``not_entailment`` serves a two-label model).
+
+    Args:
+        loaded: the NLI checkpoint.
+
+    Returns:
+        ``(entailment, contradiction)`` label indices.
 
     Raises:
-        CheckpointError: the model has no entailment label, or no contradiction
-            label for multi-label mode.
+        CheckpointError: the model has no entailment label.
     """
     names = loaded.labels
     entail = entailment_index(names)
@@ -35,13 +44,7 @@ def nli_labels(loaded: LoadedModel, multi_label: bool) -> tuple[int, int | None]
             f"{loaded.name} has no entailment label (its labels: {', '.join(names)}): zero-shot "
             "classification needs an NLI model."
         )
-    contra = contradiction_index(names)
-    if multi_label and contra is None:
-        raise CheckpointError(
-            f"{loaded.name} has no contradiction label (its labels: {', '.join(names)}), which "
-            "multi-label mode weighs each candidate's entailment against. Use single-label mode."
-        )
-    return entail, contra
+    return entail, (len(names) - 1 if entail == 0 else 0)
 
 
 def hypotheses_head(
@@ -94,7 +97,7 @@ def hypotheses_head(
             [premise_types + list(types) + [0] * (width - len(types)) for _, types in rows],  # type: ignore[arg-type]
             device=device,
         )
-    entail, contra = nli_labels(loaded, target.multi_label)
+    entail, contra = nli_labels(loaded)
     return HypothesesHead(
         loaded.model,
         target.candidate_labels,
@@ -104,9 +107,18 @@ def hypotheses_head(
         len(premise_ids),
         entail,
         contra,
-        target.multi_label,
+        scored_alone(target),
         output,
     )
+
+
+def scored_alone(target: ZeroShotTarget) -> bool:
+    """Whether each candidate is scored on its own: in multi-label mode, or when it is the only one.
+
+    The pipeline scores a lone candidate as multi-label mode does (entailment
+    against contradiction), since a softmax over one candidate is always 1.
+    """
+    return target.multi_label or len(target.candidate_labels) == 1
 
 
 def candidate_probabilities(head: HypothesesHead, encoding: Encoding) -> tuple[float, ...]:
@@ -117,7 +129,6 @@ def candidate_probabilities(head: HypothesesHead, encoding: Encoding) -> tuple[f
         )
         entail = logits[0, :, head.entailment]  # (candidates,)
         if head.multi_label:
-            assert head.contradiction is not None
             pair = logits[0][:, [head.contradiction, head.entailment]]
             probabilities = torch.softmax(pair, dim=-1)[:, 1]
         else:
