@@ -19,7 +19,13 @@ from components.markdown import literal
 from components.session_state import initial
 from explain.core.task_results import DEFAULT_TASK
 from explain.core.task_targets import DEFAULT_TEMPLATE, parse_candidates
-from explain.io.links import DEFAULT_CANDIDATES, MAX_QUESTION_CHARS, read_span
+from explain.io.links import (
+    DEFAULT_CANDIDATES,
+    MAX_CANDIDATES_CHARS,
+    MAX_QUESTION_CHARS,
+    MAX_TEMPLATE_CHARS,
+    read_span,
+)
 from explain.model.tasks import TASK_TITLES
 from explain.render.task_figures import entities_html, task_words
 from explain.tasks.token_classification import IGNORED_GROUP
@@ -267,7 +273,7 @@ def zero_shot_target() -> explain.ZeroShotTarget:
     typed = left.text_input(
         "Candidate labels",
         value=initial("candidate_labels", ", ".join(DEFAULT_CANDIDATES)),
-        max_chars=1000,
+        max_chars=MAX_CANDIDATES_CHARS,
         key="candidate_labels",
         help="The labels to rank, separated by commas: any words or phrases, up to 50. Each "
         "one fills the template below into a hypothesis the NLI model reads after your text.",
@@ -275,7 +281,7 @@ def zero_shot_target() -> explain.ZeroShotTarget:
     template = right.text_input(
         "Hypothesis template",
         value=initial("hypothesis_template", DEFAULT_TEMPLATE),
-        max_chars=300,
+        max_chars=MAX_TEMPLATE_CHARS,
         key="hypothesis_template",
         help="The sentence each candidate label fills, at its one {}. The default is the "
         "zero-shot pipeline's.",

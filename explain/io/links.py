@@ -62,6 +62,8 @@ PREDICTED_IN_LINK = "predicted"
 LINK_NAMES = {"n_steps": "steps"}  # method setting -> its shorter name in links
 LINK_FLAGS = {"1": True, "0": False}  # how a link writes auto steps
 MAX_QUESTION_CHARS = 1000
+MAX_CANDIDATES_CHARS = 1000  # the page's candidate-labels box holds this many characters
+MAX_TEMPLATE_CHARS = 300  # and its template box this many
 """The longest question a page or a link asks of a context."""
 DEFAULT_CANDIDATES = ("positive", "negative", "neutral")
 """The candidate labels a zero-shot page starts from."""
@@ -462,8 +464,8 @@ def _zero_shot_task(params: Mapping[str, str], notices: list[str]) -> LinkTask:
     candidates: tuple[str, ...] | None = None
     if raw is not None:
         try:
-            if len(raw) > MAX_TEXT_CHARS:
-                raise InputError(f"longer than {MAX_TEXT_CHARS} characters")
+            if len(raw) > MAX_CANDIDATES_CHARS:
+                raise InputError(f"longer than {MAX_CANDIDATES_CHARS} characters")
             candidates = ZeroShotTarget(parse_candidates(raw), multi_label=True).candidate_labels
         except InputError as error:
             notices.append(
@@ -473,7 +475,11 @@ def _zero_shot_task(params: Mapping[str, str], notices: list[str]) -> LinkTask:
     template = params.get("template")
     if template is not None:
         try:
-            ZeroShotTarget(DEFAULT_CANDIDATES, template[:MAX_TEXT_CHARS])
+            if len(template) > MAX_TEMPLATE_CHARS:
+                raise InputError(
+                    f"The link's template is longer than {MAX_TEMPLATE_CHARS} characters."
+                )
+            ZeroShotTarget(DEFAULT_CANDIDATES, template)
         except InputError as error:
             notices.append(f"{error} The link's template is not used; using {DEFAULT_TEMPLATE!r}.")
             template = None
