@@ -34,10 +34,10 @@ def _report(directory: str, contents: str, min_count: int, top: int) -> DatasetR
     return build_report(directory, min_count=min_count, top=top, with_clusters=False)
 
 
-def report(directory: Path, min_count: int, top: int) -> DatasetReport:
-    """The directory's report without its clusters (see :func:`clusters`), computed once per
-    contents, minimum count and top."""
-    return _report(str(directory), stamp(directory), min_count, top)
+def report(directory: Path, contents: str, min_count: int, top: int) -> DatasetReport:
+    """The directory's report without its clusters (see :func:`with_clusters`), computed once
+    per ``contents`` (its :func:`stamp`), minimum count and top."""
+    return _report(str(directory), contents, min_count, top)
 
 
 @st.cache_data(
@@ -47,12 +47,17 @@ def _clusters(directory: str, contents: str) -> tuple[tuple[Cluster, ...], int]:
     return report_clusters(directory)
 
 
-def with_clusters(report: DatasetReport, directory: Path) -> DatasetReport:
-    """``report`` with its salience clusters, fitted once per directory contents.
+def with_clusters(report: DatasetReport, directory: Path, contents: str) -> DatasetReport:
+    """``report`` with its salience clusters, fitted once per ``contents`` (the same
+    :func:`stamp` the report was read at).
 
     They are fitted apart, so the page shows the words before the clustering is done.
+
+    Raises:
+        InputError: the directory is no longer a results directory.
+        ReportMissing: scikit-learn is not installed.
     """
-    found, fitted = _clusters(str(directory), stamp(directory))
+    found, fitted = _clusters(str(directory), contents)
     return replace(report, clusters=found, cluster_rows=fitted)
 
 

@@ -57,8 +57,9 @@ def dataset_panel() -> None:
         help="The most words listed per label, shortcut candidates and error words per label pair.",
     )
     st.session_state[KEPT_SETTINGS] = (int(min_count), int(top))
+    contents = dataset_cache.stamp(directory)
     try:
-        report = dataset_cache.report(directory, int(min_count), int(top))
+        report = dataset_cache.report(directory, contents, int(min_count), int(top))
     except explain.InputError as error:  # not a results directory after all
         st.info(str(error))
         st.stop()
@@ -68,8 +69,16 @@ def dataset_panel() -> None:
     overview(report)
     words_section(report, directory)
     shortcuts_section(report)
-    clusters_section(dataset_cache.with_clusters(report, directory))
+    clusters_slot = st.container()  # filled last: the clusters are fitted after the rest shows
     errors_section(report)
+    with clusters_slot:
+        try:
+            clustered = dataset_cache.with_clusters(report, directory, contents)
+        except explain.TokenlightError as error:
+            st.subheader("Clusters of texts")
+            st.info(str(error))
+        else:
+            clusters_section(clustered)
 
 
 def directory_or_stop() -> Path:

@@ -180,16 +180,21 @@ def task_info_from_fields(task: TaskName, data: dict) -> TaskInfo | None:
     """
     if task == "token-classification":
         explained = data["explained"]
+        entities = tuple(
+            Entity(e["word"], e["label"], e["start"], e["end"], e["score"], ())
+            for e in data["entities"]
+        )
+        span = (explained["start"], explained["end"])
+        entity = data.get("explained_entity")
+        if "explained_entity" not in data:  # written before the index was: match the span
+            entity = next((i for i, e in enumerate(entities) if (e.start, e.end) == span), None)
         return TokenClassificationInfo(
-            entities=tuple(
-                Entity(e["word"], e["label"], e["start"], e["end"], e["score"], ())
-                for e in data["entities"]
-            ),
+            entities=entities,
             positions=tuple(data.get("explained_positions", ())),
-            start=explained["start"],
-            end=explained["end"],
+            start=span[0],
+            end=span[1],
             label=explained["label"],
-            entity=data.get("explained_entity"),
+            entity=entity,
         )
     if task == "zero-shot":
         return ZeroShotInfo(

@@ -77,10 +77,10 @@ class ZeroShotTarget:
             )
         template = self.hypothesis_template
         try:
-            filled = template.format("x")
+            slots = template.format("\0").count("\0")
         except (ValueError, IndexError, KeyError):
-            filled = None
-        if template.count("{}") != 1 or filled is None:
+            slots = 0
+        if slots != 1 or "\0" in template:
             raise InputError(
                 f"The hypothesis template {template!r} must hold exactly one '{{}}' where the "
                 f"candidate label goes (and no other braces), as in {DEFAULT_TEMPLATE!r}."

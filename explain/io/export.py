@@ -180,7 +180,9 @@ def to_csv(results: Sequence[Attribution], threshold: float = MULTI_LABEL_THRESH
     Tokens, labels and the checkpoint pass through :func:`spreadsheet_safe`.
     ``predicted_labels`` holds the predicted label set, joined by ``"; "``:
     for a multi-label head, every label at or above ``threshold``; ``completeness``
-    the result's completeness verdict as a JSON object (level, message, figures).
+    the result's completeness verdict as a JSON object (level, message, figures);
+    ``task`` the result's task and ``task_info`` what a task other than sequence
+    classification predicted and explained, in words (:func:`task_facts`).
 
     Raises:
         InputError: ``threshold`` is not strictly between 0 and 1.

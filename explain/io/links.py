@@ -62,9 +62,11 @@ PREDICTED_IN_LINK = "predicted"
 LINK_NAMES = {"n_steps": "steps"}  # method setting -> its shorter name in links
 LINK_FLAGS = {"1": True, "0": False}  # how a link writes auto steps
 MAX_QUESTION_CHARS = 1000
-MAX_CANDIDATES_CHARS = 1000  # the page's candidate-labels box holds this many characters
-MAX_TEMPLATE_CHARS = 300  # and its template box this many
 """The longest question a page or a link asks of a context."""
+MAX_CANDIDATES_CHARS = 1000
+"""The longest candidate-labels text a page's box or a link holds."""
+MAX_TEMPLATE_CHARS = 300
+"""The longest hypothesis template a page's box or a link holds."""
 DEFAULT_CANDIDATES = ("positive", "negative", "neutral")
 """The candidate labels a zero-shot page starts from."""
 TASK_PARAMS: dict[str, TaskName] = {

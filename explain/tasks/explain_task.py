@@ -246,13 +246,16 @@ def _zero_shot(
     labels = target.candidate_labels
     best = max(range(len(labels)), key=probabilities.__getitem__)
     chosen = best if target.label is None else labels.index(target.label)
-    if explainer.capabilities.internal_batch_size and options.get("internal_batch_size") is None:
+    requested = options.get("internal_batch_size")
+    if explainer.capabilities.internal_batch_size and requested is None:
         # Each row the method sends becomes one row per candidate, each a whole pair long.
         pair_rows = rows_per_pass(int(head.pair_ids.shape[1])) // len(labels)
         options = {**options, "internal_batch_size": max(1, pair_rows)}
     result = explainer(view_of(loaded, head)).attribute(
         text, target=chosen, output=output, baseline=baseline, **options
     )
+    # The pass size chosen here is not the caller's: the result records what was asked.
+    result = replace(result, settings=replace(result.settings, internal_batch_size=requested))
     alone = zero_shot.scored_alone(target)
     info = ZeroShotInfo(labels, probabilities, target.hypothesis_template, alone)
     return replace(
