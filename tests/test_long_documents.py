@@ -228,7 +228,7 @@ def test_export_round_trip_keeps_the_windows(tiny_model: explain.LoadedModel) ->
     assert back == result
     assert "Windows" in explain.html_report([result])
     header, first = explain.to_csv([result]).splitlines()[:2]
-    assert header.endswith("long,stride,windows,completeness")  # the verdict is last
+    assert header.endswith("long,stride,windows,completeness,task,task_info")
     assert ',windows,31,6,"{' in first
 
 
