@@ -198,12 +198,7 @@ def _tokens(
     baseline: str,
     options: dict[str, Any],
 ) -> Attribution:
-    with loaded.lock:
-        encoding = encode_whole(loaded, text)
-        logits = tokens.token_logits(loaded, encoding)  # (seq_len, labels)
-        entities = tokens.predicted_entities(
-            logits, encoding, loaded.tokenizer, text, loaded.labels
-        )
+    encoding, logits, entities = tokens.read_tokens(loaded, text)
     groups, members = tokens.label_groups(loaded.labels)
     positions, chosen = tokens.resolve_span(target, entities, encoding, logits, groups, members)
     head = SpanHead(loaded.model, groups, members, positions, output)

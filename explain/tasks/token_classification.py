@@ -51,16 +51,32 @@ def predict_tokens(loaded: LoadedModel, text: str) -> TokenPrediction:
     Raises:
         InputError: the text is empty or longer than the model's window.
     """
-    with loaded.lock:
-        encoding = encode_whole(loaded, text)
-        logits = token_logits(loaded, encoding)
-        entities = predicted_entities(logits, encoding, loaded.tokenizer, text, loaded.labels)
+    encoding, _, entities = read_tokens(loaded, text)
     return TokenPrediction(
         entities=entities,
         tokens=encoding.tokens,
         special=tuple(bool(flag) for flag in encoding.special_mask[0].tolist()),
         groups=label_groups(loaded.labels)[0],
     )
+
+
+def read_tokens(
+    loaded: LoadedModel, text: str
+) -> tuple[Encoding, torch.Tensor, tuple[Entity, ...]]:
+    """``text`` encoded whole and run through the token classifier once, under its lock.
+
+    Returns:
+        ``(encoding, logits, entities)``: logits ``(seq_len, labels)`` float32,
+        entities as :func:`predicted_entities` groups them.
+
+    Raises:
+        InputError: the text is empty or longer than the model's window.
+    """
+    with loaded.lock:
+        encoding = encode_whole(loaded, text)
+        logits = token_logits(loaded, encoding)  # (seq_len, labels)
+        entities = predicted_entities(logits, encoding, loaded.tokenizer, text, loaded.labels)
+    return encoding, logits, entities
 
 
 def tag_of(label: str) -> str:
