@@ -191,27 +191,26 @@ def candidate_threshold(target: explain.TaskTarget) -> float:
     """A multi-label zero-shot run's threshold, in the sidebar; the default otherwise."""
     if not (isinstance(target, explain.ZeroShotTarget) and target.multi_label):
         return explain.MULTI_LABEL_THRESHOLD
-    with st.sidebar:
-        return float(
-            st.slider(
-                "Threshold",
-                min_value=0.05,
-                max_value=0.95,
-                value=float(initial("threshold", explain.MULTI_LABEL_THRESHOLD)),
-                step=0.05,
-                key="threshold",
-                help="Multi-label zero-shot scores each candidate on its own, so the likely "
-                "candidates are every one at or above this threshold (none, one or several). "
-                "It changes the candidates marked on the chart and explained side by side, not "
-                "the scores.",
-            )
-        )
+    return _threshold(
+        "Multi-label zero-shot scores each candidate on its own, so the likely candidates are "
+        "every one at or above this threshold (none, one or several). It changes the "
+        "candidates marked on the chart and explained side by side, not the scores."
+    )
 
 
 def threshold_slider(head: explain.Head) -> float:
     """A multi-label head's threshold, in the sidebar; the default for any other head."""
     if head != "multi_label":
         return explain.MULTI_LABEL_THRESHOLD
+    return _threshold(
+        "This checkpoint is multi-label: each label has its own sigmoid probability, and the "
+        "prediction is every label at or above this threshold (none, one or several). It "
+        "changes the predicted set, the per-label view and the batch table, not the scores."
+    )
+
+
+def _threshold(help_text: str) -> float:
+    """The sidebar's one threshold slider (key ``threshold``), with ``help_text``."""
     with st.sidebar:
         return float(
             st.slider(
@@ -221,9 +220,6 @@ def threshold_slider(head: explain.Head) -> float:
                 value=float(initial("threshold", explain.MULTI_LABEL_THRESHOLD)),
                 step=0.05,
                 key="threshold",
-                help="This checkpoint is multi-label: each label has its own sigmoid "
-                "probability, and the prediction is every label at or above this threshold "
-                "(none, one or several). It changes the predicted set, the per-label view and "
-                "the batch table, not the scores.",
+                help=help_text,
             )
         )
