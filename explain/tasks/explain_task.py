@@ -99,12 +99,7 @@ def explain_request(loaded: LoadedModel, request: AttributionRequest) -> Attribu
             token classifier or QA model is asked for a whole text's label.
         CheckpointError: the zero-shot model has no entailment label.
     """
-    if request.task_target is None:
-        if loaded.task in ("token-classification", "question-answering"):
-            raise InputError(
-                f"{loaded.name} is a {loaded.task} checkpoint; say what to explain in it "
-                "(an entity, a token, or the answer), not a label of the whole text."
-            )
+    if request.task_target is None:  # the method refuses a token classifier or QA model
         return attribute(loaded, request.text, method=request.method, **request.options())
     return explain_task(
         loaded,
