@@ -39,13 +39,16 @@ threshold = label_pickers.threshold_slider(loaded.head) if not tagged else MULTI
 permalink.show_notices(notices + permalink.restore_target(loaded.labels, task))
 mode = inputs.mode_switch()
 one_text = mode == inputs.MODE_ONE
-if tagged and not one_text:
-    task_inputs.other_modes_notice(mode, task)  # Many texts stops here; Dataset goes on
+if tagged and mode == inputs.MODE_DATASET:
+    task_inputs.dataset_notice(task)
 if one_text and not tagged:
     examples.example_picker()
 text = inputs.text_input(task) if one_text else ""
-if one_text and tagged:
-    target = task_inputs.task_target(spec, task, text)
+if tagged and mode != inputs.MODE_DATASET:
+    if one_text:
+        target = task_inputs.task_target(spec, task, text)
+    else:
+        target = task_inputs.batch_task_target(loaded, task)
     current = sidebar.task_controls(spec, text, task, target)
     threshold = label_pickers.candidate_threshold(target)
 elif not tagged:

@@ -172,12 +172,7 @@ def attribute_batch(
         if entry in _BATCHES:
             _BATCHES.move_to_end(entry)
             return _BATCHES[entry]
-    # Any: mypy matches a **dict with every keyword parameter (batched, max_texts), but
-    # the request holds only names its method takes, which none of those is.
-    options: dict[str, Any] = request.options()
-    outcome = explain.attribute_batch(
-        loaded, texts, method=request.method, progress=progress, **options
-    )
+    outcome = explain.explain_batch_request(loaded, request, texts, progress)
     with _BATCHES_LOCK:
         _BATCHES[entry] = outcome
         while len(_BATCHES) > MAX_BATCHES:

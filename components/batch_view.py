@@ -43,9 +43,10 @@ class BatchRequest:
     gold: tuple[str, ...] | None = None
 
 
-def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
+def read_texts(with_gold: bool = True) -> tuple[readers.Texts | None, tuple[str, ...] | None]:
     """The batch's input widgets; returns the texts read (None for none yet) and their
-    gold labels (None without a label column).
+    gold labels (None without a label column, or when ``with_gold`` is False: a task's
+    batch has no gold labels to score).
 
     At most 1,000 texts (50 in a demo) are kept; :attr:`readers.Texts.limit_notice`
     says what was cut. Files are read up to 1 MB (200 KB in a demo).
@@ -102,7 +103,7 @@ def read_texts() -> tuple[readers.Texts | None, tuple[str, ...] | None]:
         key="batch_column",
         help="The column holding the texts to explain. Empty cells are skipped.",
     )
-    label_column = gold_view.label_column_picker(table, column)
+    label_column = gold_view.label_column_picker(table, column) if with_gold else None
     gold = None if label_column is None else table.labels(label_column, column, max_texts)
     try:
         return table.texts(column, max_texts), gold
@@ -119,11 +120,16 @@ def batch_panel(
     ``threshold`` decides a multi-label head's predicted label sets.
     """
     st.subheader("Explain many texts")
+    task = current.task_target is not None
     st.caption(
-        "Every text is explained with the checkpoint and settings in the sidebar. Layer "
-        "Integrated Gradients runs texts of similar length together in one pass."
+        "Every text is explained with the checkpoint and settings in the sidebar"
+        + (
+            ", and what to explain above, one text at a time."
+            if task
+            else ". Layer Integrated Gradients runs texts of similar length together in one pass."
+        )
     )
-    read, gold = read_texts()
+    read, gold = read_texts(with_gold=not task)
     texts, source = (read.texts, read.source) if read else ((), "")
     if read is not None and read.limit_notice:
         st.warning(read.limit_notice)
@@ -229,6 +235,9 @@ def results_table(
         }
         for item, result in shown
     ]
+    for row in rows:  # a token classifier's entity list is long: last, after the scores
+        if "entities" in row:
+            row["entities"] = row.pop("entities")
     st.caption(
         "Click a column header to sort. Select a row to open that text in the one-text view, "
         "with the same settings."
@@ -253,10 +262,26 @@ def results_table(
                 min_value=0.0,
                 max_value=1.0,
                 format="percent",
-                help="The explained label's own sigmoid probability.",
+                help="The explained label's own probability: a sigmoid for a multi-label "
+                "head; for a token classifier, the label's mean probability over the span.",
             ),
             "score": st.column_config.NumberColumn(
                 "score", format="%.4g", help="The regression head's predicted score."
+            ),
+            "entities": st.column_config.TextColumn(
+                "entities",
+                help="The entities the model predicts in the text, grouped as Hugging Face's "
+                "token-classification pipeline groups them, with their entity groups.",
+            ),
+            "span": st.column_config.TextColumn(
+                "span", help="The explained entity's text: the tokens whose output is explained."
+            ),
+            "answer score": st.column_config.ProgressColumn(
+                "answer score",
+                min_value=0.0,
+                max_value=1.0,
+                format="percent",
+                help="The answer's probability, as the question-answering pipeline scores it.",
             ),
             "top tokens": st.column_config.TextColumn(
                 "top tokens",
@@ -275,7 +300,19 @@ def results_table(
 
 
 def prediction_cells(result: explain.Attribution, threshold: float) -> dict[str, object]:
-    """A row's prediction columns: label and probability, label set, or score."""
+    """A row's prediction columns: label and probability, label set, or score; for a
+    token classifier its entities and the explained span, for a QA model its answer."""
+    info = result.task_info
+    if isinstance(info, explain.TokenClassificationInfo):
+        return {
+            "entities": "; ".join(
+                f"{result.text[e.start : e.end]} ({e.label})" for e in info.entities
+            ),
+            "span": result.text[info.start : info.end],
+            "explained probability": result.target_probability,
+        }
+    if isinstance(info, explain.QuestionAnsweringInfo):
+        return {"answer": info.answer.text, "answer score": info.answer.score}
     if result.head == "regression":
         return {"score": result.probabilities[0]}
     if result.head == "multi_label":
@@ -299,8 +336,14 @@ def open_selected(outcome: explain.BatchResult, request: explain.AttributionRequ
     if rows[0] >= len(order):
         return
     text = outcome.items[order[rows[0]]].text
-    st.session_state.setdefault(LINK_VALUES, {})["text"] = text
+    values = st.session_state.setdefault(LINK_VALUES, {})
+    values["text"] = text
     st.session_state.pop("text", None)  # the text box takes its value from LINK_VALUES again
+    target = request.task_target
+    if isinstance(target, explain.TokenTarget):  # the entity pickers show the batch's entity
+        values.update(entity=target.entity, entity_label=target.label or "")
+        for key in ("entity", "entity_label", "token"):
+            st.session_state.pop(key, None)
     # Set through session state, so the browser's radio shows the switch too; a
     # re-created radio would keep showing its old choice there.
     st.session_state["mode"] = MODE_ONE

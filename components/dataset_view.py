@@ -16,8 +16,10 @@ import explain
 from components import dataset_cache, demo_mode, word_texts
 from components.markdown import literal
 from explain.core.report_results import DatasetReport, WordStat
+from explain.core.task_results import DEFAULT_TASK
 from explain.model.checkpoints import allowed_roots
 from explain.render import report_figures
+from explain.render.task_figures import LABEL_MEANINGS, task_words
 from explain.report.build import DEFAULT_TOP
 from explain.scale.directories import check_results_directory
 
@@ -35,6 +37,10 @@ def dataset_panel() -> None:
         "A results directory is what `tokenlight explain --file F --column C --out DIR` "
         "writes, or what Many texts saves. Its stored scores are read as they are: "
         "nothing is explained again. Words are compared lowercased."
+    )
+    st.sidebar.caption(
+        "The Dataset mode reads stored explanations, so the explanation settings above are "
+        "not used here; they apply to One text and Many texts."
     )
     directory = directory_or_stop()
     kept = st.session_state.get(KEPT_SETTINGS, (DEFAULT_MIN_COUNT, DEFAULT_TOP))
@@ -139,8 +145,13 @@ def overview(report: DatasetReport) -> None:
     )
     st.caption(
         f"Explained by {literal(report.method or 'an unknown method')} with checkpoint "
-        f"{literal(report.checkpoint or 'unknown')}. Each label's words come from the texts "
-        "explained towards it (the predicted label, unless the job set a target)."
+        f"{literal(report.checkpoint or 'unknown')}. "
+        + (
+            "Each label's words come from the texts explained towards it (the predicted "
+            "label, unless the job set a target)."
+            if report.task == DEFAULT_TASK
+            else f"The rows explain {task_words(report.task)}: {LABEL_MEANINGS[report.task]}."
+        )
     )
 
 

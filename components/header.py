@@ -12,5 +12,5 @@ def page_header() -> None:
         "Explain why a BERT-family text classifier predicts what it does, token by token: "
         "integrated gradients and fourteen more Captum methods, one text or many, with views "
         "that show how far to trust the result. Token classifiers (NER), zero-shot NLI models "
-        "and extractive question answering are explained one text at a time."
+        "and extractive question-answering models are explained too."
     )

@@ -13,8 +13,8 @@ import explain
 from components.markdown import literal
 from components.session_state import initial
 from components.setting_widgets import accepts, titles_with
-from components.task_inputs import explained_output
 from explain.core.targets import DEFAULT_OUTPUT, output_choices
+from explain.core.task_targets import explained_output
 
 PREDICTED = -1  # sentinel option in the target picker: "whatever the model predicts"
 NO_CONTRAST = -1  # sentinel option in the contrast picker: explain one label alone

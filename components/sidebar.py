@@ -151,7 +151,7 @@ def task_controls(
         st.header("Explanation")
         method = method_picker(task)
         st.caption(
-            "What is explained is chosen under the text: "
+            "What is explained is chosen on the page: "
             + {
                 "token-classification": "an entity or a token, and an entity group.",
                 "zero-shot": "the candidate labels and the candidate.",

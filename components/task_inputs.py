@@ -14,7 +14,6 @@ import streamlit as st
 
 import explain
 from components import backend
-from components.inputs import MODE_MANY
 from components.markdown import literal
 from components.session_state import initial
 from explain.core.task_results import DEFAULT_TASK
@@ -28,7 +27,7 @@ from explain.io.links import (
 )
 from explain.model.tasks import TASK_TITLES
 from explain.render.task_figures import entities_html, task_words
-from explain.tasks.token_classification import IGNORED_GROUP
+from explain.tasks.token_classification import IGNORED_GROUP, label_groups
 
 OWN_GROUP = ""  # label picker option: the entity's own group (a token's most probable)
 MOST_PROBABLE = ""  # candidate picker option: the most probable candidate
@@ -39,33 +38,6 @@ NLI_TASKS: tuple[explain.TaskName, ...] = ("zero-shot", "sequence-classification
 NLI_TASK_NAMES = {
     "zero-shot": "Zero-shot classification: rank candidate labels",
     "sequence-classification": "NLI classifier: a premise and a hypothesis",
-}
-OUTPUTS: dict[str, dict[str, str]] = {
-    "token-classification": {
-        "probability": "the label's probability (its B- and I- tags added up) at each of the "
-        "span's tokens, summed over the span",
-        "logit": "the log of the summed exponentials of the label's tag logits, summed over "
-        "the span's tokens",
-        "log_odds": "the label's log-odds against every other tag, summed over the span's tokens",
-    },
-    "zero-shot": {
-        "probability": "the candidate's probability: the softmax of the entailment logits across "
-        "the candidates, as Hugging Face's zero-shot pipeline computes it",
-        "logit": "the entailment logit of the premise with the candidate's hypothesis",
-        "log_odds": "the candidate's entailment logit against the other candidates' (log-sum-exp)",
-    },
-    "zero-shot multi-label": {
-        "probability": "the candidate's probability on its own: entailment against "
-        "contradiction, as Hugging Face's zero-shot pipeline computes it",
-        "logit": "the entailment logit minus the contradiction logit, for this candidate alone",
-        "log_odds": "the entailment logit minus the contradiction logit, for this candidate alone",
-    },
-    "question-answering": {
-        "probability": "the probability that the answer starts (or ends) at its token: a "
-        "softmax over the context's tokens and the first token, as the pipeline normalises",
-        "logit": "the start (or end) logit at the answer's first (or last) token",
-        "log_odds": "the start (or end) logit against every other position an answer may take",
-    },
 }
 
 
@@ -107,27 +79,67 @@ def task_picker(loaded: explain.LoadedModel) -> explain.TaskName:
         return chosen
 
 
-def other_modes_notice(mode: str, task: explain.TaskName) -> None:
-    """Many texts and Dataset for a task checkpoint: say plainly what they explain.
+def dataset_notice(task: explain.TaskName) -> None:
+    """The Dataset mode for a task checkpoint: it reads a results directory, not the checkpoint."""
+    st.info(
+        "The Dataset view reads the explanations a results directory holds (of any task); it "
+        f"does not use this {task_words(task)} checkpoint."
+    )
 
-    Many texts stops the page after its notice; Dataset goes on (it reads a
-    results directory, not the checkpoint).
+
+def batch_task_target(loaded: explain.LoadedModel, task: explain.TaskName) -> explain.TaskTarget:
+    """Many texts for a task: what to explain in every text, above the texts.
+
+    Stops the page with the reason when the inputs make no target.
 
     Args:
-        mode: the page's mode, Many texts or Dataset.
-        task: the task the page explains.
+        loaded: the checkpoint, for a token classifier's entity groups.
+        task: the task the page explains (not sequence classification).
+
+    Returns:
+        The target every text's explanation has: the K-th entity of each text,
+        the same candidate labels, or the same question asked of each text.
     """
-    title = task_words(task)
-    if mode == MODE_MANY:
-        st.info(
-            f"Many texts explains sequence classifiers only in this version; this checkpoint "
-            f"does {title}. Explain its texts one at a time under **One text**."
-        )
-        st.stop()
-    st.info(
-        "The Dataset view reads the explanations a results directory holds, which are sequence "
-        f"classifiers' in this version; it does not use this {title} checkpoint."
+    with st.container(border=True, key="batch_task_inputs"):
+        st.markdown(f"**{TASK_TITLES[task]}: what to explain in every text**")
+        try:
+            if task == "token-classification":
+                return batch_token_target(loaded)
+            if task == "zero-shot":
+                return zero_shot_target()
+            st.caption("Each text below is a context the question is asked of.")
+            return answer_target()
+        except explain.InputError as error:
+            st.error(str(error))
+            st.stop()
+
+
+def batch_token_target(loaded: explain.LoadedModel) -> explain.TokenTarget:
+    """A token classifier's batch inputs: which entity of each text, and which entity group."""
+    groups = label_groups(loaded.labels)[0]
+    left, right = st.columns(2)
+    entity = left.number_input(
+        "Entity number in each text",
+        min_value=0,
+        max_value=511,
+        value=int(initial("entity", 0) or 0),
+        step=1,
+        key="batch_entity",
+        help="Which predicted entity of each text to explain, from 0 in text order (the "
+        "CLI's --entity). A text with fewer entities is listed as skipped, with the reason.",
     )
+    label_options = [OWN_GROUP, *groups]
+    label = right.selectbox(
+        "Label",
+        label_options,
+        index=0,
+        format_func=lambda group: "Each entity's own group" if group == OWN_GROUP else group,
+        key="batch_entity_label",
+        help="The entity group whose output is explained (B-PER and I-PER are the group PER). "
+        "By default each entity's own group; pick one to see, in every text, what speaks for "
+        "or against it.",
+    )
+    return explain.TokenTarget(entity=int(entity), label=label or None)
 
 
 def task_target(spec: str, task: explain.TaskName, text: str) -> explain.TaskTarget:
@@ -340,14 +352,3 @@ def answer_target() -> explain.AnswerTarget:
         "last; the page charts both.",
     )
     return explain.AnswerTarget(question, "end" if end == "end" else "start")
-
-
-def explained_output(target: explain.TaskTarget, output: str) -> str:
-    """What the output kind means for ``target``'s task, in words."""
-    if isinstance(target, explain.ZeroShotTarget) and target.multi_label:
-        return OUTPUTS["zero-shot multi-label"][output]
-    if isinstance(target, explain.TokenTarget):
-        return OUTPUTS["token-classification"][output]
-    if isinstance(target, explain.ZeroShotTarget):
-        return OUTPUTS["zero-shot"][output]
-    return OUTPUTS["question-answering"][output]

@@ -25,7 +25,15 @@ from explain.core.targets import (
     check_output,
     check_threshold,
 )
-from explain.core.task_results import TASKS, TaskName
+from explain.core.task_results import (
+    TASKS,
+    Answer,
+    Entity,
+    QuestionAnsweringInfo,
+    TaskName,
+    TokenClassificationInfo,
+    ZeroShotInfo,
+)
 from explain.core.task_targets import AnswerTarget, TaskTarget, TokenTarget, ZeroShotTarget
 from explain.evaluation.agreement import AgreementMatrix, agreement_matrix, spearman, top_k_overlap
 from explain.evaluation.faithfulness import (
@@ -67,6 +75,7 @@ from explain.render.charts import (
 from explain.render.conductance_figures import conductance_heatmap
 from explain.render.highlight import escape, highlight_html, visualization_record
 from explain.render.word_figures import word_highlight_html
+from explain.tasks.batch import explain_batch_request, explain_task_batch
 from explain.tasks.explain_task import explain_request, explain_task, methods_for
 from explain.text.words import Word, WordAttribution, group_words, merge_words
 from explain.views.attention_maps import AttentionMaps, attention_maps
@@ -88,6 +97,7 @@ __all__ = [
     "TASKS",
     "AgreementMatrix",
     "AllLayerConductance",
+    "Answer",
     "AnswerTarget",
     "AttentionMaps",
     "Attribution",
@@ -101,6 +111,7 @@ __all__ = [
     "CheckpointError",
     "ChoiceSetting",
     "EmbeddingIntegratedGradients",
+    "Entity",
     "Explainer",
     "Faithfulness",
     "FloatSetting",
@@ -116,17 +127,20 @@ __all__ = [
     "OutputKind",
     "Prediction",
     "PreparedExplainer",
+    "QuestionAnsweringInfo",
     "SanityCheck",
     "Setting",
     "TaskName",
     "TaskTarget",
     "TextSetting",
+    "TokenClassificationInfo",
     "TokenMean",
     "TokenTarget",
     "TokenlightError",
     "TrainingRecipe",
     "Word",
     "WordAttribution",
+    "ZeroShotInfo",
     "ZeroShotTarget",
     "agreement_matrix",
     "attention_maps",
@@ -140,8 +154,10 @@ __all__ = [
     "convergence",
     "escape",
     "evaluate_faithfulness",
+    "explain_batch_request",
     "explain_request",
     "explain_task",
+    "explain_task_batch",
     "faithfulness",
     "from_json",
     "get_baseline",

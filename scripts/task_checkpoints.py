@@ -11,7 +11,9 @@ how the controls and results work, and mean nothing about language. Use your
 own fine-tuned checkpoint for real explanations.
 
 It writes ``OUT/ner`` (labels O, B-PER, I-PER, B-LOC, I-LOC), ``OUT/nli``
-(entailment, neutral, contradiction) and ``OUT/qa`` (start and end logits).
+(entailment, neutral, contradiction) and ``OUT/qa`` (start and end logits),
+and ``OUT/texts.csv``, a few sentences in a ``text`` column to try a results
+directory with (``--file OUT/texts.csv --column text --out DIR``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,12 @@ sys.path.insert(0, str(ROOT))
 
 from tests.architectures import save_architecture  # noqa: E402
 
+TEXTS = (
+    "Ada Lovelace met Charles Babbage in London.",
+    "The ride to Paris was smooth and quiet.",
+    "Grace Hopper wrote the first compiler.",
+    "The film was long, but the food was good.",
+)
 CHECKPOINTS = {
     "ner": {"labels": ("O", "B-PER", "I-PER", "B-LOC", "I-LOC"), "task": "token-classification"},
     "nli": {"labels": ("entailment", "neutral", "contradiction")},
@@ -39,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     for name, spec in CHECKPOINTS.items():
         directory = save_architecture("bert", args.out / name, **spec)  # type: ignore[arg-type]
         print(f"Wrote a random {spec.get('task', 'zero-shot (NLI)')} checkpoint to {directory}")
+    texts = args.out / "texts.csv"
+    texts.write_text("text\n" + "".join(f'"{text}"\n' for text in TEXTS), encoding="utf-8")
+    print(f"Wrote {len(TEXTS)} sentences to {texts}")
     return 0
 
 

@@ -23,6 +23,7 @@ from explain.scale.cli import job_from_args, main, parser
 from explain.scale.convert import main as convert
 from explain.scale.dataset import explain_dataset, read_rows
 from explain.scale.rows import result_from_row
+from tests.architectures import save_architecture
 from tests.tolerances import float32_model_tolerance
 
 ray = pytest.importorskip("ray", reason="pip install -r requirements-scale.txt")
@@ -251,3 +252,32 @@ def test_in_process_and_ray_write_the_same_directory(
     assert manifests[0]["counts"] == manifests[1]["counts"]
     assert [m["tuning"]["runner"] for m in manifests] == ["ray", "in process"]
     assert {m["state"] for m in manifests} == {"complete"}
+
+
+def test_a_task_job_on_ray_writes_what_explain_task_gives(local_ray: None, tmp_path: Path) -> None:
+    """A zero-shot job: each actor loads the NLI model for its task and explains each row."""
+    nli = save_architecture("bert", tmp_path / "nli", ("entailment", "neutral", "contradiction"))
+    data = tmp_path / "texts.csv"
+    texts = [*WORDS, ""]
+    pd.DataFrame({"text": texts}).to_csv(data, index=False)
+    out = tmp_path / "zero_shot"
+    argv = _argv(data, out, nli, "--candidate-labels", "cars, food", "--integration", "fixed")
+    assert main(argv) == 0
+    table = read_rows(out).sort_by("row_index")
+    assert table.column("status").to_pylist() == ["ok"] * len(WORDS) + ["input_error"]
+    assert table.column("task").to_pylist() == ["zero-shot"] * len(WORDS) + [None]
+    loaded = explain.load_checkpoint(str(nli), device="cpu")
+    target = explain.ZeroShotTarget(("cars", "food"))
+    for row in table.to_pylist()[: len(WORDS)]:
+        alone = explain.explain_task(loaded, row["text"], target, integration="fixed", n_steps=16)
+        info = result_from_row(row["result_json"]).task_info
+        assert isinstance(info, explain.ZeroShotInfo)
+        assert isinstance(alone.task_info, explain.ZeroShotInfo)
+        probabilities = alone.task_info.candidate_probabilities
+        assert info.candidate_probabilities == pytest.approx(
+            probabilities, abs=float32_model_tolerance(probabilities)
+        )
+        assert row["target_label"] == alone.target_label
+        # One thread per actor there, two here: float32 sums in another order.
+        tolerance = float32_model_tolerance(alone.scores, alone.f_input, alone.f_baseline or 0.0)
+        assert row["scores"] == pytest.approx(list(alone.scores), abs=tolerance)

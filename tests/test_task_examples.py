@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from explain.io.cli import main
+from explain.scale.cli import main
+from explain.scale.writer import read_rows
 from scripts.task_checkpoints import main as write_checkpoints
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,7 +46,15 @@ def test_a_documented_task_command_runs(
 ) -> None:
     argv = [part.replace(PLACE, str(place)) for part in shlex.split(command)]
     assert main(argv) == 0, capsys.readouterr().err
-    results = json.loads(capsys.readouterr().out)["results"]
     task = {"ner": "token-classification", "nli": "zero-shot", "qa": "question-answering"}
     expected = task[re.search(r"tiny-tasks/(\w+)", command).group(1)]  # type: ignore[union-attr]
+    if "--column" in argv:  # a results directory: a row per sentence of texts.csv
+        rows = read_rows(Path(argv[argv.index("--out") + 1]))
+        assert rows.num_rows == 4
+        statuses, tasks = rows.column("status").to_pylist(), rows.column("task").to_pylist()
+        assert {task for task, status in zip(tasks, statuses, strict=True) if status == "ok"} == {
+            expected
+        }
+        return
+    results = json.loads(capsys.readouterr().out)["results"]
     assert {result["task"] for result in results} == {expected}

@@ -196,12 +196,9 @@ def test_sequence_only_modes_and_views_say_so(
     at.segmented_control(key="teach_view").set_value("methods").run()
     assert not at.exception
     assert sum(key.startswith("compare_chart_") for key in charts(at)) == 3
-    at.radio(key="mode").set_value("Many texts").run()
-    assert not at.exception
-    assert "Many texts explains sequence classifiers only" in infos(at)
     at.radio(key="mode").set_value("Dataset").run()
     assert not at.exception
-    assert "sequence classifiers' in this version" in infos(at)
+    assert "it does not use this token classification (NER) checkpoint" in infos(at)
 
 
 # Zero-shot classification through NLI

@@ -80,3 +80,30 @@ def test_each_task_runs_in_the_browser(chromium, task: str, tmp_path: Path) -> N
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"browser-task-{task}.png"))
     assert not problems, problems
+
+
+def test_many_texts_of_a_token_classifier_runs_in_the_browser(chromium, tmp_path: Path) -> None:
+    labels, saved_as, _, _ = TASKS["token-classification"]
+    directory = save_architecture("bert", tmp_path / "ner", labels, seed=1, task=saved_as)
+    problems: list[str] = []
+    with dashboard({"TOKENLIGHT_CHECKPOINT": str(directory)}) as url:
+        page = chromium.new_page(viewport={"width": 1400, "height": 2200})
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(url, wait_until="networkidle")
+        page.get_by_text(": what to explain").wait_for(timeout=90_000)
+        page.get_by_text("Many texts", exact=True).click()
+        page.get_by_text(": what to explain in every text").wait_for(timeout=60_000)
+        page.get_by_text("Entity number in each text").wait_for(timeout=30_000)
+        page.get_by_role("button", name="Run batch").click()
+        page.get_by_text("Explained ").first.wait_for(timeout=120_000)
+        page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
+        page.get_by_role("heading", name="Tokens that speak for each label").wait_for(
+            timeout=60_000
+        )
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.mouse.move(1390, 5)
+        page.wait_for_timeout(500)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-task-many-texts.png"))
+    assert not problems, problems

@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from explain.core.task_results import DEFAULT_TASK, TaskName
+
 WORDS_LOWERCASED = True
 """The report compares words lowercased: "Great" and "great" are one word."""
 
@@ -187,6 +189,9 @@ class DatasetReport:
         cluster_rows: the rows the clusters were fitted on (a sample of large
             directories). Default: 0
         directory: the results directory read. Default: ``""``
+        task: the task the rows explain (its labels are then entity groups,
+            candidate labels, or the answer's start and end). Default:
+            ``"sequence-classification"``
     """
 
     rows: int
@@ -202,6 +207,7 @@ class DatasetReport:
     options: Mapping[str, object] = field(default_factory=dict)
     cluster_rows: int = 0
     directory: str = ""
+    task: TaskName = DEFAULT_TASK
 
 
 def _finite(value: float | None) -> float | None:
@@ -296,6 +302,7 @@ def report_to_dict(report: DatasetReport) -> dict[str, Any]:
         "checkpoint": report.checkpoint,
         "method": report.method,
         "options": dict(report.options),
+        "task": report.task,
     }
     return document
 

@@ -7,6 +7,7 @@ and :func:`explain.tasks.explain_task.explain_task` reads.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from explain.core.errors import InputError
@@ -14,6 +15,13 @@ from explain.core.task_results import ANSWER_ENDS, AnswerEnd, TaskName
 
 DEFAULT_TEMPLATE = "This example is {}."
 MAX_CANDIDATES = 50
+SET_BY_THE_TASK = {  # option: what it would set, which a task's target decides itself
+    "target": "label (the task target names the entity group, candidate or answer end)",
+    "contrast": "contrast label",
+    "text_pair": "second text (a question-answering run gives its question apart)",
+    "long": "windows over a long text",
+    "stride": "windows over a long text",
+}
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,45 @@ class AnswerTarget:
 
 TaskTarget = TokenTarget | ZeroShotTarget | AnswerTarget
 
+OUTPUT_MEANINGS: dict[str, dict[str, str]] = {  # what each output kind is, per task
+    "token-classification": {
+        "probability": "the label's probability (its B- and I- tags added up) at each of the "
+        "span's tokens, summed over the span",
+        "logit": "the log of the summed exponentials of the label's tag logits, summed over "
+        "the span's tokens",
+        "log_odds": "the label's log-odds against every other tag, summed over the span's tokens",
+    },
+    "zero-shot": {
+        "probability": "the candidate's probability: the softmax of the entailment logits across "
+        "the candidates, as Hugging Face's zero-shot pipeline computes it",
+        "logit": "the entailment logit of the premise with the candidate's hypothesis",
+        "log_odds": "the candidate's entailment logit against the other candidates' (log-sum-exp)",
+    },
+    "zero-shot multi-label": {
+        "probability": "the candidate's probability on its own: entailment against "
+        "contradiction, as Hugging Face's zero-shot pipeline computes it",
+        "logit": "the entailment logit minus the contradiction logit, for this candidate alone",
+        "log_odds": "the entailment logit minus the contradiction logit, for this candidate alone",
+    },
+    "question-answering": {
+        "probability": "the probability that the answer starts (or ends) at its token: a "
+        "softmax over the context's tokens and the first token, as the pipeline normalises",
+        "logit": "the start (or end) logit at the answer's first (or last) token",
+        "log_odds": "the start (or end) logit against every other position an answer may take",
+    },
+}
+
+
+def explained_output(target: TaskTarget, output: str) -> str:
+    """What the output kind means for ``target``'s task, in words."""
+    if isinstance(target, ZeroShotTarget) and target.multi_label:
+        return OUTPUT_MEANINGS["zero-shot multi-label"][output]
+    if isinstance(target, TokenTarget):
+        return OUTPUT_MEANINGS["token-classification"][output]
+    if isinstance(target, ZeroShotTarget):
+        return OUTPUT_MEANINGS["zero-shot"][output]
+    return OUTPUT_MEANINGS["question-answering"][output]
+
 
 def target_task(target: TaskTarget) -> TaskName:
     """The task a target belongs to."""
@@ -128,6 +175,24 @@ def target_task(target: TaskTarget) -> TaskName:
     if isinstance(target, ZeroShotTarget):
         return "zero-shot"
     return "question-answering"
+
+
+def check_task_options(task: TaskName, options: Mapping[str, object]) -> None:
+    """Refuse the options a task's target decides itself: a label, a contrast, a second text,
+    windows.
+
+    Args:
+        task: the task explained.
+        options: the request's options, by name; None (and ``long="truncate"``) is unset.
+
+    Raises:
+        InputError: the message names the first option set and why the task refuses it.
+    """
+    for name, what in SET_BY_THE_TASK.items():
+        if options.get(name) not in (None, "truncate" if name == "long" else None):
+            raise InputError(
+                f"A {task} explanation takes no {what}: its task target says what is explained."
+            )
 
 
 def target_fields(target: TaskTarget) -> dict[str, object]:

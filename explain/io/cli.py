@@ -23,7 +23,12 @@ from explain.io.export import html_report, to_csv, to_json
 from explain.io.notebook import to_notebook
 from explain.io.readers import TEXT_COLUMN_NAMES, read_file, read_table
 from explain.io.request_checks import declared_settings
-from explain.io.task_args import add_task_arguments, requested_task, task_targets
+from explain.io.task_args import (
+    add_task_arguments,
+    no_gold_labels,
+    requested_task,
+    task_targets,
+)
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
 from explain.methods.batch import BatchItem, BatchResult
 from explain.methods.registry import DEFAULT_METHOD, METHODS, methods_with
@@ -297,12 +302,9 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         method_names = {setting.name for m in METHODS.values() for setting in m.settings}
         baseline_names = {setting.name for b in BASELINES.values() for setting in b.settings}
         model = load_checkpoint(args.checkpoint, task=requested_task(args))
-        targets = task_targets(args, model)
+        targets = task_targets(args, model.task, model.name)
         if gold is not None and targets != [None]:
-            raise InputError(
-                "--label-column scores a sequence classifier's predicted labels; leave it out "
-                f"for {model.task}."
-            )
+            raise no_gold_labels(model.task)
         requests = [
             AttributionRequest(
                 checkpoint=args.checkpoint,

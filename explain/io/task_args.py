@@ -20,7 +20,6 @@ from explain.core.task_targets import (
     ZeroShotTarget,
     parse_candidates,
 )
-from explain.model.checkpoints import LoadedModel
 
 TASK_FLAGS: dict[str, TaskName] = {
     "entity": "token-classification",
@@ -117,15 +116,29 @@ def requested_task(args: argparse.Namespace) -> TaskName | None:
     return next(iter(implied), None)
 
 
-def task_targets(args: argparse.Namespace, loaded: LoadedModel) -> list[TaskTarget | None]:
+def no_gold_labels(task: TaskName) -> InputError:
+    """The error for ``--label-column`` with a task: gold labels score a classifier's labels."""
+    return InputError(
+        f"--label-column scores a sequence classifier's predicted labels; leave it out for {task}."
+    )
+
+
+def task_targets(
+    args: argparse.Namespace, loaded_task: TaskName, name: str
+) -> list[TaskTarget | None]:
     """What each sentence's explanation targets; ``[None]`` for a sequence classifier.
+
+    Args:
+        args: the parsed command line.
+        loaded_task: the task the checkpoint is loaded for.
+        name: the checkpoint, for the messages.
 
     Raises:
         InputError: the checkpoint's task needs a flag that is missing (a
             question), or ``--target`` is not one of the task's labels.
     """
     requested = requested_task(args)
-    task = requested or loaded.task
+    task = requested or loaded_task
     if task == "zero-shot" and args.candidate_labels is None:
         if requested == "zero-shot":
             raise InputError("Zero-shot classification needs --candidate-labels 'a, b, c'.")
@@ -144,7 +157,7 @@ def task_targets(args: argparse.Namespace, loaded: LoadedModel) -> list[TaskTarg
     if task == "question-answering":
         if args.question is None:
             raise InputError(
-                f"{loaded.name} answers questions: give --question '...' (each sentence is the "
+                f"{name} answers questions: give --question '...' (each sentence is the "
                 "context it answers from)."
             )
         if args.target is not None and args.target not in ANSWER_ENDS:

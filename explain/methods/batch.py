@@ -137,13 +137,7 @@ def attribute_batch(
     started = time.perf_counter()
     explainer_type = get_method(method)
     check_options(method, options)
-    if not texts:
-        raise InputError("There are no texts to explain. Give at least one line of text.")
-    if len(texts) > max_texts:
-        raise InputError(
-            f"{len(texts)} texts is more than the {max_texts} one batch may hold. "
-            "Split the input into smaller batches."
-        )
+    check_texts(texts, max_texts)
     total = len(texts)
     outcomes: dict[int, BatchItem] = {}
     encodings: dict[int, Encoding] = {}
@@ -190,13 +184,35 @@ def attribute_batch(
         done += len(indices)
         if progress is not None:
             progress(done, total)
-    errors = {item.error for item in outcomes.values()}
-    if all(item.result is None for item in outcomes.values()) and len(errors) == 1:
+    return finished([outcomes[i] for i in range(total)], started)
+
+
+def check_texts(texts: Sequence[str], max_texts: int) -> None:
+    """Refuse an empty batch, or one of more than ``max_texts`` texts.
+
+    Raises:
+        InputError: the message says how to fix the input.
+    """
+    if not texts:
+        raise InputError("There are no texts to explain. Give at least one line of text.")
+    if len(texts) > max_texts:
+        raise InputError(
+            f"{len(texts)} texts is more than the {max_texts} one batch may hold. "
+            "Split the input into smaller batches."
+        )
+
+
+def finished(items: Sequence[BatchItem], started: float) -> BatchResult:
+    """The batch of ``items`` (in input order), timed from ``started`` (``perf_counter``).
+
+    Raises:
+        InputError: every text failed with the same error (an unknown target,
+            say), which is then the batch's error rather than each text's.
+    """
+    errors = {item.error for item in items}
+    if all(item.result is None for item in items) and len(errors) == 1:
         raise InputError(errors.pop() or "No text could be explained.")
-    return BatchResult(
-        items=tuple(outcomes[i] for i in range(total)),
-        seconds=time.perf_counter() - started,
-    )
+    return BatchResult(items=tuple(items), seconds=time.perf_counter() - started)
 
 
 def _one(

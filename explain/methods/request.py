@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from explain.core.errors import InputError
 from explain.core.results import LongMode
 from explain.core.targets import OUTPUT_KINDS
-from explain.core.task_targets import TaskTarget, target_task
+from explain.core.task_targets import TaskTarget, check_task_options, target_task
 from explain.methods.base import LONG_OPTIONS
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
 from explain.methods.registry import DEFAULT_METHOD, METHODS, check_long, method_options
@@ -112,22 +112,16 @@ class AttributionRequest:
         )
         check_long(self.method, self.long, self.stride)
         if self.task_target is not None:
-            given = [
-                name
-                for name, value in (
-                    ("target", self.target),
-                    ("contrast", self.contrast),
-                    ("text_pair", self.text_pair),
-                    ("stride", self.stride),
-                )
-                if value is not None
-            ] + (["long"] if self.long != "truncate" else [])
-            if given:
-                task = target_task(self.task_target)
-                raise InputError(
-                    f"A {task} request takes no {', '.join(given)}: its task target says what "
-                    "is explained (the label, candidate or answer end is part of it)."
-                )
+            check_task_options(
+                target_task(self.task_target),
+                {
+                    "target": self.target,
+                    "contrast": self.contrast,
+                    "text_pair": self.text_pair,
+                    "long": self.long,
+                    "stride": self.stride,
+                },
+            )
         taken = method_options(self.method)
         refused = sorted(set(self.options()) - set(taken) - set(LONG_OPTIONS))
         if refused:

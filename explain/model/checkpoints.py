@@ -23,7 +23,13 @@ from typing import Literal, cast
 from urllib.parse import urlparse
 
 import torch
-from transformers import AutoConfig, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
+from transformers import (
+    AutoConfig,
+    AutoTokenizer,
+    PretrainedConfig,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
 
 from explain.core.errors import BundledCheckpointMissing, CheckpointError
 from explain.core.targets import Head
@@ -259,6 +265,15 @@ def _require_task(config: object, name: str, task: str | None) -> TaskName:
     return chosen
 
 
+def _read_config(location: str, name: str, local_only: bool) -> PretrainedConfig:
+    try:
+        return AutoConfig.from_pretrained(
+            location, trust_remote_code=False, local_files_only=local_only
+        )
+    except (OSError, ValueError, KeyError) as error:
+        raise CheckpointError(f"Could not read the config of {name}: {error}") from error
+
+
 def _load_from(
     location: str,
     name: str,
@@ -267,12 +282,7 @@ def _load_from(
     local_only: bool = True,
     task: str | None = None,
 ) -> LoadedModel:
-    try:
-        config = AutoConfig.from_pretrained(
-            location, trust_remote_code=False, local_files_only=local_only
-        )
-    except (OSError, ValueError, KeyError) as error:
-        raise CheckpointError(f"Could not read the config of {name}: {error}") from error
+    config = _read_config(location, name, local_only)
     chosen = _require_task(config, name, task)
     try:
         tokenizer = AutoTokenizer.from_pretrained(
@@ -367,26 +377,52 @@ def load_checkpoint(
             network to reach it.
         InputError: ``task`` is not a task.
     """
+    target = resolve_device(device)
+    location, name, source, local_only = _locate(spec, roots)
+    return _load_from(location, name, source, target, local_only=local_only, task=task)
+
+
+def checkpoint_task(spec: str, task: str | None = None) -> TaskName:
+    """The task a checkpoint is loaded for, read from its config alone (no weights are loaded).
+
+    Args:
+        spec: a registered name, a local directory or a Hub id.
+        task: the task asked for, checked against the checkpoint. Default:
+            None, the task its config describes.
+
+    Raises:
+        CheckpointError: as :func:`load_checkpoint`, for the config.
+        InputError: ``task`` is not a task.
+    """
+    location, name, _, local_only = _locate(spec, None)
+    return _require_task(_read_config(location, name, local_only), name, task)
+
+
+def _locate(spec: str, roots: tuple[Path, ...] | None) -> tuple[str, str, Source, bool]:
+    """Where ``spec``'s files are: ``(location, name, source, local files only)``, once vetted.
+
+    Raises:
+        BundledCheckpointMissing, CheckpointError: as :func:`load_checkpoint`.
+    """
     spec = spec.strip()
     if not spec:
         raise CheckpointError(
             f"No checkpoint given. Registered checkpoints: {', '.join(CHECKPOINTS)}."
         )
-    target = resolve_device(device)
     if roots is not None and spec not in CHECKPOINTS and looks_like_path(spec):
         check_allowed(Path(spec), roots)  # before any existence check, so nothing is probed
     source = classify_spec(spec)
     if source == "registered":
         directory = CHECKPOINTS[spec].locate()
         vet_directory(directory)
-        return _load_from(str(directory), spec, source, target, task=task)
+        return str(directory), spec, source, True
     if source == "local":
         if roots is not None:
             check_allowed(Path(spec), roots)
         directory = Path(spec).expanduser().resolve()
         vet_directory(directory)
-        return _load_from(str(directory), spec, source, target, task=task)
-    return _load_from_hub(spec, target, task)
+        return str(directory), spec, source, True
+    return spec, spec, "hub", _hub_local_only(spec)
 
 
 def _hub_cached(spec: str) -> bool:
@@ -395,9 +431,14 @@ def _hub_cached(spec: str) -> bool:
     return isinstance(try_to_load_from_cache(spec, "config.json"), str)
 
 
-def _load_from_hub(spec: str, device: torch.device, task: str | None = None) -> LoadedModel:
+def _hub_local_only(spec: str) -> bool:
+    """True when a Hub checkpoint is cached; False when it may be downloaded.
+
+    Raises:
+        CheckpointError: it is not cached and there is no Hub to download it from.
+    """
     if _hub_cached(spec):
-        return _load_from(spec, spec, "hub", device, local_only=True, task=task)
+        return True
     if os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in (
         "1",
         "true",
@@ -415,4 +456,4 @@ def _load_from_hub(spec: str, device: torch.device, task: str | None = None) -> 
             "seems to have no network. Download it where there is one and pass its local "
             "directory, or use the bundled checkpoint."
         )
-    return _load_from(spec, spec, "hub", device, local_only=False, task=task)
+    return False

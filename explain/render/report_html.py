@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from explain.core.report_results import DatasetReport
+from explain.core.task_results import DEFAULT_TASK
 from explain.render.highlight import escape
 from explain.render.report_figures import confusion_heatmap, shortcut_chart, word_chart
 
@@ -61,7 +62,9 @@ def report_html(report: DatasetReport, title: str = "Tokenlight dataset report")
         f"<h1>{escape(title)}</h1>",
         f'<p class="note">{report.ok_rows} explained row(s) of {report.rows} read from '
         f"<code>{escape(report.directory)}</code>; checkpoint <code>"
-        f"{escape(report.checkpoint)}</code>, method <code>{escape(report.method)}</code>. "
+        f"{escape(report.checkpoint)}</code>, method <code>{escape(report.method)}</code>"
+        + ("" if report.task == DEFAULT_TASK else f", task <code>{escape(report.task)}</code>")
+        + ". "
         f"Words are compared lowercased; a word is listed when at least {report.min_count} "
         f"row(s) hold it, at most {report.top} per table.</p>",
     ]

@@ -44,6 +44,17 @@ OUTLINE = "outline:2px solid #222;outline-offset:-1px"
 QA_SEGMENTS = ("Question", "Context")
 
 
+LABEL_MEANINGS: dict[TaskName, str] = {
+    "sequence-classification": "each label is one of the classifier's labels",
+    "token-classification": "each label is an entity group, and each text counts towards the "
+    "group its explained entity was explained for",
+    "zero-shot": "each label is a candidate label, and each text counts towards the candidate "
+    "it was explained for (the most probable, unless the job named one)",
+    "question-answering": "the labels are the answer's start and end, and each text counts "
+    "towards the end of its answer that was explained",
+}
+
+
 def task_words(task: TaskName) -> str:
     """A task's title inside a sentence: "token classification (NER)"."""
     title = TASK_TITLES[task]

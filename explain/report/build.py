@@ -97,6 +97,7 @@ def build_report(
             options=results.options,
             cluster_rows=fitted,
             directory=str(results.path),
+            task=results.task,
         )
 
 

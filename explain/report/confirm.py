@@ -21,6 +21,7 @@ import numpy as np
 from explain.core.errors import InputError, TokenlightError
 from explain.core.report_results import DatasetReport, Shortcut
 from explain.core.targets import Head, predicted_set
+from explain.core.task_results import DEFAULT_TASK
 from explain.model.checkpoints import LoadedModel, load_checkpoint
 from explain.report.directory import ResultsDirectory, open_results
 from explain.scale.dataset import ENV_PREFIXES, LOCAL_OBJECT_STORE_MB, import_ray
@@ -184,7 +185,8 @@ def confirm_shortcuts(
 
     Raises:
         InputError: ``count`` or ``sample`` is below 1, the candidate's label is
-            not one of the model's, or the model is a regressor.
+            not one of the model's, the model is a regressor, or the rows explain
+            a task other than sequence classification.
         CheckpointError: the manifest's checkpoint cannot be loaded.
         RayMissing: ``ray_address`` is given but Ray is not installed.
     """
@@ -193,6 +195,11 @@ def confirm_shortcuts(
     say = progress or (lambda _: None)
     chosen = report.shortcuts[:count]
     with open_results(report.directory) as results:
+        if results.task != DEFAULT_TASK:
+            raise InputError(
+                f"--confirm re-predicts a text classifier's label with the word deleted; "
+                f"these rows explain {results.task}. Leave --confirm out."
+            )
         texts = [sample_texts(results, shortcut, sample) for shortcut in chosen]
     if not any(texts):
         return report

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from explain.core.errors import InputError, TokenlightError
+from explain.core.task_results import DEFAULT_TASK, TaskName
+from explain.model.tasks import check_task
 from explain.scale.dataset import part_files
 from explain.scale.manifest import MANIFEST, read_manifest
 
@@ -94,6 +96,16 @@ class ResultsDirectory:
         """The method's options, as the manifest records them."""
         found = self.settings.get("options", {})
         return dict(found) if isinstance(found, dict) else {}
+
+    @property
+    def task(self) -> TaskName:
+        """The task the rows explain: the manifest's task target's, else sequence classification.
+
+        Raises:
+            InputError: the manifest names an unknown task.
+        """
+        found = self.settings.get("task_target")
+        return check_task(found.get("task")) if isinstance(found, dict) else DEFAULT_TASK
 
     def query(
         self, sql: str, parameters: list[object] | dict[str, object] | None = None

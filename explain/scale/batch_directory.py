@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from explain.core.errors import InputError
+from explain.core.task_targets import target_fields
 from explain.methods.batch import BatchResult
 from explain.methods.request import AttributionRequest
 from explain.model.checkpoints import ALLOWED_ROOTS_ENV, allowed_roots
@@ -123,6 +124,11 @@ def save_batch(
                     "method": request.method,
                     "options": {name: options[name] for name in sorted(options)},
                     **({"label_column": label_column} if label_column is not None else {}),
+                    **(
+                        {"task_target": target_fields(request.task_target)}
+                        if request.task_target is not None
+                        else {}
+                    ),
                 }
             ),
             "tuning": {"runner": "many texts"},

@@ -14,11 +14,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from explain.core.errors import TokenlightError
-from explain.core.task_results import DEFAULT_TASK
+from explain.core.errors import InputError, TokenlightError
+from explain.core.task_targets import TaskTarget
 from explain.io import cli as plain
-from explain.io.task_args import task_flags_given
+from explain.io.task_args import requested_task, task_targets
 from explain.methods.registry import get_method
+from explain.model.checkpoints import checkpoint_task
 from explain.scale.inputs import SUFFIXES
 from explain.scale.job import ScaleJob, Workers
 from explain.scale.writer import Summary
@@ -123,13 +124,14 @@ def job_from_args(args: argparse.Namespace) -> ScaleJob:
         InputError: the ``--pair`` text is over the text limit.
     """
     plain.check_lengths((), args.pair)
+    task_target = _task_target(args)
     options: dict[str, object] = {
         name: getattr(args, name)
         for name in plain.declared_settings()
         if getattr(args, name) is not None
     }
     for name, value in (
-        ("target", _label(args.target)),
+        ("target", _label(args.target) if task_target is None else None),
         ("output", args.output),
         ("text_pair", args.pair),
         ("contrast", _label(args.contrast)),
@@ -155,7 +157,26 @@ def job_from_args(args: argparse.Namespace) -> ScaleJob:
         batch_size=args.batch_size or 32,
         resume=bool(args.resume),
         max_failed_fraction=args.max_failed_fraction,
+        task_target=task_target,
     )
+
+
+def _task_target(args: argparse.Namespace) -> TaskTarget | None:
+    """The one target every row's explanation has, from the checkpoint's config and the flags.
+
+    Raises:
+        InputError: the flags ask for two results per row (both ends of an
+            answer), or do not fit the checkpoint's task.
+        CheckpointError: the checkpoint's config cannot be read.
+    """
+    task = checkpoint_task(args.checkpoint, requested_task(args))
+    targets = task_targets(args, task, args.checkpoint)
+    if len(targets) > 1:
+        raise InputError(
+            "A results directory holds one explanation per row: give --target start or "
+            "--target end to explain that end of each answer."
+        )
+    return targets[0]
 
 
 def main(argv: Sequence[str] | None = None, prog: str = plain.PROG) -> int:
@@ -179,13 +200,6 @@ def main(argv: Sequence[str] | None = None, prog: str = plain.PROG) -> int:
                 ".parquet or .jsonl), --column and an --out directory, or --ray"
             )
         return plain.main(argv, prog)
-    task_flags = task_flags_given(args)
-    if task_flags or args.task not in (None, DEFAULT_TASK):
-        build.error(
-            "a results directory holds sequence classifiers' explanations in this version; "
-            f"explain {', '.join(task_flags) or args.task} texts without --ray and an --out "
-            "directory (--format json)"
-        )
     if args.sentences or args.file is None or args.column is None or args.out is None:
         build.error("--ray needs --file, --column and --out (a directory), and no sentences")
     if args.format != "json":
@@ -198,6 +212,10 @@ def main(argv: Sequence[str] | None = None, prog: str = plain.PROG) -> int:
 
     hf_logging.disable_progress_bar()
     try:
+        if args.ray is not None:  # before the checkpoint is read: say first that Ray is missing
+            from explain.scale.dataset import import_ray
+
+            import_ray(local=args.ray == "local")
         job = job_from_args(args)
         summary = _explain_directory(job, on_ray=args.ray is not None)
     except (TokenlightError, ValueError, OSError) as error:

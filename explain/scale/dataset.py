@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from explain.core.errors import TokenlightError
+from explain.core.task_targets import TaskTarget, target_task
 from explain.model.checkpoints import LoadedModel, load_checkpoint
 from explain.scale.job import LOCAL_OBJECT_STORE_MB, ScaleJob, Workers, check_job
 from explain.scale.rows import explain_frame
@@ -126,6 +127,9 @@ class Explainer:
         device: ``"cpu"``, ``"cuda"`` or None for ``$TOKENLIGHT_DEVICE`` / auto.
         threads: torch's intra-op threads in this actor; None leaves torch's own
             choice. Default: None
+        task_target: what each row's explanation targets, for a task other than
+            sequence classification; the checkpoint is loaded for its task.
+            Default: None
     """
 
     def __init__(
@@ -135,6 +139,7 @@ class Explainer:
         options: Mapping[str, object],
         device: str | None = None,
         threads: int | None = None,
+        task_target: TaskTarget | None = None,
     ) -> None:
         if threads is not None:
             import torch
@@ -143,13 +148,18 @@ class Explainer:
             # OpenMP before Ray set that variable would otherwise use every core, and
             # two such actors would fight over the same cores.
             torch.set_num_threads(threads)
-        self.loaded: LoadedModel = load_checkpoint(checkpoint, device=device)
+        self.loaded: LoadedModel = load_checkpoint(
+            checkpoint, device=device, task=target_task(task_target) if task_target else None
+        )
         self.method = method
         self.options = dict(options)
         self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        self.task_target = task_target
 
     def __call__(self, batch: pd.DataFrame) -> pa.Table:
-        return explain_frame(self.loaded, batch, self.method, self.options, self.worker)
+        return explain_frame(
+            self.loaded, batch, self.method, self.options, self.worker, self.task_target
+        )
 
 
 def _connect(ray: ModuleType, job: ScaleJob) -> bool:
@@ -242,6 +252,7 @@ def _run(
                 "options": dict(job.options),
                 "device": "cuda" if gpus else "cpu",
                 "threads": max(1, math.floor(cpus)),
+                "task_target": job.task_target,
             },
             batch_size=job.batch_size,
             batch_format="pandas",

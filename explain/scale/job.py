@@ -12,8 +12,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from explain.core.errors import InputError
+from explain.core.task_results import TaskName
+from explain.core.task_targets import (
+    TaskTarget,
+    check_task_options,
+    target_fields,
+    target_task,
+)
+from explain.io.task_args import no_gold_labels
 from explain.methods.registry import check_options, get_method
 from explain.model.checkpoints import classify_spec, vet_directory
+from explain.tasks.explain_task import serving_method
 
 LOCAL_OBJECT_STORE_MB = 512
 
@@ -78,6 +87,10 @@ class ScaleJob:
         object_store_mb: the object store of a local Ray, in MiB. Default: 512
         label_column: the input column of gold labels, written to ``gold_label``;
             None leaves ``gold_label`` null. Default: None
+        task_target: for a token classifier, a zero-shot NLI model or a QA
+            model, what each row's explanation targets (the K-th entity, the
+            candidate labels, the question asked of each row's text); None for
+            a sequence classifier. Default: None
     """
 
     file: Path
@@ -96,6 +109,12 @@ class ScaleJob:
     local_cpus: int | None = None
     object_store_mb: int = LOCAL_OBJECT_STORE_MB
     label_column: str | None = None
+    task_target: TaskTarget | None = None
+
+    @property
+    def task(self) -> TaskName | None:
+        """The task the task target belongs to; None for a sequence classifier."""
+        return None if self.task_target is None else target_task(self.task_target)
 
     def settings(self) -> dict[str, object]:
         """What decides each row's result: a resumed run must match it."""
@@ -108,6 +127,8 @@ class ScaleJob:
         }
         if self.label_column is not None:  # absent, so older directories still resume
             found["label_column"] = self.label_column
+        if self.task_target is not None:
+            found["task_target"] = target_fields(self.task_target)
         return found
 
     def tuning(self) -> dict[str, object]:
@@ -128,14 +149,21 @@ def check_job(job: ScaleJob) -> None:
 
     Raises:
         CheckpointError: a local checkpoint directory is missing or incomplete.
-        InputError: an unknown method, an option it does not take, or a tuning
-            value out of range.
+        InputError: an unknown method, an option it does not take, a method
+            or an option the task target's task refuses, gold labels for a
+            task, or a tuning value out of range.
     """
     # A local checkpoint must be at the same path on the driver as on every node.
     if classify_spec(job.checkpoint) == "local":
         vet_directory(Path(job.checkpoint).expanduser())
     get_method(job.method)
+    task = job.task
+    if task is not None:  # first: a method that cannot serve the task says so, not its options
+        serving_method(job.method, task)
+        check_task_options(task, job.options)
     check_options(job.method, job.options)
+    if task is not None and job.label_column is not None:
+        raise no_gold_labels(task)
     if job.batch_size < 1:
         raise InputError("--batch-size must be at least 1.")
     cpus = job.cpus_per_worker

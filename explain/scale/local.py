@@ -61,14 +61,16 @@ def explain_in_process(
     worker = f"{socket.gethostname()}:{os.getpid()}"
     with ResultsRun(job, in_process_tuning(job)) as run:
         if len(run.todo):
-            loaded = load_checkpoint(job.checkpoint)
+            loaded = load_checkpoint(job.checkpoint, task=job.task)
             with tqdm(
                 total=len(run.frame), initial=run.resumed, unit="row", desc="Explaining",
                 file=sys.stderr, disable=not progress, smoothing=0.1,
             ) as bar:  # fmt: skip
                 for start in range(0, len(run.todo), job.batch_size):
                     chunk = run.todo.iloc[start : start + job.batch_size]
-                    table = explain_frame(loaded, chunk, job.method, job.options, worker)
+                    table = explain_frame(
+                        loaded, chunk, job.method, job.options, worker, job.task_target
+                    )
                     if on_rows is not None:
                         on_rows(table)
                     bar.update(run.add(table))

@@ -18,10 +18,12 @@ import pyarrow as pa
 from explain.core.errors import InputError
 from explain.core.limits import MAX_TEXT_CHARS, too_long
 from explain.core.results import Attribution
+from explain.core.task_targets import TaskTarget
 from explain.io.export import FORMAT_VERSION, from_json, result_dict
 from explain.methods.batch import attribute_batch
 from explain.methods.registry import attribute
 from explain.model.checkpoints import LoadedModel
+from explain.tasks.explain_task import explain_task
 from explain.text.words import merge_words
 
 Status = Literal["ok", "input_error", "error"]
@@ -50,6 +52,9 @@ ROW_SCHEMA = pa.schema(
         ("words", pa.list_(pa.string())),
         ("word_scores", pa.list_(pa.float64())),
         ("word_ids", pa.list_(pa.int64())),
+        # The result's task (sequence-classification, token-classification, zero-shot,
+        # question-answering); null when the row was not explained.
+        ("task", pa.string()),
     ]
 )
 
@@ -74,6 +79,7 @@ def ok_row(result: Attribution) -> dict[str, object]:
         "scores": list(result.scores),
         "result_json": json.dumps(result_dict(result), ensure_ascii=False, allow_nan=False),
         **word_columns(result),
+        "task": result.task,
     }
 
 
@@ -108,6 +114,7 @@ def failed_row(text: str | None, status: Status, message: str) -> dict[str, obje
         "words": None,
         "word_scores": None,
         "word_ids": None,
+        "task": None,
     }
 
 
@@ -134,6 +141,7 @@ def explain_rows(
     texts: Sequence[object],
     method: str,
     options: Mapping[str, object],
+    task_target: TaskTarget | None = None,
 ) -> list[dict[str, object]]:
     """One row per text, in order: the length-bucketed batch path, split on failure.
 
@@ -141,13 +149,16 @@ def explain_rows(
     become ``input_error`` rows. The others go through :func:`explain.attribute_batch`;
     when a batch raises anything but a shared input error, it is split in halves and
     each half retried, down to single texts, so one text that raises becomes one
-    ``error`` row and the others are still explained together.
+    ``error`` row and the others are still explained together. With a task
+    target, each text is explained on its own (:func:`explain.explain_task`).
 
     Args:
-        loaded: the model, loaded once per worker.
+        loaded: the model, loaded once per worker (for the task target's task).
         texts: the texts; None, NaN and non-strings count as blank.
         method: a name from :data:`explain.METHODS`.
         options: ``target``, ``output``, ``baseline`` and the method's settings.
+        task_target: what each text's explanation targets, for a task other
+            than sequence classification. Default: None
 
     Returns:
         Row dicts without ``row_id``, ``row_index`` and ``worker``.
@@ -162,7 +173,11 @@ def explain_rows(
         else:
             shown = text if isinstance(text, str) else None
             rows[index] = failed_row(shown, "input_error", BLANK)
-    _explain_into(loaded, [(i, str(texts[i])) for i in usable], method, options, rows)
+    if task_target is None:
+        _explain_into(loaded, [(i, str(texts[i])) for i in usable], method, options, rows)
+    else:
+        for index in usable:
+            rows[index] = _alone(loaded, str(texts[index]), method, options, task_target)
     return [row for row in rows if row is not None]
 
 
@@ -205,9 +220,13 @@ def _alone(
     text: str,
     method: str,
     options: Mapping[str, object],
+    task_target: TaskTarget | None = None,
 ) -> dict[str, object]:
-    """One text through the plain path, after the batch path raised for it."""
+    """One text through the plain path: after the batch path raised for it, or for a task."""
     try:
+        if task_target is not None:
+            settings: dict[str, Any] = dict(options)  # output, baseline and the method's
+            return ok_row(explain_task(loaded, text, task_target, method, **settings))
         return ok_row(attribute(loaded, text, method, **options))
     except InputError as error:
         return failed_row(text, "input_error", str(error))
@@ -221,6 +240,7 @@ def explain_frame(
     method: str,
     options: Mapping[str, object],
     worker: str,
+    task_target: TaskTarget | None = None,
 ) -> pa.Table:
     """The finished rows of a slice of the input, as both runners write them.
 
@@ -231,11 +251,13 @@ def explain_frame(
         method: a name from :data:`explain.METHODS`.
         options: ``target``, ``output``, ``baseline`` and the method's settings.
         worker: ``"<host>:<pid>"`` of the process explaining them.
+        task_target: what each text's explanation targets, for a task other
+            than sequence classification. Default: None
 
     Returns:
         One row per input row, in order, with :data:`ROW_SCHEMA`.
     """
-    rows = explain_rows(loaded, frame["text"].tolist(), method, options)
+    rows = explain_rows(loaded, frame["text"].tolist(), method, options, task_target)
     labels = frame["gold_label"] if "gold_label" in frame else [None] * len(frame)
     ids = zip(frame["row_id"], frame["row_index"], labels, strict=True)
     for row, (rid, index, gold) in zip(rows, ids, strict=True):

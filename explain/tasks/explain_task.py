@@ -27,6 +27,7 @@ from explain.core.task_targets import (
     TaskTarget,
     TokenTarget,
     ZeroShotTarget,
+    check_task_options,
     target_task,
 )
 from explain.engine.hooks import rows_per_pass
@@ -39,11 +40,6 @@ from explain.tasks import token_classification as tokens
 from explain.tasks import zero_shot
 from explain.tasks.encoding import encode_whole
 from explain.tasks.heads import AnswerHead, SpanHead, view_of
-
-REFUSED_OPTIONS = {
-    "contrast": "a contrast label",
-    "text_pair": "a second text (a question-answering run gives its question apart)",
-}
 
 
 def refusal(method: Method, task: TaskName) -> str | None:
@@ -78,6 +74,20 @@ def methods_for(task: TaskName) -> tuple[str, ...]:
         The names.
     """
     return tuple(name for name, method in METHODS.items() if refusal(method, task) is None)
+
+
+def serving_method(method: str, task: TaskName) -> Method:
+    """The registered method ``method`` once it serves ``task``.
+
+    Raises:
+        InputError: an unknown method, or one that cannot serve the task; the
+            message says why and lists those that can.
+    """
+    explainer = get_method(method)
+    reason = refusal(explainer, task)
+    if reason is not None:
+        raise InputError(f"{reason} Methods that can: {', '.join(methods_for(task))}.")
+    return explainer
 
 
 def explain_request(loaded: LoadedModel, request: AttributionRequest) -> Attribution:
@@ -150,15 +160,9 @@ def explain_task(
     """
     started = time.perf_counter()
     task = target_task(target)
-    explainer = get_method(method)
-    reason = refusal(explainer, task)
-    if reason is not None:
-        raise InputError(f"{reason} Methods that can: {', '.join(methods_for(task))}.")
+    explainer = serving_method(method, task)
     _check_fits(loaded, task)
-    refused = sorted(set(options) & set(REFUSED_OPTIONS))
-    if refused or options.get("long", "truncate") != "truncate":
-        what = REFUSED_OPTIONS[refused[0]] if refused else "windows over a long text"
-        raise InputError(f"A {task} explanation takes no {what}: the task sets what is explained.")
+    check_task_options(task, options)
     if output not in OUTPUT_KINDS:
         raise InputError(f"Unknown output {output!r}. Choose one of: {', '.join(OUTPUT_KINDS)}.")
     if isinstance(target, TokenTarget):
