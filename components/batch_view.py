@@ -263,7 +263,8 @@ def results_table(
                 max_value=1.0,
                 format="percent",
                 help="The explained label's own probability: a sigmoid for a multi-label "
-                "head; for a token classifier, the label's mean probability over the span.",
+                "head; for a token classifier, the label's probability averaged over the "
+                "span's tokens.",
             ),
             "score": st.column_config.NumberColumn(
                 "score", format="%.4g", help="The regression head's predicted score."
@@ -342,6 +343,7 @@ def open_selected(outcome: explain.BatchResult, request: explain.AttributionRequ
     target = request.task_target
     if isinstance(target, explain.TokenTarget):  # the entity pickers show the batch's entity
         values.update(entity=target.entity, entity_label=target.label or "")
+        values.pop("token", None)  # a link's token would be picked instead
         for key in ("entity", "entity_label", "token"):
             st.session_state.pop(key, None)
     # Set through session state, so the browser's radio shows the switch too; a

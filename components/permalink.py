@@ -132,6 +132,7 @@ def task_values(task: LinkTask | None, label: str | None) -> dict[str, object]:
                 "candidate_labels": None if task.candidates is None else ", ".join(task.candidates),
                 "hypothesis_template": task.template,
                 "multi_label": task.multi_label,
+                "with_hypothesis": task.with_hypothesis,
                 "question": task.question,
                 "answer_end": task.explained,
             }

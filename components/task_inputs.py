@@ -11,6 +11,7 @@ returns the :mod:`explain.core.task_targets` record the request carries.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import explain
 from components import backend
@@ -33,6 +34,20 @@ OWN_GROUP = ""  # label picker option: the entity's own group (a token's most pr
 MOST_PROBABLE = ""  # candidate picker option: the most probable candidate
 A_TOKEN = "A token (pick it by position)"  # entity picker option: explain one token
 SPAN_NOTICE = "link_span_notice"  # set once the link's entity or token was found unusable
+MAX_ENTITY = 511  # no model window holds more entities than tokens
+TASK_WIDGETS = (  # the One text task inputs' keys: a link's (or a job's) values reset them
+    "task",
+    "entity",
+    "token",
+    "entity_label",
+    "candidate_labels",
+    "hypothesis_template",
+    "multi_label",
+    "with_hypothesis",
+    "candidate",
+    "question",
+    "answer_end",
+)
 DEFAULT_QUESTION = "Who would never trust a self-driving car?"
 NLI_TASKS: tuple[explain.TaskName, ...] = ("zero-shot", "sequence-classification")
 NLI_TASK_NAMES = {
@@ -121,25 +136,33 @@ def batch_token_target(loaded: explain.LoadedModel) -> explain.TokenTarget:
     entity = left.number_input(
         "Entity number in each text",
         min_value=0,
-        max_value=511,
-        value=int(initial("entity", 0) or 0),
+        max_value=MAX_ENTITY,
+        value=min(int(initial("entity", 0) or 0), MAX_ENTITY),
         step=1,
         key="batch_entity",
         help="Which predicted entity of each text to explain, from 0 in text order (the "
         "CLI's --entity). A text with fewer entities is listed as skipped, with the reason.",
     )
-    label_options = [OWN_GROUP, *groups]
-    label = right.selectbox(
-        "Label",
-        label_options,
-        index=0,
-        format_func=lambda group: "Each entity's own group" if group == OWN_GROUP else group,
-        key="batch_entity_label",
-        help="The entity group whose output is explained (B-PER and I-PER are the group PER). "
-        "By default each entity's own group; pick one to see, in every text, what speaks for "
-        "or against it.",
-    )
+    label = group_picker(right, groups, "batch_entity_label", "Each entity's own group")
     return explain.TokenTarget(entity=int(entity), label=label or None)
+
+
+def group_picker(
+    column: DeltaGenerator, groups: tuple[str, ...], key: str, own: str, preset: str = OWN_GROUP
+) -> str:
+    """The entity group to explain; :data:`OWN_GROUP` for the span's own (``own`` says which)."""
+    options = [OWN_GROUP, *groups]
+    _keep_if_offered(key, options)
+    return column.selectbox(
+        "Label",
+        options,
+        index=options.index(preset) if preset in options else 0,
+        format_func=lambda group: own if group == OWN_GROUP else group,
+        key=key,
+        help="The entity group whose output is explained (B-PER and I-PER are the group PER). "
+        f"By default the entity's own group; for a token, its most probable group other than "
+        f"'{IGNORED_GROUP}'. Pick another to see what speaks for or against it.",
+    )
 
 
 def task_target(spec: str, task: explain.TaskName, text: str) -> explain.TaskTarget:
@@ -248,20 +271,8 @@ def token_target(spec: str, text: str) -> explain.TokenTarget:
             "numbers are the CLI's --token.",
         )
         token = positions[token_names.index(picked)]
-    label_options = [OWN_GROUP, *groups]
-    linked_label = initial("entity_label", OWN_GROUP)
-    _keep_if_offered("entity_label", label_options)
     own = "The token's most probable group" if token is not None else "The entity's own group"
-    label = right.selectbox(
-        "Label",
-        label_options,
-        index=label_options.index(linked_label) if linked_label in label_options else 0,
-        format_func=lambda group: own if group == OWN_GROUP else group,
-        key="entity_label",
-        help="The entity group whose output is explained (B-PER and I-PER are the group PER). "
-        f"By default the entity's own group; for a token, its most probable group other than "
-        f"'{IGNORED_GROUP}'. Pick another to see what speaks for or against it.",
-    )
+    label = group_picker(right, groups, "entity_label", own, initial("entity_label", OWN_GROUP))
     if chosen == A_TOKEN:
         return explain.TokenTarget(token=token, label=label or None)
     entity = names.index(chosen)
@@ -307,6 +318,14 @@ def zero_shot_target() -> explain.ZeroShotTarget:
         "logits) add up to 1. On: each candidate is scored on its own, entailment against "
         "contradiction, so several can be likely at once.",
     )
+    with_hypothesis = left.toggle(
+        "Attribute the hypothesis too",
+        value=bool(initial("with_hypothesis", False)),
+        key="with_hypothesis",
+        help="Off: only your text's tokens are scored; every hypothesis is held as it is. On: "
+        "the explained candidate's hypothesis is part of the input too, so its tokens ('This "
+        "example is sports.') get scores beside the text's (Layer Integrated Gradients).",
+    )
     candidates = parse_candidates(typed)
     options = [MOST_PROBABLE, *dict.fromkeys(label for label in candidates if label)]
     linked = initial("candidate", MOST_PROBABLE)
@@ -320,7 +339,7 @@ def zero_shot_target() -> explain.ZeroShotTarget:
         help="Whose score to explain. By default the candidate the model finds most probable; "
         "pick another to see what speaks for or against it.",
     )
-    return explain.ZeroShotTarget(candidates, template, multi, label or None)
+    return explain.ZeroShotTarget(candidates, template, multi, label or None, with_hypothesis)
 
 
 def answer_target() -> explain.AnswerTarget:

@@ -17,11 +17,12 @@ from components.inputs import MODE_ONE
 from components.markdown import literal
 from components.session_state import LINK_VALUES
 from components.sidebar import CUSTOM_CHECKPOINT
+from components.task_inputs import TASK_WIDGETS
 from explain.core.report_results import DatasetReport
 from explain.io.links import link_params, read_link
 from explain.render.word_figures import word_highlight_html
 from explain.scale.replay import replay_request
-from explain.scale.rows import result_from_row
+from explain.scale.rows import result_from_row, row_segment
 from explain.text.words import merge_words
 
 MAX_TEXTS = 20  # texts listed for a word; the caption says how many there are in all
@@ -45,11 +46,17 @@ def texts_panel(directory: Path, word: str, label: str, report: DatasetReport) -
         + (f"; the {shown} where it scores highest" if found.total > shown else "")
         + ", highest score of the word first. Highlighted from the stored scores, word by word."
     )
-    manifest = {"checkpoint": report.checkpoint, "method": report.method, "options": report.options}
+    manifest = {
+        "checkpoint": report.checkpoint,
+        "method": report.method,
+        "options": report.options,
+        "task_target": report.task_target,
+    }
     for number, item in enumerate(found.texts):
         result = result_from_row(item.result_json)
         words = merge_words(result, "sum")
-        st.html(word_highlight_html(words, result.text, legend=number == 0))
+        segment = row_segment(result)  # a QA row's text is its context, the second text
+        st.html(word_highlight_html(words, item.text, segment=segment, legend=number == 0))
         st.caption(
             f"Row {literal(item.row_id)}: '{literal(word)}' scores {item.score:+.4g}"
             + (f" over {item.occurrences} occurrences" if item.occurrences > 1 else "")
@@ -91,6 +98,10 @@ def open_in_one_text(text: str, manifest: Mapping[str, object], labels: tuple[st
         st.session_state["link_target"] = link.target
     if link.contrast is not None:
         st.session_state["link_contrast"] = link.contrast
+    if link.task is not None:  # a task's own inputs take the job's target, as a link sets them
+        st.session_state["link_task"] = link.task
+        for key in TASK_WIDGETS:
+            st.session_state.pop(key, None)
     st.session_state["link_autorun"] = True
     # Set through session state, so the browser's radio shows the switch too.
     st.session_state["mode"] = MODE_ONE

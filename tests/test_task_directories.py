@@ -21,6 +21,7 @@ from explain.report.build import build_report
 from explain.report.confirm import confirm_shortcuts
 from explain.report.directory import open_results
 from explain.scale.cli import main
+from explain.scale.replay import replay_request
 from explain.scale.rows import result_from_row
 from explain.scale.writer import read_rows
 from tests.architectures import save_architecture
@@ -158,6 +159,7 @@ def test_a_zero_shot_directory_holds_each_row_as_explain_task_gives_it(
         "hypothesis_template": "This example is {}.",
         "multi_label": False,
         "label": None,
+        "with_hypothesis": False,
     }
     assert "target" not in manifest["settings"]["options"]
     # Resuming with other candidates would mix two jobs' rows: refused.
@@ -192,7 +194,11 @@ def test_a_token_classifier_directory_explains_each_rows_kth_entity(
 
 
 def test_a_question_answering_directory_explains_one_end_per_row(
-    data: Path, tmp_path: Path, checkpoints: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    data: Path,
+    tmp_path: Path,
+    checkpoints: dict[str, Path],
+    models: dict[str, explain.LoadedModel],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     qa = checkpoints["question-answering"]
     question = ("--question", "What was quiet?")
@@ -200,9 +206,23 @@ def test_a_question_answering_directory_explains_one_end_per_row(
     assert "give --target start or --target end" in capsys.readouterr().err
     out = tmp_path / "end"
     assert main(_argv(data, out, qa, *question, "--target", "end")) == 0
-    rows = read_rows(out).to_pandas()
-    assert set(rows.loc[rows["status"] == "ok", "target_label"]) == {"end"}
+    rows = read_rows(out).to_pandas().sort_values("row_index")
+    ok = rows[rows["status"] == "ok"]
+    assert set(ok["target_label"]) == {"end"}
     assert set(rows["task"].dropna()) == {"question-answering"}
+    # A row's text is its context, and its words are the context's, not the question's.
+    assert ok["text"].tolist() == [text for text in TEXTS if text]
+    for _, row in ok.iterrows():
+        assert " ".join(row["words"]) == row["text"]
+        result = result_from_row(row["result_json"])
+        assert result.text == "What was quiet?"
+        assert result.text_pair == row["text"]
+    # The job's target explains a row again, as the Dataset view's "Open in One text" does.
+    manifest = json.loads((out / "_manifest.json").read_text())["settings"]
+    request = replay_request(manifest, ok["text"].iloc[0])
+    assert request.task_target == explain.AnswerTarget("What was quiet?", "end")
+    again = explain.explain_request(models["question-answering"], request)
+    assert again.task_info == result_from_row(ok["result_json"].iloc[0]).task_info
 
 
 @pytest.mark.parametrize(

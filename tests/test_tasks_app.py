@@ -262,6 +262,24 @@ def test_zero_shot_candidate_template_and_link(
     assert "Why 'films'?" in [header.value for header in again.subheader]
 
 
+def test_zero_shot_attributes_the_hypothesis_on_request_and_links_it(
+    nli_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = task_page(nli_dir, monkeypatch)
+    switch = at.toggle(key="with_hypothesis")
+    assert switch.proto.help
+    switch.set_value(True).run()
+    run(at)
+    html = rendered_html(at)
+    assert "Hypothesis (the explained candidate&#x27;s)" in html or (
+        "Hypothesis (the explained candidate's)" in html
+    )
+    assert dict(at.query_params)["hypothesis"] == "1"
+    again = reopened(nli_dir, monkeypatch, at)
+    assert not link_notices(again)
+    assert again.toggle(key="with_hypothesis").value is True
+
+
 def test_zero_shot_inputs_that_make_no_target_say_why(
     nli_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -351,6 +369,7 @@ def test_a_question_answering_link_reopens_the_question(
         explain.TokenTarget(token=7),
         explain.ZeroShotTarget(("a b", "c"), "It is {}!", multi_label=True, label="c"),
         explain.ZeroShotTarget(("x", "y")),
+        explain.ZeroShotTarget(("x", "y"), with_hypothesis=True),
         explain.AnswerTarget("Who? & why", "end"),
     ],
 )
@@ -373,6 +392,7 @@ def test_a_task_target_survives_its_link(target: explain.TaskTarget) -> None:
             checked.task.template or DEFAULT_TEMPLATE,
             bool(checked.task.multi_label),
             checked.label,
+            bool(checked.task.with_hypothesis),
         )
     else:
         restored = explain.AnswerTarget(
@@ -391,6 +411,7 @@ def test_a_task_target_survives_its_link(target: explain.TaskTarget) -> None:
         ({"task": "zero-shot", "candidates": "a, a"}, "given twice"),
         ({"task": "zero-shot", "template": "no slot"}, "exactly one '{}'"),
         ({"task": "zero-shot", "multi": "yes"}, "not 1 or 0"),
+        ({"task": "zero-shot", "hypothesis": "on"}, "hypothesis 'on' is not 1 or 0"),
         ({"task": "zero-shot", "question": "q"}, "belong to another task"),
         ({"task": "question-answering", "explained": "middle"}, "not start or end"),
     ],

@@ -24,7 +24,7 @@ from explain.tasks.explain_task import refusal
 from explain.tasks.heads import AnswerHead, ChoiceHead, SpanHead, view_of
 from explain.tasks.question_answering import answer_positions
 from explain.tasks.token_classification import label_groups
-from explain.tasks.zero_shot import hypotheses_head
+from explain.tasks.zero_shot import hypotheses_head, hypothesis_of
 from tests.task_checkpoints import (
     CANDIDATES,
     QUESTION,
@@ -40,6 +40,7 @@ TARGETS: dict[str, explain.TaskTarget] = {
     "entity": TokenTarget(),
     "zero-shot": ZeroShotTarget(CANDIDATES),
     "zero-shot multi-label": ZeroShotTarget(CANDIDATES, multi_label=True),
+    "zero-shot with hypothesis": ZeroShotTarget(CANDIDATES, with_hypothesis=True),
     "answer start": AnswerTarget(QUESTION),
     "answer end": AnswerTarget(QUESTION, explained="end"),
 }
@@ -96,7 +97,8 @@ def _head(loaded: explain.LoadedModel, target: explain.TaskTarget, result) -> Ch
         return SpanHead(loaded.model, groups, members, info.positions, "probability")
     if isinstance(target, ZeroShotTarget):
         encoding = encode(loaded.tokenizer, TEXT, loaded.max_length, loaded.device)
-        return hypotheses_head(loaded, TEXT, encoding, target, "probability")
+        explained = result.target_index if target.with_hypothesis else None
+        return hypotheses_head(loaded, TEXT, encoding, target, "probability", explained)
     encoding = encode(loaded.tokenizer, QUESTION, loaded.max_length, loaded.device, TEXT)
     _, allowed = answer_positions(encoding, loaded.tokenizer.cls_token_id)
     answer = info.answer
@@ -138,6 +140,11 @@ def test_layer_ig_equals_captum_on_the_same_forward(models: Models, name: str, c
     if isinstance(target, AnswerTarget):
         encoded = loaded.tokenizer(
             QUESTION, TEXT, return_tensors="pt", return_special_tokens_mask=True
+        )
+    elif isinstance(target, ZeroShotTarget) and target.with_hypothesis:
+        assert result.text_pair == hypothesis_of(target, result.target_index)
+        encoded = loaded.tokenizer(
+            TEXT, result.text_pair, return_tensors="pt", return_special_tokens_mask=True
         )
     else:
         encoded = loaded.tokenizer(TEXT, return_tensors="pt", return_special_tokens_mask=True)
@@ -260,3 +267,40 @@ def test_which_methods_serve_which_task() -> None:
     paired = {name for name, m in explain.METHODS.items() if m.capabilities.sentence_pairs}
     assert set(methods_for("question-answering")) == paired - attention
     assert "layer_integrated_gradients" in methods_for("question-answering")
+
+
+@pytest.mark.parametrize("name", TASK_ARCHITECTURES)
+@pytest.mark.parametrize("multi_label", [False, True])
+def test_the_hypothesis_is_attributed_on_request_with_the_same_probabilities(
+    models: Models, name: str, multi_label: bool
+) -> None:
+    loaded = models[name, "zero-shot"]
+    alone = ZeroShotTarget(CANDIDATES, multi_label=multi_label)
+    premise = explain_task(loaded, TEXT, alone, **FEW_STEPS)
+    paired = explain_task(
+        loaded, TEXT, ZeroShotTarget(CANDIDATES, multi_label=multi_label, with_hypothesis=True),
+        **FEW_STEPS,
+    )  # fmt: skip
+    assert paired.task_info.candidate_probabilities == pytest.approx(
+        premise.task_info.candidate_probabilities,
+        abs=float32_model_tolerance(premise.task_info.candidate_probabilities),
+    )
+    assert paired.f_input == pytest.approx(
+        premise.f_input, abs=float32_model_tolerance(premise.f_input)
+    )
+    hypothesis = [i for i, segment in enumerate(paired.segments) if segment == 1]
+    words = [i for i, special in enumerate(paired.special_tokens) if not special]
+    assert hypothesis, "the hypothesis is the second text"
+    assert paired.tokens[: len(premise.tokens)] == premise.tokens
+    assert any(paired.scores[i] != 0 for i in hypothesis if i in words)
+    # Its JSON keeps the switch, and the target read back from it asks for it again.
+    read = explain.from_json(explain.to_json([paired]))[0]
+    assert read.task_info.with_hypothesis
+    assert explain.tasks.explain_task.target_of(read).with_hypothesis  # type: ignore[union-attr]
+
+
+def test_a_method_of_one_text_refuses_the_hypothesis_with_those_that_can(models: Models) -> None:
+    loaded = models["bert", "zero-shot"]
+    target = ZeroShotTarget(CANDIDATES, with_hypothesis=True)
+    with pytest.raises(InputError, match=r"Methods that can \(they read sentence pairs\): "):
+        explain_task(loaded, TEXT, target, method="saliency")

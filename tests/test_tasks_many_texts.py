@@ -149,6 +149,7 @@ def test_a_task_batch_saves_with_its_target_and_the_dataset_view_reads_it(
         "hypothesis_template": "This example is {}.",
         "multi_label": False,
         "label": None,
+        "with_hypothesis": False,
     }
     table = read_rows(saved)
     assert set(table.column("task").to_pylist()) == {"zero-shot"}

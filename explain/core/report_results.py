@@ -192,6 +192,8 @@ class DatasetReport:
         task: the task the rows explain (its labels are then entity groups,
             candidate labels, or the answer's start and end). Default:
             ``"sequence-classification"``
+        task_target: the manifest's task target fields, which explain each
+            row's text again; None for a sequence classifier's rows. Default: None
     """
 
     rows: int
@@ -208,6 +210,7 @@ class DatasetReport:
     cluster_rows: int = 0
     directory: str = ""
     task: TaskName = DEFAULT_TASK
+    task_target: Mapping[str, object] | None = None
 
 
 def _finite(value: float | None) -> float | None:
@@ -303,6 +306,7 @@ def report_to_dict(report: DatasetReport) -> dict[str, Any]:
         "method": report.method,
         "options": dict(report.options),
         "task": report.task,
+        "task_target": None if report.task_target is None else dict(report.task_target),
     }
     return document
 

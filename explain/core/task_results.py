@@ -95,12 +95,15 @@ class ZeroShotInfo:
         hypothesis_template: the template each candidate fills (``{}``).
         multi_label: whether each candidate was scored on its own
             (entailment against contradiction) rather than against the others.
+        with_hypothesis: whether the explained candidate's hypothesis tokens
+            were attributed too (the result's second text). Default: False
     """
 
     candidate_labels: tuple[str, ...]
     candidate_probabilities: tuple[float, ...]
     hypothesis_template: str
     multi_label: bool
+    with_hypothesis: bool = False
 
     def fields(self) -> dict[str, object]:
         """The JSON contract's fields, with the template and mode that produced them."""
@@ -109,6 +112,7 @@ class ZeroShotInfo:
             "candidate_probabilities": list(self.candidate_probabilities),
             "hypothesis_template": self.hypothesis_template,
             "multi_label": self.multi_label,
+            "with_hypothesis": self.with_hypothesis,
         }
 
 
@@ -202,6 +206,7 @@ def task_info_from_fields(task: TaskName, data: dict) -> TaskInfo | None:
             candidate_probabilities=tuple(data["candidate_probabilities"]),
             hypothesis_template=data["hypothesis_template"],
             multi_label=bool(data["multi_label"]),
+            with_hypothesis=bool(data.get("with_hypothesis", False)),  # absent before it was
         )
     if task == "question-answering":
         answer = data["answer"]
@@ -230,6 +235,7 @@ TASK_FIELDS = (
     "candidate_probabilities",
     "hypothesis_template",
     "multi_label",
+    "with_hypothesis",
     "question",
     "answer",
     "answer_tokens",

@@ -62,12 +62,16 @@ class ZeroShotTarget:
             Default: ``"This example is {}."``
         multi_label: score each candidate on its own. Default: False
         label: the candidate to explain; None for the most probable. Default: None
+        with_hypothesis: attribute the explained candidate's hypothesis tokens
+            too, not only the premise's (a method that reads sentence pairs).
+            Default: False
     """
 
     candidate_labels: tuple[str, ...]
     hypothesis_template: str = DEFAULT_TEMPLATE
     multi_label: bool = False
     label: str | None = None
+    with_hypothesis: bool = False
 
     def __post_init__(self) -> None:
         labels = tuple(label.strip() for label in self.candidate_labels)
@@ -238,6 +242,7 @@ def target_from_fields(fields: object) -> TaskTarget:
         "candidate_labels": (list, tuple),
         "hypothesis_template": (str,),
         "multi_label": (bool,),
+        "with_hypothesis": (bool,),
         "question": (str,),
         "explained": (str,),
     }

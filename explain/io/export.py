@@ -73,6 +73,12 @@ def task_facts(result: Attribution) -> list[tuple[str, str]]:
             ("Task", result.task),
             ("Candidates", f"{candidates} ({mode})"),
             ("Hypothesis template", info.hypothesis_template),
+            (
+                "Attributed",
+                "the text and the candidate's hypothesis"
+                if info.with_hypothesis
+                else "the text (the hypotheses are held as they are)",
+            ),
         ]
     if isinstance(info, QuestionAnsweringInfo):
         answer = info.answer

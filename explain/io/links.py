@@ -75,6 +75,7 @@ TASK_PARAMS: dict[str, TaskName] = {
     "candidates": "zero-shot",
     "template": "zero-shot",
     "multi": "zero-shot",
+    "hypothesis": "zero-shot",
     "question": "question-answering",
     "explained": "question-answering",
 }
@@ -96,6 +97,7 @@ class LinkTask:
         candidates: a zero-shot run's candidate labels. Default: None
         template: its hypothesis template. Default: None
         multi_label: its mode. Default: None
+        with_hypothesis: whether its hypothesis's tokens are attributed too. Default: None
         question: a question-answering run's question. Default: None
         explained: the answer's ``"start"`` or ``"end"``. Default: None
     """
@@ -106,6 +108,7 @@ class LinkTask:
     candidates: tuple[str, ...] | None = None
     template: str | None = None
     multi_label: bool | None = None
+    with_hypothesis: bool | None = None
     question: str | None = None
     explained: AnswerEnd | None = None
 
@@ -485,14 +488,24 @@ def _zero_shot_task(params: Mapping[str, str], notices: list[str]) -> LinkTask:
         except InputError as error:
             notices.append(f"{error} The link's template is not used; using {DEFAULT_TEMPLATE!r}.")
             template = None
-    multi, flag = params.get("multi"), None
-    if multi is not None and multi not in LINK_FLAGS:
-        notices.append(
-            f"The link's multi {multi[:50]!r} is not 1 or 0; candidates compete (single-label)."
-        )
-    elif multi is not None:
-        flag = LINK_FLAGS[multi]
-    return LinkTask("zero-shot", candidates=candidates, template=template, multi_label=flag)
+    return LinkTask(
+        "zero-shot",
+        candidates=candidates,
+        template=template,
+        multi_label=_flag(params, "multi", "candidates compete (single-label)", notices),
+        with_hypothesis=_flag(
+            params, "hypothesis", "only the premise's tokens are attributed", notices
+        ),
+    )
+
+
+def _flag(params: Mapping[str, str], name: str, otherwise: str, notices: list[str]) -> bool | None:
+    """A link's 1-or-0 switch ``name``; None (with a notice saying ``otherwise``) for another."""
+    raw = params.get(name)
+    if raw is not None and raw not in LINK_FLAGS:
+        notices.append(f"The link's {name} {raw[:50]!r} is not 1 or 0; {otherwise}.")
+        return None
+    return None if raw is None else LINK_FLAGS[raw]
 
 
 def _answer_task(params: Mapping[str, str], notices: list[str]) -> LinkTask:
@@ -639,6 +652,7 @@ def task_params(target: TaskTarget) -> dict[str, str]:
                 else {}
             ),
             **({"multi": "1"} if target.multi_label else {}),
+            **({"hypothesis": "1"} if target.with_hypothesis else {}),
         }
     return {
         "task": "question-answering",

@@ -27,6 +27,7 @@ TASK_FLAGS: dict[str, TaskName] = {
     "candidate_labels": "zero-shot",
     "hypothesis_template": "zero-shot",
     "multi_label": "zero-shot",
+    "with_hypothesis": "zero-shot",
     "question": "question-answering",
 }
 
@@ -79,6 +80,12 @@ def add_task_arguments(build: argparse.ArgumentParser) -> None:
         action="store_true",
         help="zero-shot: score each candidate on its own, entailment against contradiction, "
         "instead of a softmax across candidates",
+    )
+    group.add_argument(
+        "--with-hypothesis",
+        action="store_true",
+        help="zero-shot: attribute the explained candidate's hypothesis tokens too, not only "
+        "the text's (Layer Integrated Gradients, which reads sentence pairs)",
     )
     group.add_argument(
         "--question",
@@ -152,6 +159,7 @@ def task_targets(
                 hypothesis_template=args.hypothesis_template or DEFAULT_TEMPLATE,
                 multi_label=args.multi_label,
                 label=args.target,
+                with_hypothesis=args.with_hypothesis,
             )
         ]
     if task == "question-answering":

@@ -266,6 +266,11 @@ def _require_task(config: object, name: str, task: str | None) -> TaskName:
 
 
 def _read_config(location: str, name: str, local_only: bool) -> PretrainedConfig:
+    """The checkpoint's config, never its remote code.
+
+    Raises:
+        CheckpointError: the config cannot be read; the message says why.
+    """
     try:
         return AutoConfig.from_pretrained(
             location, trust_remote_code=False, local_files_only=local_only

@@ -152,7 +152,7 @@ def segment_names(result: Attribution) -> tuple[str, ...]:
     if result.task == "question-answering":
         return QA_SEGMENTS
     if result.task == "zero-shot":
-        return ("Premise (the text)",)
+        return ("Premise (the text)", "Hypothesis (the explained candidate's)")
     return ("Text", "Second text")
 
 

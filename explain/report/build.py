@@ -98,6 +98,7 @@ def build_report(
             cluster_rows=fitted,
             directory=str(results.path),
             task=results.task,
+            task_target=results.task_target,
         )
 
 

@@ -104,8 +104,14 @@ class ResultsDirectory:
         Raises:
             InputError: the manifest names an unknown task.
         """
+        found = self.task_target
+        return DEFAULT_TASK if found is None else check_task(found.get("task"))
+
+    @property
+    def task_target(self) -> dict[str, object] | None:
+        """The manifest's task target, as the job wrote its fields; None for a classifier's rows."""
         found = self.settings.get("task_target")
-        return check_task(found.get("task")) if isinstance(found, dict) else DEFAULT_TASK
+        return dict(found) if isinstance(found, dict) else None
 
     def query(
         self, sql: str, parameters: list[object] | dict[str, object] | None = None

@@ -14,12 +14,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from explain.core.errors import InputError, TokenlightError
+from explain.core.errors import CheckpointError, InputError, TokenlightError
+from explain.core.task_results import DEFAULT_TASK
 from explain.core.task_targets import TaskTarget
 from explain.io import cli as plain
 from explain.io.task_args import requested_task, task_targets
 from explain.methods.registry import get_method
-from explain.model.checkpoints import checkpoint_task
+from explain.model.checkpoints import checkpoint_task, classify_spec
 from explain.scale.inputs import SUFFIXES
 from explain.scale.job import ScaleJob, Workers
 from explain.scale.writer import Summary
@@ -164,12 +165,22 @@ def job_from_args(args: argparse.Namespace) -> ScaleJob:
 def _task_target(args: argparse.Namespace) -> TaskTarget | None:
     """The one target every row's explanation has, from the checkpoint's config and the flags.
 
+    The checkpoint's config is read here (not its weights); a Hub checkpoint
+    this machine cannot reach is left to a Ray cluster's workers.
+
     Raises:
         InputError: the flags ask for two results per row (both ends of an
             answer), or do not fit the checkpoint's task.
         CheckpointError: the checkpoint's config cannot be read.
     """
-    task = checkpoint_task(args.checkpoint, requested_task(args))
+    requested = requested_task(args)
+    try:
+        task = checkpoint_task(args.checkpoint, requested)
+    except CheckpointError:
+        if args.ray in (None, "local") or classify_spec(args.checkpoint) != "hub":
+            raise
+        # A cluster's workers download it; they refuse rows the checkpoint cannot serve.
+        task = requested or DEFAULT_TASK
     targets = task_targets(args, task, args.checkpoint)
     if len(targets) > 1:
         raise InputError(

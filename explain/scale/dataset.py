@@ -149,7 +149,9 @@ class Explainer:
             # two such actors would fight over the same cores.
             torch.set_num_threads(threads)
         self.loaded: LoadedModel = load_checkpoint(
-            checkpoint, device=device, task=target_task(task_target) if task_target else None
+            checkpoint,
+            device=device,
+            task=None if task_target is None else target_task(task_target),
         )
         self.method = method
         self.options = dict(options)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from explain.core.errors import InputError
 from explain.core.results import LONG_MODES
+from explain.core.task_targets import target_from_fields
 from explain.methods.baselines import BASELINES, DEFAULT_BASELINE
 from explain.methods.registry import DEFAULT_METHOD
 from explain.methods.request import AttributionRequest, Pairs, Value
@@ -24,15 +25,16 @@ def replay_request(manifest: Mapping[str, object], text: str) -> AttributionRequ
 
     Args:
         manifest: a results directory's ``_manifest.json`` (its ``checkpoint``,
-            ``method`` and ``options``).
-        text: the text to explain.
+            ``method``, ``options`` and, for a task, ``task_target``).
+        text: the text to explain (a QA model's context).
 
     Returns:
         The request.
 
     Raises:
-        InputError: the manifest names no checkpoint, or its method or options are
-            not ones this version takes (the message lists the valid ones).
+        InputError: the manifest names no checkpoint, or its method, options or
+            task target are not ones this version takes (the message lists the
+            valid ones).
     """
     checkpoint = manifest.get("checkpoint")
     if not isinstance(checkpoint, str) or not checkpoint.strip():
@@ -56,6 +58,8 @@ def replay_request(manifest: Mapping[str, object], text: str) -> AttributionRequ
     target, contrast = named.get("target"), named.get("contrast")
     tolerance = named.get("tolerance")
     text_pair = named.get("text_pair")
+    raw_target = manifest.get("task_target")
+    task_target = None if raw_target is None else target_from_fields(raw_target)
     return AttributionRequest(
         checkpoint=checkpoint.strip(),
         text=text,
@@ -71,6 +75,7 @@ def replay_request(manifest: Mapping[str, object], text: str) -> AttributionRequ
         tolerance=float(tolerance) if isinstance(tolerance, int | float) else None,
         long="windows" if long == "windows" else "truncate",
         stride=int(stride) if isinstance(stride, int) else None,
+        task_target=task_target,
     )
 
 

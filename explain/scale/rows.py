@@ -64,10 +64,24 @@ def row_id(file_name: str, index: int) -> str:
     return f"{file_name}:{index}"
 
 
+def row_segment(result: Attribution) -> int:
+    """Which of a result's texts is the row's text: a QA model's context is its second.
+
+    A question-answering result reads the question first and the context, the
+    row's text, second; a zero-shot result's second text is a hypothesis.
+    """
+    return 1 if result.task == "question-answering" else 0
+
+
 def ok_row(result: Attribution) -> dict[str, object]:
-    """The row of a text that was explained (id, index and worker are added by the caller)."""
+    """The row of a text that was explained (id, index and worker are added by the caller).
+
+    Its ``text`` is the input row's text (a QA model's context, not its question),
+    and its words are that text's words.
+    """
+    own = result.text_pair if row_segment(result) == 1 else result.text
     return {
-        "text": result.text,
+        "text": own,
         "status": "ok",
         "error": "",
         "predicted_label": result.predicted_label,
@@ -84,15 +98,26 @@ def ok_row(result: Attribution) -> dict[str, object]:
 
 
 def word_columns(result: Attribution) -> dict[str, list[str] | list[float] | list[int]]:
-    """The row's ``words``, ``word_scores`` and ``word_ids``, from the page's word grouping."""
+    """The row's ``words``, ``word_scores`` and ``word_ids``, from the page's word grouping.
+
+    For a task, only the words of the row's own text: a QA model's question
+    and a zero-shot hypothesis are the same in every row, so their words would
+    crowd a dataset's words per label. A sequence pair keeps both texts' words.
+    """
     merged = merge_words(result, "sum")
+    keep = row_segment(result) if result.task != "sequence-classification" else None
+    kept = [
+        (word, score)
+        for word, score, segment in zip(merged.words, merged.scores, merged.segments, strict=True)
+        if keep is None or segment == keep
+    ]
     word_ids = [-1] * len(result.tokens)
-    for position, word in enumerate(merged.words):
+    for position, (word, _) in enumerate(kept):
         for index in word.token_indices:
             word_ids[index] = position
     return {
-        "words": [word.text for word in merged.words],
-        "word_scores": list(merged.scores),
+        "words": [word.text for word, _ in kept],
+        "word_scores": [score for _, score in kept],
         "word_ids": word_ids,
     }
 

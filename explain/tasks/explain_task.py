@@ -233,6 +233,12 @@ def _zero_shot(
     baseline: str,
     options: dict[str, Any],
 ) -> Attribution:
+    if target.with_hypothesis and not explainer.capabilities.sentence_pairs:
+        raise InputError(
+            f"{explainer.title} reads one text, so it cannot attribute the hypothesis's tokens "
+            "with the premise's. Methods that can (they read sentence pairs): "
+            f"{', '.join(methods_for('question-answering'))}; or leave the hypothesis out."
+        )
     with loaded.lock:
         encoding = encode_whole(loaded, text)
         head = zero_shot.hypotheses_head(loaded, text, encoding, target, output)
@@ -240,18 +246,26 @@ def _zero_shot(
     labels = target.candidate_labels
     best = max(range(len(labels)), key=probabilities.__getitem__)
     chosen = best if target.label is None else labels.index(target.label)
+    hypothesis = zero_shot.hypothesis_of(target, chosen) if target.with_hypothesis else None
+    if hypothesis is not None:  # the chosen candidate's pair is the input
+        with loaded.lock:
+            head = zero_shot.hypotheses_head(loaded, text, encoding, target, output, chosen)
     requested = options.get("internal_batch_size")
     if explainer.capabilities.internal_batch_size and requested is None:
         # Each row the method sends becomes one row per candidate, each a whole pair long.
         pair_rows = rows_per_pass(int(head.pair_ids.shape[1])) // len(labels)
         options = {**options, "internal_batch_size": max(1, pair_rows)}
+    if hypothesis is not None:  # only methods that read sentence pairs take a second text
+        options = {**options, "text_pair": hypothesis}
     result = explainer(view_of(loaded, head)).attribute(
         text, target=chosen, output=output, baseline=baseline, **options
     )
     # The pass size chosen here is not the caller's: the result records what was asked.
     result = replace(result, settings=replace(result.settings, internal_batch_size=requested))
     alone = zero_shot.scored_alone(target)
-    info = ZeroShotInfo(labels, probabilities, target.hypothesis_template, alone)
+    info = ZeroShotInfo(
+        labels, probabilities, target.hypothesis_template, alone, target.with_hypothesis
+    )
     return replace(
         result,
         probabilities=probabilities,
@@ -321,6 +335,7 @@ def target_of(result: Attribution) -> TaskTarget | None:
             hypothesis_template=info.hypothesis_template,
             multi_label=info.multi_label,
             label=result.target_label,
+            with_hypothesis=info.with_hypothesis,
         )
     if isinstance(info, QuestionAnsweringInfo):
         return AnswerTarget(question=info.question, explained=info.explained)

@@ -226,6 +226,11 @@ class HypothesesHead(ChoiceHead):
     the entailment logits across candidates; multi-label mode, each
     candidate's entailment against its contradiction.
 
+    With ``explained``, the input is that candidate's whole pair (``[CLS]
+    premise [SEP] hypothesis [SEP]``): its hypothesis's tokens are embedded
+    from the input too, so they are attributed with the premise's, while the
+    other candidates' hypotheses stay as they are.
+
     Args:
         inner: the NLI ``*ForSequenceClassification`` model.
         candidates: the candidate labels.
@@ -238,6 +243,8 @@ class HypothesesHead(ChoiceHead):
         contradiction: the contradiction label's index (multi-label mode).
         multi_label: score each candidate on its own (entailment against contradiction).
         output: the output kind.
+        explained: the candidate whose hypothesis is part of the input; None
+            when the input is the premise alone. Default: None
     """
 
     hypothesis_vectors: torch.Tensor
@@ -257,6 +264,7 @@ class HypothesesHead(ChoiceHead):
         contradiction: int,
         multi_label: bool,
         output: OutputKind,
+        explained: int | None = None,
     ) -> None:
         super().__init__(inner, candidates)
         layer = embeddings_layer(inner)
@@ -274,6 +282,7 @@ class HypothesesHead(ChoiceHead):
         self.contradiction = contradiction
         self.multi_label = multi_label
         self.output = output
+        self.explained = explained
 
     @property
     def base_model(self) -> torch.nn.Module:
@@ -288,31 +297,36 @@ class HypothesesHead(ChoiceHead):
         """The NLI logits of every (premise, hypothesis) pair.
 
         Args:
-            input_ids: ``(batch, premise_len)``.
-            attention_mask: ``(batch, premise_len)``. Default: all ones
-            token_type_ids: ``(batch, premise_len)``. Default: None
+            input_ids: ``(batch, premise_len)``, or ``(batch, pair_len)`` of the
+                explained candidate's pair.
+            attention_mask: as ``input_ids``. Default: all ones
+            token_type_ids: as ``input_ids``. Default: None
 
         Returns:
             ``(batch, candidates, labels)``.
         """
-        vectors = self.premise(input_ids, token_type_ids, attention_mask)
-        # vectors: (batch, premise_len, hidden)
-        batch, length, width = vectors.shape
+        embedded = self.premise(input_ids, token_type_ids, attention_mask)
+        # embedded: (batch, input_len, hidden)
+        batch, input_len, width = embedded.shape
+        length = self.premise_len
         count, hyp_len, _ = self.hypothesis_vectors.shape
         if attention_mask is None:
-            attention_mask = torch.ones(batch, length, dtype=torch.long, device=vectors.device)
-        hypotheses = self.hypothesis_vectors.to(vectors.dtype)  # (count, hyp_len, hidden)
+            attention_mask = torch.ones(batch, input_len, dtype=torch.long, device=embedded.device)
+        vectors = embedded[:, :length]  # (batch, premise_len, hidden)
+        hypotheses = self.hypothesis_vectors.to(embedded.dtype).unsqueeze(0)
+        hypotheses = hypotheses.expand(batch, count, hyp_len, width)
+        hyp_mask = self.pair_mask[:, length:].unsqueeze(0).expand(batch, count, hyp_len)
+        if self.explained is not None:  # that candidate's hypothesis comes from the input
+            hypotheses, hyp_mask = self._with_input_hypothesis(
+                hypotheses, hyp_mask, embedded[:, length:], attention_mask[:, length:]
+            )
         pairs = torch.cat(
-            (
-                vectors.unsqueeze(1).expand(batch, count, length, width),
-                hypotheses.unsqueeze(0).expand(batch, count, hyp_len, width),
-            ),
-            dim=2,
+            (vectors.unsqueeze(1).expand(batch, count, length, width), hypotheses), dim=2
         ).reshape(batch * count, length + hyp_len, width)
         mask = torch.cat(
             (
-                attention_mask.unsqueeze(1).expand(batch, count, length),
-                self.pair_mask[:, length:].unsqueeze(0).expand(batch, count, hyp_len),
+                attention_mask[:, :length].unsqueeze(1).expand(batch, count, length),
+                hyp_mask.to(attention_mask.dtype),
             ),
             dim=2,
         ).reshape(batch * count, length + hyp_len)
@@ -327,6 +341,42 @@ class HypothesesHead(ChoiceHead):
         with output_replaced(self.premise.inner, pairs):
             logits = self.inner(inputs_embeds=placeholder, attention_mask=mask, **extra).logits
         return logits.float().view(batch, count, -1)
+
+    def _with_input_hypothesis(
+        self,
+        hypotheses: torch.Tensor,
+        hyp_mask: torch.Tensor,
+        own: torch.Tensor,
+        own_mask: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The hypotheses with the explained candidate's taken from the input.
+
+        Args:
+            hypotheses: ``(batch, candidates, hyp_len, hidden)`` the constant ones.
+            hyp_mask: ``(batch, candidates, hyp_len)``.
+            own: ``(batch, own_len, hidden)`` the input's hypothesis tokens, embedded.
+            own_mask: ``(batch, own_len)``.
+
+        Returns:
+            ``(hypotheses, hyp_mask)`` of the same shapes.
+        """
+        chosen = self.explained
+        assert chosen is not None
+        own_len = own.shape[1]
+        expected = int(self.pair_mask[chosen, self.premise_len :].sum())
+        if own_len != expected:
+            raise ValueError(
+                f"The input holds {own_len} hypothesis tokens; candidate {chosen}'s has {expected}."
+            )
+        row = torch.cat((own, hypotheses[:, chosen, own_len:]), dim=1)  # (batch, hyp_len, hidden)
+        row_mask = torch.cat((own_mask.to(hyp_mask.dtype), hyp_mask[:, chosen, own_len:]), dim=1)
+        stacked = torch.cat(
+            (hypotheses[:, :chosen], row.unsqueeze(1), hypotheses[:, chosen + 1 :]), dim=1
+        )
+        masks = torch.cat(
+            (hyp_mask[:, :chosen], row_mask.unsqueeze(1), hyp_mask[:, chosen + 1 :]), dim=1
+        )
+        return stacked, masks
 
     def forward(self, **inputs: torch.Tensor) -> SequenceClassifierOutput:
         if inputs.get("inputs_embeds") is not None:

@@ -5,7 +5,8 @@ text (the premise) with each hypothesis. In single-label mode a candidate's
 probability is the softmax of the entailment logits across candidates; in
 multi-label mode it is entailment against contradiction for that candidate
 alone. The explanation attributes a candidate's output to the premise's
-tokens; the hypotheses stay as they are.
+tokens, and to that candidate's hypothesis's tokens when asked; the other
+hypotheses stay as they are.
 """
 
 from __future__ import annotations
@@ -48,12 +49,19 @@ def nli_labels(loaded: LoadedModel) -> tuple[int, int]:
 
 
 def hypotheses_head(
-    loaded: LoadedModel, text: str, encoding: Encoding, target: ZeroShotTarget, output: OutputKind
+    loaded: LoadedModel,
+    text: str,
+    encoding: Encoding,
+    target: ZeroShotTarget,
+    output: OutputKind,
+    explained: int | None = None,
 ) -> HypothesesHead:
     """The NLI model as one output per candidate, for the premise ``text`` and its ``encoding``.
 
     Each pair is encoded as the tokenizer encodes ``(premise, hypothesis)``;
-    the part after the premise's own encoding is the hypothesis's.
+    the part after the premise's own encoding is the hypothesis's. With
+    ``explained``, the head reads that candidate's whole pair as its input
+    (see :class:`~explain.tasks.heads.HypothesesHead`).
 
     Raises:
         CheckpointError: the tokenizer does not begin a pair with the premise's
@@ -64,8 +72,8 @@ def hypotheses_head(
     premise_ids = encoding.input_ids[0].tolist()
     premise = tokenizer.decode(premise_ids)  # only for messages
     rows: list[tuple[list[int], list[int] | None]] = []
-    for label in target.candidate_labels:
-        pair = tokenizer(text, target.hypothesis_template.format(label), truncation=False)
+    for candidate, label in enumerate(target.candidate_labels):
+        pair = tokenizer(text, hypothesis_of(target, candidate), truncation=False)
         ids = list(pair["input_ids"])
         if ids[: len(premise_ids)] != premise_ids:
             raise CheckpointError(
@@ -109,7 +117,13 @@ def hypotheses_head(
         contra,
         scored_alone(target),
         output,
+        explained,
     )
+
+
+def hypothesis_of(target: ZeroShotTarget, candidate: int) -> str:
+    """The hypothesis a candidate fills in: the template with the candidate at its ``{}``."""
+    return target.hypothesis_template.format(target.candidate_labels[candidate])
 
 
 def scored_alone(target: ZeroShotTarget) -> bool:
