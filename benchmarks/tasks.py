@@ -6,7 +6,8 @@ classifier, a token classifier (5 BIO labels), an NLI classifier used zero-shot
 with 3 candidate labels, and an extractive QA model. The heads are untrained
 (random), which changes no timing: the compute is the encoder's. Each task
 explains one input of 30 model tokens (for QA the question and context together;
-for zero-shot the premise, each pair adding its hypothesis) with Layer IG at its default settings
+for zero-shot the premise, each pair adding its hypothesis, and once more with the
+explained candidate's hypothesis attributed too) with Layer IG at its default settings
 (adaptive integration) and at 50 fixed steps; it prints the median and the
 spread of 7 runs after a warm-up, and writes JSON to ``artifacts/tasks.json``.
 Run it on an otherwise idle machine.
@@ -15,6 +16,7 @@ Run it on an otherwise idle machine.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import tempfile
@@ -82,12 +84,20 @@ def main(argv: list[str] | None = None) -> int:
                 str(minilm(task, Path(scratch) / task)), device="cpu", task=task
             )
             text = thirty_tokens(loaded, QUESTION if task == "question-answering" else None)
-            target: explain.TaskTarget | None = {
+            candidates = ("cars", "weather", "sports")
+            targets: dict[str, explain.TaskTarget | None] = {
                 "token-classification": explain.TokenTarget(token=5, label="LOC"),
-                "zero-shot": explain.ZeroShotTarget(("cars", "weather", "sports")),
+                "zero-shot": explain.ZeroShotTarget(candidates),
+                "zero-shot, with the hypothesis": explain.ZeroShotTarget(
+                    candidates, with_hypothesis=True
+                ),
                 "question-answering": explain.AnswerTarget(QUESTION),
-            }.get(task)
-            for settings in ({}, {"integration": "fixed", "n_steps": 50}):
+            }
+            cases = [name for name in targets if name.startswith(task)] or [task]
+            for case, settings in itertools.product(
+                cases, ({}, {"integration": "fixed", "n_steps": 50})
+            ):
+                target = targets.get(case)
 
                 def run(settings: dict = settings, target=target, text=text, loaded=loaded):
                     if target is None:
@@ -97,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                 timing = timed(run, args.repeats)
                 rows.append(
                     {
-                        "task": task,
+                        "task": case,
                         "tokens": 30,
                         "settings": settings or "default (adaptive)",
                         **timing,

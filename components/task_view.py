@@ -197,9 +197,13 @@ def token_panels(result: explain.Attribution, request: explain.AttributionReques
     with highlight:
         st.markdown("**Token highlighting**")
         st.html(task_highlight_html(result))
+        info = result.task_info
         st.caption(
             "Each token coloured by its score; the outlined tokens are the explained span."
-            if isinstance(result.task_info, TokenClassificationInfo)
+            if isinstance(info, TokenClassificationInfo)
+            else "The premise's tokens and the explained candidate's hypothesis's, each "
+            "coloured by its score. The other hypotheses are read as they are."
+            if isinstance(info, ZeroShotInfo) and info.with_hypothesis
             else "The premise's tokens, each coloured by its score. The hypotheses are read "
             "after it, as they are, and take no scores."
         )
@@ -249,7 +253,12 @@ def output_definition(result: explain.Attribution) -> str | None:
     if isinstance(info, ZeroShotInfo):
         return (
             f"F is the {result.settings.output.replace('_', '-')} of the candidate "
-            f"'{literal(result.target_label)}', with the hypotheses held as they are."
+            f"'{literal(result.target_label)}', with "
+            + (
+                "its hypothesis part of the input and the other hypotheses held as they are."
+                if info.with_hypothesis
+                else "the hypotheses held as they are."
+            )
         )
     if isinstance(info, QuestionAnsweringInfo):
         return (

@@ -19,10 +19,11 @@ from components.session_state import LINK_VALUES
 from components.sidebar import CUSTOM_CHECKPOINT
 from components.task_inputs import TASK_WIDGETS
 from explain.core.report_results import DatasetReport
+from explain.core.task_results import input_segment
 from explain.io.links import link_params, read_link
 from explain.render.word_figures import word_highlight_html
 from explain.scale.replay import replay_request
-from explain.scale.rows import result_from_row, row_segment
+from explain.scale.rows import result_from_row
 from explain.text.words import merge_words
 
 MAX_TEXTS = 20  # texts listed for a word; the caption says how many there are in all
@@ -55,7 +56,7 @@ def texts_panel(directory: Path, word: str, label: str, report: DatasetReport) -
     for number, item in enumerate(found.texts):
         result = result_from_row(item.result_json)
         words = merge_words(result, "sum")
-        segment = row_segment(result)  # a QA row's text is its context, the second text
+        segment = input_segment(result.task)  # a QA row's text is its context, the second
         st.html(word_highlight_html(words, item.text, segment=segment, legend=number == 0))
         st.caption(
             f"Row {literal(item.row_id)}: '{literal(word)}' scores {item.score:+.4g}"

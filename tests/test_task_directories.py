@@ -117,6 +117,25 @@ def test_a_task_batch_refuses_what_would_fail_on_every_text(
         explain.explain_task_batch(loaded, ["the car"], answers)  # every text, one error
 
 
+def test_a_task_batchs_token_means_count_only_each_texts_own_tokens(
+    models: dict[str, explain.LoadedModel],
+) -> None:
+    target = explain.AnswerTarget("What was quiet?")
+    batch = explain.explain_task_batch(
+        models["question-answering"], TEXTS[2:4], target, integration="fixed", n_steps=STEPS
+    )
+    means = {mean.token for mean in explain.mean_token_scores(batch.results, k=100)}
+    context: set[str] = set()
+    question: set[str] = set()
+    for result in batch.results:
+        tokens = zip(result.tokens, result.segments, result.special_tokens, strict=True)
+        for token, segment, special in tokens:
+            if not special:
+                (context if segment == 1 else question).add(token)
+    assert context == means
+    assert question - context, "the question has tokens of its own, which do not count"
+
+
 def test_a_batch_request_without_a_task_target_is_the_batched_path(
     tiny_model: explain.LoadedModel,
 ) -> None:

@@ -22,6 +22,25 @@ AnswerEnd = Literal["start", "end"]
 ANSWER_ENDS: tuple[AnswerEnd, ...] = ("start", "end")
 
 
+def input_segment(task: str) -> int:
+    """Which of a result's texts is the input text: a QA model's context is its second.
+
+    A question-answering result reads the question first and the context (the
+    text explained, a row's text) second; a zero-shot result's second text, when
+    there is one, is the explained candidate's hypothesis.
+    """
+    return 1 if task == "question-answering" else 0
+
+
+def summarised_segment(task: str) -> int | None:
+    """The text whose tokens a summary over many results counts; None: every text.
+
+    A task's question or hypothesis is the same in every result, so only the
+    input text counts; a sequence classifier's second text is the user's own.
+    """
+    return None if task == DEFAULT_TASK else input_segment(task)
+
+
 @dataclass(frozen=True)
 class Entity:
     """One predicted entity, as the token-classification pipeline groups it (``"simple"``).

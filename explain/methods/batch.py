@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from explain.core.errors import InputError
 from explain.core.results import Attribution
+from explain.core.task_results import summarised_segment
 from explain.methods.base import LONG_OPTIONS
 from explain.methods.registry import DEFAULT_METHOD, attribute, check_options, get_method
 from explain.model.checkpoints import LoadedModel
@@ -245,6 +246,8 @@ def mean_token_scores(
     Each text contributes to the label it explains (its target). A token's
     mean is over its occurrences in those texts; tokens are compared as the
     tokenizer writes them (WordPiece pieces such as ``##ing`` stay separate).
+    For a task, only the text's own tokens count: a QA model's question and a
+    zero-shot hypothesis are the same in every text.
 
     Args:
         results: attributions made with one output kind, so scores share a unit.
@@ -266,10 +269,12 @@ def mean_token_scores(
         )
     sums: dict[tuple[int, str], list[float]] = {}
     for result in results:
-        for token, score, special in zip(
-            result.tokens, result.scores, result.special_tokens, strict=True
+        own = summarised_segment(result.task)
+        segments = result.segments or (0,) * len(result.tokens)
+        for token, score, special, segment in zip(
+            result.tokens, result.scores, result.special_tokens, segments, strict=True
         ):
-            if not special:
+            if not special and (own is None or segment == own):
                 sums.setdefault((result.target_index, token), []).append(score)
     means: list[TokenMean] = []
     labels = results[0].labels

@@ -18,6 +18,7 @@ import pyarrow as pa
 from explain.core.errors import InputError
 from explain.core.limits import MAX_TEXT_CHARS, too_long
 from explain.core.results import Attribution
+from explain.core.task_results import input_segment, summarised_segment
 from explain.core.task_targets import TaskTarget
 from explain.io.export import FORMAT_VERSION, from_json, result_dict
 from explain.methods.batch import attribute_batch
@@ -64,22 +65,13 @@ def row_id(file_name: str, index: int) -> str:
     return f"{file_name}:{index}"
 
 
-def row_segment(result: Attribution) -> int:
-    """Which of a result's texts is the row's text: a QA model's context is its second.
-
-    A question-answering result reads the question first and the context, the
-    row's text, second; a zero-shot result's second text is a hypothesis.
-    """
-    return 1 if result.task == "question-answering" else 0
-
-
 def ok_row(result: Attribution) -> dict[str, object]:
     """The row of a text that was explained (id, index and worker are added by the caller).
 
     Its ``text`` is the input row's text (a QA model's context, not its question),
     and its words are that text's words.
     """
-    own = result.text_pair if row_segment(result) == 1 else result.text
+    own = result.text_pair if input_segment(result.task) == 1 else result.text
     return {
         "text": own,
         "status": "ok",
@@ -105,7 +97,7 @@ def word_columns(result: Attribution) -> dict[str, list[str] | list[float] | lis
     crowd a dataset's words per label. A sequence pair keeps both texts' words.
     """
     merged = merge_words(result, "sum")
-    keep = row_segment(result) if result.task != "sequence-classification" else None
+    keep = summarised_segment(result.task)
     kept = [
         (word, score)
         for word, score, segment in zip(merged.words, merged.scores, merged.segments, strict=True)
