@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 import explain
+from explain.core.task_results import DEFAULT_TASK
 from explain.render.highlight import escape
 from explain.render.task_figures import segment_names
 from explain.render.word_figures import word_bar_chart, word_highlight_html
@@ -90,7 +91,7 @@ def word_panels(result: explain.Attribution) -> None:
     highlight, chart = st.columns(2)
     with highlight:
         words = word_attribution(result, aggregation_picker())
-        names = segment_names(result) if result.task == "question-answering" else SEGMENT_NAMES
+        names = segment_names(result) if result.task != DEFAULT_TASK else SEGMENT_NAMES
         st.html(words_html(words, segment_texts(result), names))
         st.caption(
             "Special tokens ([CLS], [SEP]) belong to no word; their scores add up to "

@@ -250,6 +250,7 @@ def test_a_question_answering_directory_explains_one_end_per_row(
         (("--label-column", "gold"), "leave it out for zero-shot"),
         (("--method", "attention_rollout"), "Methods that can"),
         (("--pair", "a second text"), "takes no second text"),
+        (("--with-hypothesis", "--method", "saliency"), "they read sentence pairs"),
     ],
 )
 def test_a_task_directory_refuses_what_would_fail_on_every_row(

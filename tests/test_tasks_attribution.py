@@ -19,6 +19,7 @@ from captum.attr import LayerIntegratedGradients
 import explain
 from explain import AnswerTarget, TokenTarget, ZeroShotTarget, explain_task, methods_for
 from explain.core.errors import InputError
+from explain.model.architecture import positions_follow_ids
 from explain.model.encoding import encode
 from explain.tasks.explain_task import refusal
 from explain.tasks.heads import AnswerHead, ChoiceHead, SpanHead, view_of
@@ -304,3 +305,39 @@ def test_a_method_of_one_text_refuses_the_hypothesis_with_those_that_can(models:
     target = ZeroShotTarget(CANDIDATES, with_hypothesis=True)
     with pytest.raises(InputError, match=r"Methods that can \(they read sentence pairs\): "):
         explain_task(loaded, TEXT, target, method="saliency")
+
+
+@pytest.mark.parametrize("name", TASK_ARCHITECTURES)
+def test_with_the_hypothesis_f_baseline_is_the_models_on_the_baseline_pairs(
+    models: Models, name: str
+) -> None:
+    """F(baseline) from the plain model, pair by pair: the explained candidate's pair padded
+    whole, the others' premise padded and their hypotheses as they are."""
+    loaded = models[name, "zero-shot"]
+    target = ZeroShotTarget(CANDIDATES, with_hypothesis=True)
+    result = explain_task(loaded, TEXT, target, **FEW_STEPS)
+    tokenizer, model = loaded.tokenizer, loaded.model
+    premise_len = len(tokenizer(TEXT)["input_ids"])
+    entailment = next(i for i, label in enumerate(loaded.labels) if label.startswith("entail"))
+    logits = []
+    for candidate in range(len(CANDIDATES)):
+        pair = tokenizer(TEXT, hypothesis_of(target, candidate), return_special_tokens_mask=True)
+        padded = [
+            tokenizer.pad_token_id
+            if not special and (position < premise_len or candidate == result.target_index)
+            else token
+            for position, (token, special) in enumerate(
+                zip(pair["input_ids"], pair["special_tokens_mask"], strict=True)
+            )
+        ]
+        extra = {}
+        if "token_type_ids" in pair:
+            extra["token_type_ids"] = torch.tensor([pair["token_type_ids"]])
+        if positions_follow_ids(model):  # count <pad> positions as the input's, as the view does
+            padding = model.base_model.embeddings.padding_idx
+            extra["position_ids"] = torch.arange(len(padded)).unsqueeze(0) + padding + 1
+        with torch.no_grad():
+            out = model(input_ids=torch.tensor([padded]), **extra).logits[0].float()
+        logits.append(out[entailment])
+    expected = float(torch.softmax(torch.stack(logits), dim=0)[result.target_index])
+    assert result.f_baseline == pytest.approx(expected, abs=float32_model_tolerance(expected))

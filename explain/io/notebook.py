@@ -18,6 +18,7 @@ from typing import Literal
 
 from explain.core.results import Attribution
 from explain.core.targets import resolve_label
+from explain.core.task_results import input_segment
 from explain.evaluation.completeness import completeness
 from explain.io.export import library_versions
 from explain.methods.baselines import get_baseline
@@ -217,7 +218,7 @@ import torch
 import explain
 
 CHECKPOINT = {settings.checkpoint!r}
-TEXT = {(result.text_pair if result.task == "question-answering" else result.text)!r}
+TEXT = {(result.text_pair if input_segment(result.task) == 1 else result.text)!r}
 OPTIONS = {options!r}
 DEVICE = {device!r} if {device!r} == "cpu" or torch.cuda.is_available() else "cpu"
 EXPECTED = json.loads({expected!r})

@@ -158,8 +158,8 @@ def check_job(job: ScaleJob) -> None:
         vet_directory(Path(job.checkpoint).expanduser())
     get_method(job.method)
     task = job.task
-    if task is not None:  # first: a method that cannot serve the task says so, not its options
-        serving_method(job.method, task)
+    if job.task_target is not None and task is not None:  # first: a method that cannot serve
+        serving_method(job.method, job.task_target)  # the task says so, not its options
         check_task_options(task, job.options)
     check_options(job.method, job.options)
     if task is not None and job.label_column is not None:

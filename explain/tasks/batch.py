@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from explain.core.errors import InputError
-from explain.core.task_targets import TaskTarget, target_task
+from explain.core.task_targets import TaskTarget
 from explain.methods.batch import (
     MAX_TEXTS,
     BatchItem,
@@ -64,7 +64,7 @@ def explain_task_batch(
             is kept in its item.
     """
     started = time.perf_counter()
-    serving_method(method, target_task(target))
+    serving_method(method, target)
     check_texts(texts, max_texts)
     items: list[BatchItem] = []
     for index, text in enumerate(texts):

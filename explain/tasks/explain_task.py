@@ -76,17 +76,37 @@ def methods_for(task: TaskName) -> tuple[str, ...]:
     return tuple(name for name, method in METHODS.items() if refusal(method, task) is None)
 
 
-def serving_method(method: str, task: TaskName) -> Method:
-    """The registered method ``method`` once it serves ``task``.
+def serving_method(method: str, target: TaskTarget) -> Method:
+    """The registered method ``method`` once it serves ``target``.
+
+    Args:
+        method: a method's name.
+        target: what is explained; a zero-shot target with its hypothesis
+            needs a method that reads sentence pairs.
+
+    Returns:
+        The method's class.
 
     Raises:
-        InputError: an unknown method, or one that cannot serve the task; the
-            message says why and lists those that can.
+        InputError: an unknown method, or one that cannot serve the target;
+            the message says why and lists those that can.
     """
     explainer = get_method(method)
+    task = target_task(target)
     reason = refusal(explainer, task)
     if reason is not None:
         raise InputError(f"{reason} Methods that can: {', '.join(methods_for(task))}.")
+    if (
+        isinstance(target, ZeroShotTarget)
+        and target.with_hypothesis
+        and not explainer.capabilities.sentence_pairs
+    ):
+        able = [name for name in methods_for(task) if METHODS[name].capabilities.sentence_pairs]
+        raise InputError(
+            f"{explainer.title} reads one text, so it cannot attribute the hypothesis's tokens "
+            f"with the premise's. Methods that can (they read sentence pairs): "
+            f"{', '.join(able)}; or leave the hypothesis out."
+        )
     return explainer
 
 
@@ -160,7 +180,7 @@ def explain_task(
     """
     started = time.perf_counter()
     task = target_task(target)
-    explainer = serving_method(method, task)
+    explainer = serving_method(method, target)
     _check_fits(loaded, task)
     check_task_options(task, options)
     if output not in OUTPUT_KINDS:
@@ -233,12 +253,6 @@ def _zero_shot(
     baseline: str,
     options: dict[str, Any],
 ) -> Attribution:
-    if target.with_hypothesis and not explainer.capabilities.sentence_pairs:
-        raise InputError(
-            f"{explainer.title} reads one text, so it cannot attribute the hypothesis's tokens "
-            "with the premise's. Methods that can (they read sentence pairs): "
-            f"{', '.join(methods_for('question-answering'))}; or leave the hypothesis out."
-        )
     with loaded.lock:
         encoding = encode_whole(loaded, text)
         head = zero_shot.hypotheses_head(loaded, text, encoding, target, output)
@@ -248,8 +262,7 @@ def _zero_shot(
     chosen = best if target.label is None else labels.index(target.label)
     hypothesis = zero_shot.hypothesis_of(target, chosen) if target.with_hypothesis else None
     if hypothesis is not None:  # the chosen candidate's pair is the input
-        with loaded.lock:
-            head = zero_shot.hypotheses_head(loaded, text, encoding, target, output, chosen)
+        head.read_hypothesis_of(chosen)
     requested = options.get("internal_batch_size")
     if explainer.capabilities.internal_batch_size and requested is None:
         # Each row the method sends becomes one row per candidate, each a whole pair long.

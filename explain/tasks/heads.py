@@ -226,10 +226,10 @@ class HypothesesHead(ChoiceHead):
     the entailment logits across candidates; multi-label mode, each
     candidate's entailment against its contradiction.
 
-    With ``explained``, the input is that candidate's whole pair (``[CLS]
-    premise [SEP] hypothesis [SEP]``): its hypothesis's tokens are embedded
-    from the input too, so they are attributed with the premise's, while the
-    other candidates' hypotheses stay as they are.
+    After :meth:`read_hypothesis_of`, the input is one candidate's whole pair
+    (``[CLS] premise [SEP] hypothesis [SEP]``): its hypothesis's tokens are
+    embedded from the input too, so they are attributed with the premise's,
+    while the other candidates' hypotheses stay as they are.
 
     Args:
         inner: the NLI ``*ForSequenceClassification`` model.
@@ -243,8 +243,6 @@ class HypothesesHead(ChoiceHead):
         contradiction: the contradiction label's index (multi-label mode).
         multi_label: score each candidate on its own (entailment against contradiction).
         output: the output kind.
-        explained: the candidate whose hypothesis is part of the input; None
-            when the input is the premise alone. Default: None
     """
 
     hypothesis_vectors: torch.Tensor
@@ -264,7 +262,6 @@ class HypothesesHead(ChoiceHead):
         contradiction: int,
         multi_label: bool,
         output: OutputKind,
-        explained: int | None = None,
     ) -> None:
         super().__init__(inner, candidates)
         layer = embeddings_layer(inner)
@@ -282,7 +279,17 @@ class HypothesesHead(ChoiceHead):
         self.contradiction = contradiction
         self.multi_label = multi_label
         self.output = output
-        self.explained = explained
+        self.explained: int | None = None  # the candidate whose hypothesis the input holds
+        self.explained_len = 0  # its hypothesis's tokens
+
+    def read_hypothesis_of(self, candidate: int) -> None:
+        """From now on, the input is ``candidate``'s whole pair, its hypothesis attributed too.
+
+        Args:
+            candidate: the candidate's index.
+        """
+        self.explained = candidate
+        self.explained_len = int(self.pair_mask[candidate, self.premise_len :].sum())
 
     @property
     def base_model(self) -> torch.nn.Module:
@@ -312,6 +319,11 @@ class HypothesesHead(ChoiceHead):
         count, hyp_len, _ = self.hypothesis_vectors.shape
         if attention_mask is None:
             attention_mask = torch.ones(batch, input_len, dtype=torch.long, device=embedded.device)
+        if input_len != length + self.explained_len:
+            raise ValueError(
+                f"The zero-shot view reads {length + self.explained_len} tokens (the premise"
+                f"{' and its hypothesis' if self.explained_len else ''}), not {input_len}."
+            )
         vectors = embedded[:, :length]  # (batch, premise_len, hidden)
         hypotheses = self.hypothesis_vectors.to(embedded.dtype).unsqueeze(0)
         hypotheses = hypotheses.expand(batch, count, hyp_len, width)
@@ -362,12 +374,7 @@ class HypothesesHead(ChoiceHead):
         """
         chosen = self.explained
         assert chosen is not None
-        own_len = own.shape[1]
-        expected = int(self.pair_mask[chosen, self.premise_len :].sum())
-        if own_len != expected:
-            raise ValueError(
-                f"The input holds {own_len} hypothesis tokens; candidate {chosen}'s has {expected}."
-            )
+        own_len = own.shape[1]  # == self.explained_len, checked by pair_logits
         row = torch.cat((own, hypotheses[:, chosen, own_len:]), dim=1)  # (batch, hyp_len, hidden)
         row_mask = torch.cat((own_mask.to(hyp_mask.dtype), hyp_mask[:, chosen, own_len:]), dim=1)
         stacked = torch.cat(

@@ -106,7 +106,7 @@ def hypotheses_head(
             device=device,
         )
     entail, contra = nli_labels(loaded)
-    return HypothesesHead(
+    head = HypothesesHead(
         loaded.model,
         target.candidate_labels,
         pair_ids,
@@ -117,8 +117,10 @@ def hypotheses_head(
         contra,
         scored_alone(target),
         output,
-        explained,
     )
+    if explained is not None:
+        head.read_hypothesis_of(explained)
+    return head
 
 
 def hypothesis_of(target: ZeroShotTarget, candidate: int) -> str:
