@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -35,6 +37,16 @@ def browser_unavailable() -> str | None:
     if not (Path(CHROMIUM).exists() or shutil.which("chromium")):
         return "Debian's chromium is not installed (apt-get install -y chromium)"
     return None
+
+
+def browser_marks(*extra: pytest.MarkDecorator) -> list[pytest.MarkDecorator]:
+    """A browser test module's ``pytestmark``: ``browser`` and ``extra``, and a skip saying why
+    when Chromium or Playwright is missing outside CI (in CI, a missing browser fails)."""
+    marks = [pytest.mark.browser, *extra]
+    reason = browser_unavailable()
+    if reason and os.environ.get("CI", "").lower() not in ("1", "true"):
+        marks.append(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
+    return marks
 
 
 def free_port() -> int:

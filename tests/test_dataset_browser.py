@@ -6,21 +6,17 @@ outside CI.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 import explain
-from tests.browser import ROOT, browser_unavailable, dashboard
+from tests.browser import ROOT, browser_marks, dashboard
 from tests.results_dirs import write_results_directory
 
-pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts"
 
-reason = browser_unavailable()
-if reason and os.environ.get("CI", "").lower() not in ("1", "true"):
-    pytestmark = [pytest.mark.browser, pytest.mark.skip(reason=f"browser tests skipped: {reason}")]
+pytestmark = browser_marks()
 
 
 def test_open_a_results_directory_and_see_the_words(

@@ -6,20 +6,14 @@ Outside CI these tests skip when Chromium or Playwright is missing; in CI
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import pytest
-
-from tests.browser import ROOT, browser_unavailable, dashboard
+from tests.browser import ROOT, browser_marks, dashboard
 from tests.tiny import save_tiny_classifier
 
-pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts"
 
-reason = browser_unavailable()
-if reason and os.environ.get("CI", "").lower() not in ("1", "true"):
-    pytestmark = [pytest.mark.browser, pytest.mark.skip(reason=f"browser tests skipped: {reason}")]
+pytestmark = browser_marks()
 
 
 def open_page(browser, url: str, problems: list[str]):

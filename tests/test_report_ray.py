@@ -10,13 +10,12 @@ import torch
 
 from explain.report.build import build_report
 from explain.report.confirm import confirm_shortcuts
+from tests.local_ray import local_ray as started_local_ray
 from tests.test_report_shortcut import PLANTED, _explained
 
 ray = pytest.importorskip("ray", reason="pip install -r requirements-scale.txt")
 pytest.importorskip("duckdb")
 pytestmark = pytest.mark.slow  # starts a local Ray: about 20 s on two idle cores
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -31,22 +30,8 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:
-    """A local Ray with 2 CPUs, no dashboard, no usage statistics and a small object store."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RAY_USAGE_STATS_ENABLED", "0")
-        ray.init(
-            address="local",
-            num_cpus=2,
-            include_dashboard=False,
-            object_store_memory=128 * 1024 * 1024,
-            logging_level="warning",
-            log_to_driver=False,
-            runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}},
-        )
-        try:
-            yield
-        finally:
-            ray.shutdown()
+    with started_local_ray():
+        yield
 
 
 def test_confirm_on_ray_equals_confirm_in_process(directory: Path, local_ray: None) -> None:

@@ -24,12 +24,12 @@ from explain.scale.convert import main as convert
 from explain.scale.dataset import explain_dataset, read_rows
 from explain.scale.rows import result_from_row
 from tests.architectures import save_architecture
+from tests.local_ray import local_ray as started_local_ray
 from tests.tolerances import float32_model_tolerance
 
 ray = pytest.importorskip("ray", reason="pip install -r requirements-scale.txt")
 pytestmark = pytest.mark.slow  # starts a local Ray: about 35 s on two idle cores
 
-ROOT = Path(__file__).resolve().parent.parent
 WORDS = ["the movie was great", "i hate this car", "the ride is smooth and quiet", "bad"]
 TEXTS = [
     "" if i % 7 == 3 else " ".join([WORDS[i % 4]] + ["very good"] * (i % 3)) for i in range(48)
@@ -39,22 +39,8 @@ BLANK = {i for i, text in enumerate(TEXTS) if not text}
 
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[None]:
-    """A local Ray with 2 CPUs, no dashboard, no usage statistics and a small object store."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("RAY_USAGE_STATS_ENABLED", "0")
-        ray.init(
-            address="local",
-            num_cpus=2,
-            include_dashboard=False,
-            object_store_memory=128 * 1024 * 1024,
-            logging_level="warning",
-            log_to_driver=False,
-            runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}},
-        )
-        try:
-            yield
-        finally:
-            ray.shutdown()
+    with started_local_ray():
+        yield
 
 
 def _argv(data: Path, out: Path, checkpoint: Path, *extra: str) -> list[str]:

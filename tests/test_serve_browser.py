@@ -6,21 +6,16 @@ own local Ray: the session's Serve instance (``serve_url``) must start after the
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 import explain
 from explain.serve.client import BACKEND_URL_ENV
-from tests.browser import ROOT, browser_unavailable, dashboard
+from tests.browser import ROOT, browser_marks, dashboard
 from tests.test_browser import open_page, type_and_run, wait_for_result
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-reason = browser_unavailable()
-if reason and os.environ.get("CI", "").lower() not in ("1", "true"):
-    pytestmark = [*pytestmark, pytest.mark.skip(reason=f"browser tests skipped: {reason}")]
+pytestmark = browser_marks(pytest.mark.slow)
 
 
 def test_the_page_explains_through_the_service_in_a_browser(

@@ -12,20 +12,16 @@ Skips like tests/test_browser.py when Chromium or Playwright is missing outside 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.architectures import save_architecture
-from tests.browser import ROOT, browser_unavailable, dashboard
+from tests.browser import ROOT, browser_marks, dashboard
 
-pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "artifacts"
 
-reason = browser_unavailable()
-if reason and os.environ.get("CI", "").lower() not in ("1", "true"):
-    pytestmark = [pytest.mark.browser, pytest.mark.skip(reason=f"browser tests skipped: {reason}")]
+pytestmark = browser_marks()
 
 # task: (labels, saved as, the inputs that must show, what the result shows)
 TASKS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...], tuple[str, ...]]] = {
