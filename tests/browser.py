@@ -49,6 +49,19 @@ def browser_marks(*extra: pytest.MarkDecorator) -> list[pytest.MarkDecorator]:
     return marks
 
 
+def open_page(browser, url: str, problems: list[str], height: int = 1100):
+    """A new page at ``url``, 1400 wide and ``height`` tall, once the network is idle.
+
+    Console errors, page errors and dialogs are added to ``problems``.
+    """
+    page = browser.new_page(viewport={"width": 1400, "height": height})
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
+    page.goto(url, wait_until="networkidle")
+    return page
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

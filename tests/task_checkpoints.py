@@ -31,6 +31,27 @@ TEMPLATE = "The text is about {}."
 Models = dict[tuple[str, TaskName], explain.LoadedModel]
 
 
+def save_checkpoints(name: str, directory: Path) -> dict[TaskName, Path]:
+    """Save a checkpoint of each task on architecture ``name`` under ``directory``.
+
+    Returns:
+        The checkpoint directories by task; the NLI model under ``"zero-shot"``.
+    """
+    return {
+        "token-classification": save_architecture(
+            name,
+            directory / "ner",
+            labels=NER_LABELS,
+            seed=NER_SEED,
+            task="token-classification",
+        ),
+        "zero-shot": save_architecture(name, directory / "nli", labels=NLI_LABELS),
+        "question-answering": save_architecture(
+            name, directory / "qa", labels=("start", "end"), task="question-answering"
+        ),
+    }
+
+
 def save_task_checkpoints(directory: Path) -> Models:
     """Save and load a checkpoint of each task on each of :data:`TASK_ARCHITECTURES`.
 
@@ -39,19 +60,6 @@ def save_task_checkpoints(directory: Path) -> Models:
     """
     models: Models = {}
     for name in TASK_ARCHITECTURES:
-        saved = {
-            "token-classification": save_architecture(
-                name,
-                directory / name / "ner",
-                labels=NER_LABELS,
-                seed=NER_SEED,
-                task="token-classification",
-            ),
-            "zero-shot": save_architecture(name, directory / name / "nli", labels=NLI_LABELS),
-            "question-answering": save_architecture(
-                name, directory / name / "qa", labels=("start", "end"), task="question-answering"
-            ),
-        }
-        for task, path in saved.items():
+        for task, path in save_checkpoints(name, directory / name).items():
             models[name, task] = explain.load_checkpoint(str(path), device="cpu")
     return models

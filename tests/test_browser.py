@@ -9,22 +9,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.browser import ROOT, browser_marks, dashboard
+from tests.browser import ROOT, browser_marks, dashboard, open_page
 from tests.hostile import HOSTILE_TEXT, HOSTILE_TOKENS, save_hostile_classifier
 from tests.tiny import save_tiny_classifier
 
 ARTIFACTS = ROOT / "artifacts"
 
 pytestmark = browser_marks()
-
-
-def open_page(browser, url: str, problems: list[str]):
-    page = browser.new_page(viewport={"width": 1400, "height": 1100})
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}"))
-    page.goto(url, wait_until="networkidle")
-    return page
 
 
 def type_and_run(page, text: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import explain
-from tests.browser import ROOT, browser_marks, dashboard
+from tests.browser import ROOT, browser_marks, dashboard, open_page
 from tests.results_dirs import write_results_directory
 
 ARTIFACTS = ROOT / "artifacts"
@@ -26,10 +26,7 @@ def test_open_a_results_directory_and_see_the_words(
     results = write_results_directory(tmp_path / "run", tiny_model, str(tiny_dir))
     problems: list[str] = []
     with dashboard({"TOKENLIGHT_CHECKPOINT": str(tiny_dir)}) as url:
-        page = chromium.new_page(viewport={"width": 1400, "height": 2400})
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto(url, wait_until="networkidle")
+        page = open_page(chromium, url, problems, height=2400)
         page.get_by_role("textbox", name="Text to explain").wait_for(timeout=60_000)
         page.get_by_text("Dataset", exact=True).click()
         box = page.get_by_role("textbox", name="Results directory")

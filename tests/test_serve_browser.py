@@ -12,8 +12,8 @@ import pytest
 
 import explain
 from explain.serve.client import BACKEND_URL_ENV
-from tests.browser import ROOT, browser_marks, dashboard
-from tests.test_browser import open_page, type_and_run, wait_for_result
+from tests.browser import ROOT, browser_marks, dashboard, open_page
+from tests.test_browser import type_and_run, wait_for_result
 
 pytestmark = browser_marks(pytest.mark.slow)
 

@@ -24,27 +24,16 @@ from explain.scale.cli import main
 from explain.scale.replay import replay_request
 from explain.scale.rows import result_from_row
 from explain.scale.writer import read_rows
-from tests.architectures import save_architecture
+from tests.task_checkpoints import save_checkpoints
 from tests.tolerances import float32_model_tolerance
 
-NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
-NLI_LABELS = ("entailment", "neutral", "contradiction")
 TEXTS = ("the car and the car", "", "a smooth ride to town", "the car was quiet", "ride")
 STEPS = 8
 
 
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("task-dirs")
-    return {
-        "token-classification": save_architecture(
-            "bert", root / "ner", NER_LABELS, seed=1, task="token-classification"
-        ),
-        "zero-shot": save_architecture("bert", root / "nli", NLI_LABELS),
-        "question-answering": save_architecture(
-            "bert", root / "qa", ("a", "b"), task="question-answering"
-        ),
-    }
+    return dict(save_checkpoints("bert", tmp_path_factory.mktemp("task-dirs")))
 
 
 @pytest.fixture(scope="module")

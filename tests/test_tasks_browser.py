@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.architectures import save_architecture
-from tests.browser import ROOT, browser_marks, dashboard
+from tests.browser import ROOT, browser_marks, dashboard, open_page
 
 ARTIFACTS = ROOT / "artifacts"
 
@@ -52,10 +52,7 @@ def test_each_task_runs_in_the_browser(chromium, task: str, tmp_path: Path) -> N
     directory = save_architecture("bert", tmp_path / task, labels, task=saved_as)
     problems: list[str] = []
     with dashboard({"TOKENLIGHT_CHECKPOINT": str(directory)}) as url:
-        page = chromium.new_page(viewport={"width": 1400, "height": 3000})
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto(url, wait_until="networkidle")
+        page = open_page(chromium, url, problems, height=3000)
         page.get_by_text(": what to explain").wait_for(timeout=90_000)
         for name in inputs:
             page.get_by_text(name, exact=True).first.wait_for(timeout=30_000)
@@ -83,10 +80,7 @@ def test_many_texts_of_a_token_classifier_runs_in_the_browser(chromium, tmp_path
     directory = save_architecture("bert", tmp_path / "ner", labels, seed=1, task=saved_as)
     problems: list[str] = []
     with dashboard({"TOKENLIGHT_CHECKPOINT": str(directory)}) as url:
-        page = chromium.new_page(viewport={"width": 1400, "height": 2200})
-        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto(url, wait_until="networkidle")
+        page = open_page(chromium, url, problems, height=2200)
         page.get_by_text(": what to explain").wait_for(timeout=90_000)
         page.get_by_text("Many texts", exact=True).click()
         page.get_by_text(": what to explain in every text").wait_for(timeout=60_000)

@@ -19,27 +19,16 @@ from streamlit.testing.v1 import AppTest
 import explain
 from explain.scale.writer import read_rows
 from tests.apphelpers import fixed_steps, open_page
-from tests.architectures import save_architecture
+from tests.task_checkpoints import save_checkpoints
 from tests.test_tasks_predictions import v4_answer
 
-NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
-NLI_LABELS = ("entailment", "neutral", "contradiction")
 TEXTS = ("the car and the car", "a smooth ride to town", "the car was quiet")
 STEPS = 4
 
 
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("many")
-    return {
-        "token-classification": save_architecture(
-            "bert", root / "ner", NER_LABELS, seed=1, task="token-classification"
-        ),
-        "zero-shot": save_architecture("bert", root / "nli", NLI_LABELS),
-        "question-answering": save_architecture(
-            "bert", root / "qa", ("a", "b"), task="question-answering"
-        ),
-    }
+    return dict(save_checkpoints("bert", tmp_path_factory.mktemp("many")))
 
 
 def many_texts(directory: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:

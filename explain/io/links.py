@@ -368,10 +368,8 @@ def _auto_steps(
     flag: bool | None = None
     if auto is not None and tolerance is None:
         notices.append(f"{title} does not raise its own steps, so the link's auto steps are off.")
-    elif auto is not None and auto not in LINK_FLAGS:
-        notices.append(f"The link's auto steps {auto[:50]!r} is not 1 or 0; auto steps are off.")
-    elif auto is not None:
-        flag = LINK_FLAGS[auto]
+    else:
+        flag = _flag(params, "auto", "auto steps are off", notices, shown="auto steps")
     if raw is None or tolerance is None:
         return flag, None
     value = setting_from_link(tolerance, raw, notices)
@@ -499,11 +497,18 @@ def _zero_shot_task(params: Mapping[str, str], notices: list[str]) -> LinkTask:
     )
 
 
-def _flag(params: Mapping[str, str], name: str, otherwise: str, notices: list[str]) -> bool | None:
-    """A link's 1-or-0 switch ``name``; None (with a notice saying ``otherwise``) for another."""
+def _flag(
+    params: Mapping[str, str],
+    name: str,
+    otherwise: str,
+    notices: list[str],
+    shown: str | None = None,
+) -> bool | None:
+    """A link's 1-or-0 switch ``name`` (called ``shown`` in the notice); None, with a notice
+    saying ``otherwise``, for another value."""
     raw = params.get(name)
     if raw is not None and raw not in LINK_FLAGS:
-        notices.append(f"The link's {name} {raw[:50]!r} is not 1 or 0; {otherwise}.")
+        notices.append(f"The link's {shown or name} {raw[:50]!r} is not 1 or 0; {otherwise}.")
         return None
     return None if raw is None else LINK_FLAGS[raw]
 

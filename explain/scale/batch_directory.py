@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from explain.core.errors import InputError
-from explain.core.task_targets import target_fields
 from explain.methods.batch import BatchResult
 from explain.methods.request import AttributionRequest
 from explain.model.checkpoints import ALLOWED_ROOTS_ENV, allowed_roots
 from explain.model.locations import cache_dir
+from explain.scale.job import job_settings
 from explain.scale.manifest import scale_versions, write_manifest
 from explain.scale.rows import STATUSES, failed_row, ok_row, row_id, to_table
 from explain.scale.writer import PartWriter, Summary, plain
@@ -112,25 +112,19 @@ def save_batch(
     writer.add(to_table(rows))
     writer.flush()
     counts: dict[str, int] = {status: writer.counts.get(status, 0) for status in STATUSES}
-    options = request.options()
+    settings = job_settings(
+        source,
+        BATCH_COLUMN,
+        request.checkpoint,
+        request.method,
+        request.options(),
+        label_column,
+        request.task_target,
+    )
     write_manifest(
         directory,
         {
-            "settings": plain(
-                {
-                    "file": source,
-                    "column": BATCH_COLUMN,
-                    "checkpoint": request.checkpoint,
-                    "method": request.method,
-                    "options": {name: options[name] for name in sorted(options)},
-                    **({"label_column": label_column} if label_column is not None else {}),
-                    **(
-                        {"task_target": target_fields(request.task_target)}
-                        if request.task_target is not None
-                        else {}
-                    ),
-                }
-            ),
+            "settings": plain(settings),
             "tuning": {"runner": "many texts"},
             "input_rows": len(outcome.items),
             "versions": scale_versions(),

@@ -118,18 +118,15 @@ class ScaleJob:
 
     def settings(self) -> dict[str, object]:
         """What decides each row's result: a resumed run must match it."""
-        found: dict[str, object] = {
-            "file": self.file.name,
-            "column": self.column,
-            "checkpoint": self.checkpoint,
-            "method": self.method,
-            "options": {name: self.options[name] for name in sorted(self.options)},
-        }
-        if self.label_column is not None:  # absent, so older directories still resume
-            found["label_column"] = self.label_column
-        if self.task_target is not None:
-            found["task_target"] = target_fields(self.task_target)
-        return found
+        return job_settings(
+            self.file.name,
+            self.column,
+            self.checkpoint,
+            self.method,
+            self.options,
+            self.label_column,
+            self.task_target,
+        )
 
     def tuning(self) -> dict[str, object]:
         """How the job ran on Ray, which does not change the rows."""
@@ -142,6 +139,44 @@ class ScaleJob:
             "batch_size": self.batch_size,
             "max_failed_fraction": self.max_failed_fraction,
         }
+
+
+def job_settings(
+    file_name: str,
+    column: str,
+    checkpoint: str,
+    method: str,
+    options: Mapping[str, object],
+    label_column: str | None = None,
+    task_target: TaskTarget | None = None,
+) -> dict[str, object]:
+    """A results directory's ``settings``: what decides each row's result.
+
+    A dataset job (:meth:`ScaleJob.settings`) and a saved Many texts batch
+    (:func:`explain.scale.batch_directory.save_batch`) record them alike.
+
+    Args:
+        file_name: the input's name (a file's, or where a batch's texts came from).
+        column: the column holding the texts.
+        checkpoint: the checkpoint spec.
+        method: the method's name.
+        options: the method's options.
+        label_column: the gold labels' column; left out when None, so older
+            directories still resume. Default: None
+        task_target: a task's target; left out when None. Default: None
+    """
+    found: dict[str, object] = {
+        "file": file_name,
+        "column": column,
+        "checkpoint": checkpoint,
+        "method": method,
+        "options": {name: options[name] for name in sorted(options)},
+    }
+    if label_column is not None:
+        found["label_column"] = label_column
+    if task_target is not None:
+        found["task_target"] = target_fields(task_target)
+    return found
 
 
 def check_job(job: ScaleJob) -> None:
