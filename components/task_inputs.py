@@ -74,7 +74,7 @@ def task_picker(loaded: explain.LoadedModel) -> explain.TaskName:
             if loaded.task != DEFAULT_TASK:
                 st.caption(
                     f"Task: **{TASK_TITLES[loaded.task]}**, read from the checkpoint's "
-                    "architecture. The page asks what to explain under the text."
+                    "architecture. The page asks what to explain above the results."
                 )
             return loaded.task
         preset = initial("task", "zero-shot")
